@@ -1,0 +1,203 @@
+"""The tenant (Account) and the people and bots who answer for it (Agent), plus API keys."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+
+hex_colour = RegexValidator(
+    regex=r"^[0-9a-fA-F]{6}$",
+    message="Enter a colour as 6 hexadecimal digits without '#', for example 415581.",
+    code="invalid_colour",
+)
+
+
+def new_identification() -> str:
+    return secrets.token_hex(10)  # 20 characters, like the SDK examples
+
+
+def new_app_id() -> str:
+    return "app_" + secrets.token_urlsafe(8).replace("-", "x").replace("_", "z")
+
+
+def new_authorization_secret() -> str:
+    return str(uuid.uuid4())
+
+
+def new_shared_secret() -> str:
+    return secrets.token_hex(64)  # 128 hex characters
+
+
+class User(AbstractUser):
+    """A desk or admin login. Customers are not users; agents and bots hang off this model."""
+
+
+class Account(models.Model):
+    """One company or brand: the tenant everything else belongs to."""
+
+    class Font(models.IntegerChoices):
+        SYSTEM = 1, "System"
+        SANS = 2, "Sans-serif"
+        SERIF = 3, "Serif"
+        ROUNDED = 4, "Rounded"
+        MONOSPACE = 5, "Monospace"
+
+    class BalloonStyle(models.IntegerChoices):
+        SQUARE = 1, "Square"
+        ROUNDED = 2, "Rounded"
+        BUBBLE = 3, "Bubble with tail"
+
+    class QuotaUnit(models.TextChoices):
+        MINUTE = "minute"
+        HOUR = "hour"
+        DAY = "day"
+
+    name = models.CharField(max_length=200)
+    # Public: compiled into apps and sent in `x-iris-identification`. Looked up (and cached) on every client request.
+    identification = models.CharField(max_length=64, unique=True, default=new_identification)
+    # Public id of the integration API's [S2] paths (`/api/v1/{appId}/…`).
+    app_id = models.CharField(max_length=32, unique=True, default=new_app_id)
+    # Keys of registered customers' Authorization tokens (client API §2.2): step 1 and step 2.
+    authorization_secret = models.CharField(max_length=128, default=new_authorization_secret)
+    shared_secret = models.CharField(max_length=256, default=new_shared_secret)
+
+    # --- Chat config of seed 004's GET /config (colours are RGB hex without '#').
+    telephone = models.CharField(max_length=40, blank=True)
+    font = models.PositiveSmallIntegerField(choices=Font.choices, default=Font.ROUNDED)
+    allow_image = models.BooleanField(default=True)
+    background_color = models.CharField(max_length=6, default="eeeeee", validators=[hex_colour])
+    background_image = models.URLField(blank=True)
+    ios_status_bar_text_color = models.CharField(
+        max_length=1, choices=[("0", "Dark"), ("1", "Light")], default="0", verbose_name="iOS status bar text"
+    )
+    nav_background_color = models.CharField(max_length=6, default="415581", validators=[hex_colour])
+    nav_text_color = models.CharField(max_length=6, default="ffffff", validators=[hex_colour])
+    nav_hide_close_button = models.BooleanField(default=False)
+    date_border = models.BooleanField(default=False)
+    date_color = models.CharField(max_length=6, default="4a5e83", validators=[hex_colour])
+    ios_input_container_background_color = models.CharField(
+        max_length=6, default="eeebe6", validators=[hex_colour], verbose_name="iOS input container background"
+    )
+    input_field_background_color = models.CharField(max_length=6, default="ffffff", validators=[hex_colour])
+    input_field_text_color = models.CharField(max_length=6, default="000000", validators=[hex_colour])
+    input_field_placeholder_color = models.CharField(max_length=6, default="666666", validators=[hex_colour])
+    input_background_color = models.CharField(max_length=6, default="415581", validators=[hex_colour])
+    input_text_color = models.CharField(max_length=6, default="ffffff", validators=[hex_colour])
+    balloon_style = models.PositiveSmallIntegerField(choices=BalloonStyle.choices, default=BalloonStyle.ROUNDED)
+    user_background_color = models.CharField(max_length=6, default="ffffff", validators=[hex_colour])
+    user_text_color = models.CharField(max_length=6, default="4a5e83", validators=[hex_colour])
+    user_text_link_color = models.CharField(max_length=6, default="52d160", validators=[hex_colour])
+    user_time_color = models.CharField(max_length=6, default="52d160", validators=[hex_colour])
+    user_sent_color = models.CharField(max_length=6, default="52d160", validators=[hex_colour])
+    account_background_color = models.CharField(max_length=6, default="415581", validators=[hex_colour])
+    account_text_color = models.CharField(max_length=6, default="ffffff", validators=[hex_colour])
+    account_text_link_color = models.CharField(max_length=6, default="52d160", validators=[hex_colour])
+    account_time_color = models.CharField(max_length=6, default="52d160", validators=[hex_colour])
+    info_text_background_color = models.CharField(max_length=6, default="eeeeee", validators=[hex_colour])
+    info_text_border = models.PositiveSmallIntegerField(default=1)
+    info_text_color = models.CharField(max_length=6, default="415581", validators=[hex_colour])
+    info_text = models.TextField(blank=True, help_text="Info text shown when push notifications are on.")
+    info_text2 = models.TextField(blank=True, help_text="Info text shown when push notifications are off.")
+    generic_push_message = models.CharField(
+        max_length=255, blank=True, help_text="Fixed push alert text; empty uses the message text."
+    )
+    authorization_required = models.BooleanField(
+        default=False, help_text="Refuse anonymous devices: every device must register with an Authorization token."
+    )
+
+    # --- Texts (Markdown) served with every GET messages response.
+    welcome_message = models.TextField(blank=True)
+    sticky_message = models.TextField(blank=True)
+    offline_message = models.TextField(blank=True, help_text="Shown as the sticky message while nobody is online.")
+
+    # --- Policies
+    max_threads = models.PositiveIntegerField(default=100, validators=[MinValueValidator(1)])
+    lock_after_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Refuse new threads in conversations idle this long. Empty: off."
+    )
+    thread_inactivity_hours = models.PositiveIntegerField(default=24, validators=[MinValueValidator(1)])
+    allowed_origins = models.JSONField(
+        default=list, blank=True, help_text="Web origins allowed to call the client API; empty allows any."
+    )
+    device_quota_limit = models.PositiveIntegerField(default=3600, validators=[MinValueValidator(1)])
+    device_quota_interval = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
+    device_quota_time_unit = models.CharField(max_length=6, choices=QuotaUnit.choices, default=QuotaUnit.HOUR)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agent(models.Model):
+    """A person at the desk, or a bot, who answers for one or more accounts. Its pk is the API's agent id."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
+    display_name = models.CharField(max_length=100)
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    is_bot = models.BooleanField(default=False)
+    accounts = models.ManyToManyField(Account, through="Membership", related_name="agents")
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} (bot)" if self.is_bot else self.display_name
+
+
+class Membership(models.Model):
+    """An agent serves an account with a role; only admins of an account may edit it."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin"
+        AGENT = "agent"
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="memberships")
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agent", "account"], name="membership_unique_agent_account")]
+
+    def __str__(self) -> str:
+        return f"{self.agent} @ {self.account} ({self.role})"
+
+
+class ApiKey(models.Model):
+    """An integration API key. Only the SHA-256 digest and a display prefix are stored; the key is shown once."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="The first characters of the key, to tell keys apart.")
+    # Looked up on every integration request: unique index on the digest.
+    digest = models.CharField(max_length=64, unique=True)
+    bot = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="api_keys",
+        help_text="Default sender for this key's bot actions.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from conversations.models import Conversation, Media, Message, Participant, Thread
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "subject", "account", "status", "assignee", "last_activity_at"]
+    list_select_related = ["account", "assignee"]
+    list_filter = ["status", "visible", "account"]
+    search_fields = ["public_id", "subject"]
+    readonly_fields = ["merged_into", "previous_conversation", "waiting_since", "last_activity_at", "closed_at"]
+    autocomplete_fields = ["account", "assignee", "primary_customer"]
+    inlines = [ParticipantInline]
+
+
+@admin.register(Thread)
+class ThreadAdmin(admin.ModelAdmin):
+    list_display = ["id", "conversation", "type", "status", "imported", "created_at", "closed_at", "close_reason"]
+    list_select_related = ["conversation"]
+    list_filter = ["status", "type", "imported"]
+    search_fields = ["conversation__public_id"]
+    raw_id_fields = ["conversation", "opened_by_customer", "opened_by_agent", "closed_by_agent"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["id", "conversation", "author_kind", "author_customer", "author_agent", "created_at"]
+    list_select_related = ["conversation", "author_customer", "author_agent"]
+    list_filter = ["author_kind", "origin", "imported"]
+    search_fields = ["text", "conversation__public_id"]
+    raw_id_fields = ["conversation", "thread", "author_customer", "author_agent", "referenced_message"]
+
+
+@admin.register(Media)
+class MediaAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "original_name", "mime_type", "size", "account", "created_at"]
+    list_select_related = ["account"]
+    search_fields = ["original_name", "=uuid", "file"]
+    raw_id_fields = ["account", "uploaded_by_customer", "uploaded_by_agent", "message"]

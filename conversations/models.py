@@ -1,0 +1,308 @@
+"""Conversations, their support sessions (threads), messages, per-customer receipts and media."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+from agents.models import Account, Agent
+from devices.models import Customer
+
+conversation_public_id = RegexValidator(
+    r"^[A-Za-z0-9_\-.:~]{1,128}$", "1 to 128 characters from A-Z a-z 0-9 _ - . : ~", code="invalid_id"
+)
+
+
+def new_public_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Conversation(models.Model):
+    """Between the company and one or more customer participants."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active"  # waiting for us
+        PENDING = "pending"  # waiting for the customer
+        CLOSED = "closed"
+        SPAM = "spam"
+
+    OPEN_STATUSES = (Status.ACTIVE, Status.PENDING)
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="conversations")
+    # The API's conversation id: chosen by a backend (`order_391_fc`) or made by the server (a UUID).
+    public_id = models.CharField(max_length=128, default=new_public_id, validators=[conversation_public_id])
+    subject = models.CharField(max_length=255, blank=True)
+    custom = models.JSONField(default=dict, blank=True)
+    photo_url = models.URLField(max_length=2048, blank=True)
+    welcome_messages = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CLOSED)
+    assignee = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations"
+    )
+    primary_customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=16, blank=True, help_text="app, api, chat_api, desk")
+    visible = models.BooleanField(default=False, help_text="False until the conversation holds a message.")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_from"
+    )
+    previous_conversation = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The conversation an app rollover continued from.",
+    )
+    # Since when the customer waits for an answer (their oldest unanswered message); null when answered.
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True, help_text="Newest non-imported message.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # The API addresses conversations by (account, public id).
+            models.UniqueConstraint(fields=["account", "public_id"], name="conversation_unique_public_id"),
+        ]
+        indexes = [
+            # Inbox and integration list: WHERE account_id = ? AND status = ? ORDER BY last_activity_at DESC
+            models.Index(fields=["account", "status", "-last_activity_at"], name="conversation_inbox_idx"),
+            # The desk's "Mine": WHERE assignee_id = ? AND status = ?
+            models.Index(fields=["assignee", "status"], name="conversation_assignee_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject or self.public_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_merged(self) -> bool:
+        return self.merged_into_id is not None
+
+
+class Participant(models.Model):
+    """A customer taking part in a conversation: they receive its messages in their timeline."""
+
+    class Access(models.TextChoices):
+        READ_WRITE = "ReadWrite"
+        READ = "Read"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="participants")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="participations")
+    access = models.CharField(max_length=10, choices=Access.choices, default=Access.READ_WRITE)
+    notify = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Recipients of a message: WHERE conversation_id = ?; the reverse (customer_id) has its own index.
+            models.UniqueConstraint(fields=["conversation", "customer"], name="participant_unique"),
+        ]
+        indexes = [models.Index(fields=["customer"], name="participant_customer_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer} in {self.conversation}"
+
+
+class Thread(models.Model):
+    """One support session inside a conversation. At most one is open per conversation."""
+
+    class Type(models.TextChoices):
+        SESSION = "session"  # opened implicitly by a message or a status change
+        CHAT = "chat"  # created by POST /api/v2/conversations/{id}/chats
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    class CloseReason(models.TextChoices):
+        AGENT = "agent"
+        SPAM = "spam"
+        INACTIVITY = "inactivity"
+        SUPERSEDED = "superseded"
+        MERGED = "merged"
+        USER_DELETED = "user_deleted"
+        IMPORTED = "imported"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="threads")
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.SESSION)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    imported = models.BooleanField(default=False)
+    source = models.CharField(max_length=16, blank=True, help_text="app, api, chat_api, desk")
+    opened_by_customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
+    closed_by_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # Backs the conversation row lock: never two open threads in one conversation.
+            models.UniqueConstraint(
+                fields=["conversation"], condition=models.Q(status="open"), name="thread_one_open_per_conversation"
+            ),
+        ]
+        indexes = [
+            # Thread count and the open thread of a conversation: WHERE conversation_id = ? [AND status = 'open']
+            models.Index(fields=["conversation", "status"], name="thread_conversation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Thread {self.pk} of {self.conversation_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Media(models.Model):
+    """An uploaded file, stored under year/month/day. Served only to those allowed to see it."""
+
+    # The opaque upload id of client API v1.9 (`POST media`), and the integration API's attachment id.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="media")
+    # `media/{y}/{m}/{d}/{filename}` downloads look the file up by its stored name: unique, indexed.
+    file = models.FileField(upload_to="uploads/%Y/%m/%d/", max_length=255, unique=True)
+    mime_type = models.CharField(max_length=127)
+    size = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=255, blank=True, help_text="The name shown to people.")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    uploaded_by_customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
+    )
+    uploaded_by_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set when a message uses it; unused uploads are deleted after a day.
+    message = models.ForeignKey("Message", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["message", "position", "id"]
+        verbose_name_plural = "media"
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
+
+
+class Message(models.Model):
+    """Authored by a customer, an agent or bot, or the system. Ids grow with creation and drive paging."""
+
+    class AuthorKind(models.TextChoices):
+        CUSTOMER = "customer"
+        AGENT = "agent"  # a person or a bot (Agent.is_bot)
+        SYSTEM = "system"
+
+    class Type(models.TextChoices):
+        USER = "UserMessage"
+        SYSTEM = "SystemMessage"
+
+    class Origin(models.TextChoices):
+        APP = "app"
+        REST = "rest"
+        CHAT_API = "chat_api"
+        DESK = "desk"
+        IMPORT = "import"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    type = models.CharField(max_length=16, choices=Type.choices, default=Type.USER)
+    author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
+    author_customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_messages"
+    )
+    author_agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="authored_messages"
+    )
+    # Hidden from customers' apps: a customer's silent context message (typeId 4) or an agent-side note (typeId 5).
+    is_silent = models.BooleanField(default=False)
+    text = models.TextField(blank=True)
+    title = models.CharField(max_length=255, blank=True)
+    buttons = models.JSONField(default=list, blank=True)
+    carousel = models.JSONField(default=list, blank=True)
+    quick_replies = models.JSONField(default=list, blank=True)
+    custom = models.JSONField(default=dict, blank=True)
+    referrer = models.URLField(max_length=2048, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.APP)
+    imported = models.BooleanField(default=False)
+    referenced_message = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    sender_deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="message_unique_idempotency_key",
+            ),
+        ]
+        indexes = [
+            # Desk timeline and integration paging: WHERE conversation_id = ? ORDER BY id
+            models.Index(fields=["conversation", "id"], name="message_conversation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk}: {self.text[:40]}"
+
+    @property
+    def media(self) -> Media | None:
+        """The first attachment: what the client API shows as the message's media."""
+        attachments = list(self.attachments.all())  # uses prefetch_related("attachments") when present
+        return attachments[0] if attachments else None
+
+
+class Receipt(models.Model):
+    """One row per (recipient customer, message): the customer's view of it and its status (Zulip's UserMessage).
+
+    A customer's timeline, paging, unseen count and status updates are all reads of their receipts.
+    """
+
+    class Status(models.IntegerChoices):
+        AVAILABLE = 2
+        RECEIVED = 3
+        SEEN = 4
+
+    class TypeId(models.IntegerChoices):
+        """The message's `typeId` as this customer sees it (client API §4.2)."""
+
+        USER = 1
+        AGENT = 2
+        INFO = 3
+        USER_SYSTEM = 4
+        AGENT_SYSTEM = 5
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="receipts")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="receipts")
+    type_id = models.PositiveSmallIntegerField(choices=TypeId.choices)
+    status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.AVAILABLE)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # The timeline: WHERE customer_id = ? [AND message_id < / > ?] ORDER BY message_id LIMIT 50
+            models.UniqueConstraint(fields=["customer", "message"], name="receipt_unique_customer_message"),
+        ]
+        indexes = [
+            # Unseen count: WHERE customer_id = ? AND type_id = 2 AND status < 4 (a small partial index)
+            models.Index(
+                fields=["customer", "message"], condition=models.Q(status__lt=4, type_id=2), name="receipt_unseen_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}/{self.message_id}: {self.status}"

@@ -1,0 +1,64 @@
+"""Reads of conversations and of a customer's timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from conversations.models import Conversation, Receipt
+from devices.models import Customer
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """Receipts (with their messages) newest first, and whether older messages exist before the page."""
+
+    receipts: list[Receipt]
+    has_older: bool
+
+    @property
+    def message_ids(self) -> list[int]:
+        return [r.message_id for r in self.receipts]
+
+
+def _timeline(customer: Customer) -> QuerySet[Receipt]:
+    return (
+        Receipt.objects.filter(customer=customer)
+        .select_related("message", "message__author_agent", "message__author_customer")
+        .prefetch_related("message__attachments")
+    )
+
+
+def timeline_page(
+    *, customer: Customer, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
+) -> TimelinePage:
+    """A page of the customer's timeline, newest first: every message of every conversation they take part in.
+
+    - neither cursor: the `limit` highest ids;
+    - `before=X`: the `limit` highest ids below X;
+    - `after=X`: the `limit` *lowest* ids above X, so a poller catches up page by page without a gap.
+    Walks the unique index (customer_id, message_id) of Receipt.
+    """
+    if before is not None and after is not None:
+        raise ValueError("before and after are exclusive")
+    receipts = _timeline(customer)
+    if after is not None:
+        page = list(receipts.filter(message_id__gt=after).order_by("message_id")[:limit])
+        page.reverse()
+        has_older = (
+            bool(page) and Receipt.objects.filter(customer=customer, message_id__lt=page[-1].message_id).exists()
+        )
+        return TimelinePage(receipts=page, has_older=has_older)
+    if before is not None:
+        receipts = receipts.filter(message_id__lt=before)
+    page = list(receipts.order_by("-message_id")[: limit + 1])
+    return TimelinePage(receipts=page[:limit], has_older=len(page) > limit)
+
+
+def conversations_for_customer(*, customer: Customer) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(participants__customer=customer, merged_into__isnull=True).order_by(
+        "-last_activity_at", "-created_at"
+    )

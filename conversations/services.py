@@ -1,0 +1,354 @@
+"""Every write to conversations, threads, messages and receipts.
+
+Lock order, everywhere: the conversation row, then the recipient customers in pk order. Message ids are
+allocated while those customer locks are held, so ids become visible to each recipient in increasing order
+and a client polling `after:LAST` can never miss one (design.md, "No message may be missed").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import Agent
+from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
+from conversations.signals import message_posted
+from devices.models import Customer
+from messenger_project.errors import ServiceError
+
+Author = Customer | Agent | None
+
+
+# --- conversations and participants ------------------------------------------------------------------------
+
+
+def conversation_create(
+    *, account, customers: Sequence[Customer] = (), public_id: str | None = None, source: str = "", **fields: Any
+) -> Conversation:
+    """A new, empty conversation: closed, no thread, not visible until it holds a message."""
+    with transaction.atomic():
+        conversation = Conversation(
+            account=account, source=source, primary_customer=customers[0] if customers else None, **fields
+        )
+        if public_id is not None:
+            conversation.public_id = public_id
+        conversation.full_clean(exclude=["account", "primary_customer"])
+        conversation.save()
+        for customer in customers:
+            participant_add(conversation=conversation, customer=customer)
+    return conversation
+
+
+def participant_add(*, conversation: Conversation, customer: Customer) -> Participant:
+    """Idempotent: a customer already taking part keeps their participation."""
+    if customer.account_id != conversation.account_id:
+        raise ServiceError("unknown_customer", status_code=404)
+    participant, _ = Participant.objects.get_or_create(conversation=conversation, customer=customer)
+    if conversation.primary_customer_id is None:
+        Conversation.objects.filter(pk=conversation.pk, primary_customer__isnull=True).update(primary_customer=customer)
+        conversation.primary_customer = customer
+    return participant
+
+
+def _lock_conversation(conversation: Conversation) -> Conversation:
+    locked = Conversation.objects.select_for_update().select_related("account").get(pk=conversation.pk)
+    if locked.merged_into_id is not None:
+        raise ServiceError("conversation_merged", status_code=404, details={"mergedInto": locked.merged_into_id})
+    return locked
+
+
+def _lock_customers(customer_ids: Iterable[int]) -> list[int]:
+    """Lock recipient customers in pk order (evaluated now), so concurrent posts serialise per recipient."""
+    return list(
+        Customer.objects.select_for_update()
+        .filter(pk__in=set(customer_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- threads -----------------------------------------------------------------------------------------------
+
+
+def thread_ensure_can_open(*, conversation: Conversation, now: datetime | None = None) -> None:
+    """The two 412 locks of seed 003. Caller holds the conversation lock."""
+    account = conversation.account
+    # The seed refuses an add at "99 threads or more" with a 100-thread maximum.
+    if conversation.threads.count() >= account.max_threads - 1:
+        raise ServiceError("thread_limit_reached", status_code=412)
+    if account.lock_after_days:
+        last = conversation.last_activity_at or conversation.created_at
+        if last < (now or timezone.now()) - timedelta(days=account.lock_after_days):
+            raise ServiceError("conversation_too_old", status_code=412)
+
+
+def _open_thread(
+    *, conversation: Conversation, now: datetime, source: str, by: Author, thread_type: str = Thread.Type.SESSION
+) -> Thread:
+    thread_ensure_can_open(conversation=conversation, now=now)
+    return Thread.objects.create(
+        conversation=conversation,
+        type=thread_type,
+        status=Thread.Status.OPEN,
+        source=source,
+        created_at=now,
+        opened_by_customer=by if isinstance(by, Customer) else None,
+        opened_by_agent=by if isinstance(by, Agent) else None,
+    )
+
+
+def _close_open_thread(
+    *, conversation: Conversation, now: datetime, reason: str, by: Agent | None = None
+) -> Thread | None:
+    thread = conversation.threads.filter(status=Thread.Status.OPEN).first()
+    if thread is not None:
+        thread.status = Thread.Status.CLOSED
+        thread.closed_at = now
+        thread.close_reason = reason
+        thread.closed_by_agent = by
+        thread.save(update_fields=["status", "closed_at", "close_reason", "closed_by_agent"])
+    return thread
+
+
+def _thread_for_message(
+    *, conversation: Conversation, author: Author, is_system: bool, now: datetime, source: str
+) -> tuple[Thread | None, list[str]]:
+    """Pick (or open) the thread a new message goes to and move the status; returns changed field names."""
+    open_thread = conversation.threads.filter(status=Thread.Status.OPEN).first()
+    if is_system:
+        return open_thread, []
+    if conversation.status == Conversation.Status.SPAM:
+        # Stored, but a spam conversation is never reopened by a message.
+        latest = conversation.threads.order_by("-created_at", "-id").first()
+        if latest is None:
+            latest = Thread.objects.create(
+                conversation=conversation,
+                status=Thread.Status.CLOSED,
+                source=source,
+                created_at=now,
+                closed_at=now,
+                close_reason=Thread.CloseReason.SPAM,
+            )
+        return latest, []
+    new_status = Conversation.Status.ACTIVE if isinstance(author, Customer) else Conversation.Status.PENDING
+    if open_thread is None:
+        open_thread = _open_thread(conversation=conversation, now=now, source=source, by=author)
+    if conversation.status == new_status:
+        return open_thread, []
+    conversation.status = new_status
+    conversation.closed_at = None
+    return open_thread, ["status", "closed_at"]
+
+
+# --- messages ----------------------------------------------------------------------------------------------
+
+
+def _type_id_for(*, reader_id: int, author: Author, silent: bool) -> int:
+    """`typeId` as the reading customer sees the message (client API §4.2)."""
+    if isinstance(author, Customer) and author.pk == reader_id:
+        return Receipt.TypeId.USER_SYSTEM if silent else Receipt.TypeId.USER
+    if silent:
+        return Receipt.TypeId.AGENT_SYSTEM
+    if author is None:
+        return Receipt.TypeId.INFO
+    return Receipt.TypeId.AGENT
+
+
+def message_post(
+    *,
+    conversation: Conversation,
+    author: Author,
+    text: str = "",
+    media: Sequence[Media] = (),
+    silent: bool = False,
+    origin: str = Message.Origin.APP,
+    thread: Thread | None = None,
+    imported: bool = False,
+    created_at: datetime | None = None,
+    **fields: Any,
+) -> Message:
+    """Post a message by a customer, an agent or bot (`Agent`), or the system (`author=None`).
+
+    Opens a thread when none is open (the conversation reopens: active for a customer, pending for staff),
+    writes a receipt for every customer participant (the author's own is already seen), updates each
+    recipient's current conversation and, after commit, sends `message_posted`.
+    With `thread` given (chat threads, imports) the message goes there and the status is left alone.
+    Raises ServiceError: conversation_merged (404), thread_limit_reached / conversation_too_old (412).
+    """
+    is_system = author is None
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _lock_conversation(conversation)
+        if isinstance(author, Customer):
+            participant_add(conversation=conversation, customer=author)
+        recipient_ids = _lock_customers(
+            Participant.objects.filter(conversation=conversation).values_list("customer_id", flat=True)
+        )
+        changed: list[str] = []
+        if thread is None:
+            thread, changed = _thread_for_message(
+                conversation=conversation, author=author, is_system=is_system, now=now, source=origin
+            )
+        message = Message.objects.create(
+            conversation=conversation,
+            thread=thread,
+            type=Message.Type.SYSTEM if is_system else Message.Type.USER,
+            author_kind=(
+                Message.AuthorKind.SYSTEM
+                if is_system
+                else Message.AuthorKind.CUSTOMER
+                if isinstance(author, Customer)
+                else Message.AuthorKind.AGENT
+            ),
+            author_customer=author if isinstance(author, Customer) else None,
+            author_agent=author if isinstance(author, Agent) else None,
+            is_silent=silent,
+            text=text,
+            origin=origin,
+            imported=imported,
+            created_at=created_at or now,
+            **fields,
+        )
+        for position, item in enumerate(media):
+            item.message = message
+            item.position = position
+            item.save(update_fields=["message", "position"])
+        Receipt.objects.bulk_create(
+            Receipt(
+                customer_id=reader_id,
+                message=message,
+                type_id=_type_id_for(reader_id=reader_id, author=author, silent=silent),
+                status=(
+                    Receipt.Status.SEEN
+                    if isinstance(author, Customer) and author.pk == reader_id
+                    else Receipt.Status.AVAILABLE
+                ),
+            )
+            for reader_id in recipient_ids
+        )
+        if not imported:
+            _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
+            Customer.objects.filter(pk__in=recipient_ids).exclude(current_conversation=conversation).update(
+                current_conversation=conversation
+            )
+            transaction.on_commit(lambda: message_posted.send(sender=Message, message_id=message.pk))
+        elif not conversation.visible:
+            conversation.visible = True
+            conversation.save(update_fields=["visible", "updated_at"])
+    return message
+
+
+def _conversation_touch(*, conversation: Conversation, author: Author, now: datetime, changed: list[str]) -> None:
+    conversation.visible = True
+    conversation.last_activity_at = now
+    fields = [*changed, "visible", "last_activity_at", "updated_at"]
+    if isinstance(author, Customer) and conversation.waiting_since is None:
+        conversation.waiting_since = now
+        fields.append("waiting_since")
+    elif isinstance(author, Agent) and conversation.waiting_since is not None:
+        conversation.waiting_since = None
+        fields.append("waiting_since")
+    conversation.save(update_fields=fields)
+
+
+# --- status and assignment ---------------------------------------------------------------------------------
+
+
+def conversation_set_status(
+    *, conversation: Conversation, status: str, by: Agent | None = None, source: str = "desk"
+) -> Conversation:
+    """Move a conversation between active / pending / closed / spam, keeping the open-thread invariant.
+
+    Closing or marking spam closes the open thread; going from closed or spam to active or pending opens a
+    new session thread (subject to the 412 locks). Setting the current status is a no-op.
+    """
+    if status not in Conversation.Status.values:
+        raise ServiceError("invalid_status")
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = _lock_conversation(conversation)
+        if conversation.status == status:
+            return conversation
+        opening = status in Conversation.OPEN_STATUSES
+        if opening and not conversation.is_open:
+            _open_thread(conversation=conversation, now=now, source=source, by=by)
+        elif not opening and conversation.is_open:
+            reason = Thread.CloseReason.SPAM if status == Conversation.Status.SPAM else Thread.CloseReason.AGENT
+            _close_open_thread(conversation=conversation, now=now, reason=reason, by=by)
+        conversation.status = status
+        conversation.closed_at = None if opening else now
+        if not opening:
+            conversation.waiting_since = None
+        conversation.save(update_fields=["status", "closed_at", "waiting_since", "updated_at"])
+    return conversation
+
+
+def conversation_close(*, conversation: Conversation, by: Agent | None = None) -> Conversation:
+    return conversation_set_status(conversation=conversation, status=Conversation.Status.CLOSED, by=by)
+
+
+def conversation_reopen(*, conversation: Conversation, by: Agent | None = None) -> Conversation:
+    return conversation_set_status(conversation=conversation, status=Conversation.Status.ACTIVE, by=by)
+
+
+def conversation_assign(*, conversation: Conversation, assignee: Agent | None) -> Conversation:
+    """Assign to an agent or bot serving the conversation's account (`not_staff` otherwise), or unassign."""
+    with transaction.atomic():
+        conversation = _lock_conversation(conversation)
+        if assignee is not None and not assignee.memberships.filter(account_id=conversation.account_id).exists():
+            raise ServiceError("not_staff")
+        if conversation.assignee_id != (assignee.pk if assignee else None):
+            conversation.assignee = assignee
+            conversation.save(update_fields=["assignee", "updated_at"])
+    return conversation
+
+
+# --- receipts ----------------------------------------------------------------------------------------------
+
+
+def receipts_raise_status(*, customer: Customer, message_ids: Iterable[int], status: int) -> list[int]:
+    """Raise the customer's status of the named messages to `status`, never lowering it.
+
+    Ids outside the customer's timeline and the customer's own messages are skipped. Returns the changed ids.
+    """
+    if status not in Receipt.Status.values:
+        raise ServiceError("validation_error")
+    with transaction.atomic():
+        receipts = Receipt.objects.filter(
+            customer=customer, message_id__in=set(message_ids), status__lt=status
+        ).exclude(type_id__in=(Receipt.TypeId.USER, Receipt.TypeId.USER_SYSTEM))
+        changed = sorted(receipts.values_list("message_id", flat=True))
+        if changed:
+            Receipt.objects.filter(customer=customer, message_id__in=changed).update(
+                status=status, updated_at=timezone.now()
+            )
+    return changed
+
+
+# --- the anonymous → registered merge (history part) -------------------------------------------------------
+
+
+def customer_history_merge(*, source: Customer, target: Customer) -> None:
+    """Move `source`'s conversations, messages, receipts and uploads to `target`, with no duplicate.
+
+    Caller holds both customer locks (devices.services.customer_merge).
+    """
+    # Messages `source` wrote in conversations `target` also takes part in become `target`'s own messages.
+    for silent, type_id in ((False, Receipt.TypeId.USER), (True, Receipt.TypeId.USER_SYSTEM)):
+        Receipt.objects.filter(customer=target, message__author_customer=source, message__is_silent=silent).update(
+            type_id=type_id, status=Receipt.Status.SEEN
+        )
+    shared_conversations = Participant.objects.filter(customer=target).values("conversation_id")
+    Participant.objects.filter(customer=source, conversation_id__in=shared_conversations).delete()
+    Participant.objects.filter(customer=source).update(customer=target)
+    already_received = Receipt.objects.filter(customer=target).values("message_id")
+    Receipt.objects.filter(customer=source, message_id__in=already_received).delete()
+    Receipt.objects.filter(customer=source).update(customer=target)
+    Message.objects.filter(author_customer=source).update(author_customer=target)
+    Conversation.objects.filter(primary_customer=source).update(primary_customer=target)
+    Thread.objects.filter(opened_by_customer=source).update(opened_by_customer=target)
+    Media.objects.filter(uploaded_by_customer=source).update(uploaded_by_customer=target)

@@ -1,0 +1,162 @@
+"""Writes for customers and devices: registration (anonymous or registered) and the anonymous → registered merge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from agents.models import Account
+from conversations.services import customer_history_merge
+from devices.models import Customer, Device
+from messenger_project.errors import ServiceError
+
+
+@dataclass(frozen=True)
+class DeviceAttributes:
+    """What an app tells about itself on registration (client API §5.1); None means "not sent"."""
+
+    push_token: str | None = None
+    push_type: int | None = None
+    push_enabled: bool | None = None
+    device_type: int | None = None
+    sdk_version: str | None = None
+    referrer: str | None = None
+    additional_information: dict[str, str] = field(default_factory=dict)
+
+
+def customer_create(*, account: Account, registered: bool = False, **fields: Any) -> Customer:
+    """Create a customer with the next per-account number. Caller need not hold any lock."""
+    with transaction.atomic():
+        # Serialise number allocation per account: lock the account row, then read the highest number.
+        Account.objects.select_for_update().only("pk").get(pk=account.pk)
+        highest = Customer.objects.filter(account=account).aggregate(n=Max("number"))["n"] or 0
+        customer = Customer(account=account, number=highest + 1, registered=registered, **fields)
+        customer.full_clean(validate_constraints=False)
+        customer.save()
+    return customer
+
+
+def customer_get_or_create_registered(*, account: Account, fk_id: str) -> Customer:
+    """The registered customer `(account, fk_id)`, created on first sight (client API §2.2 step 6)."""
+    customer = Customer.objects.filter(account=account, fk_id=fk_id).first()
+    if customer is None:
+        customer = customer_create(account=account, registered=True, fk_id=fk_id, source="app")
+    return customer
+
+
+def device_register(
+    *, account: Account, device_id: str, registered_customer: Customer | None, attributes: DeviceAttributes
+) -> Device:
+    """Register or update a device; idempotent. Implements client API §8 (seed 000).
+
+    - anonymous (`registered_customer` None): a new device gets a new anonymous customer; a device that
+      belongs to a registered customer is refused (`device_requires_authorization`) and loses its push token;
+    - registered: the device is bound to that customer; an anonymous history on the same device id is merged
+      into it; a device of another registered customer is rebound without merging.
+    """
+    with transaction.atomic():
+        device = (
+            Device.objects.select_for_update()
+            .select_related("customer")
+            .filter(account=account, device_id=device_id)
+            .first()
+        )
+        if registered_customer is None:
+            device = _register_anonymous(account=account, device_id=device_id, device=device)
+        else:
+            device = _register_registered(customer=registered_customer, device_id=device_id, device=device)
+        _apply_attributes(device=device, attributes=attributes)
+    return device
+
+
+def _register_anonymous(*, account: Account, device_id: str, device: Device | None) -> Device:
+    if device is not None and device.customer.registered:
+        if device.push_token:
+            Device.objects.filter(pk=device.pk).update(push_token="", push_type=None)
+        raise ServiceError("device_requires_authorization", status_code=400, extra_codes=("device_not_registered",))
+    if device is not None:
+        return device
+    if account.authorization_required:
+        raise ServiceError("authorization_not_valid", status_code=401)
+    customer = customer_create(account=account, registered=False, source="app")
+    return Device(account=account, customer=customer, device_id=device_id)
+
+
+def _register_registered(*, customer: Customer, device_id: str, device: Device | None) -> Device:
+    if device is None:
+        return Device(account=customer.account, customer=customer, device_id=device_id)
+    if device.customer_id != customer.pk:
+        previous = device.customer
+        device.customer = customer
+        if not previous.registered:
+            customer_merge(source=previous, target=customer)
+    return device
+
+
+def _apply_attributes(*, device: Device, attributes: DeviceAttributes) -> None:
+    if attributes.push_token is not None:
+        device.push_token = attributes.push_token
+        device.push_unregistered_at = None
+    if attributes.push_type is not None:
+        device.push_type = attributes.push_type
+    if attributes.push_enabled is not None:
+        device.push_enabled = attributes.push_enabled
+    if attributes.device_type is not None:
+        device.device_type = attributes.device_type
+    if attributes.sdk_version is not None:
+        device.sdk_version = attributes.sdk_version[:20]
+    if attributes.referrer is not None:
+        device.referrer = attributes.referrer[:2048]
+    if attributes.additional_information:
+        device.additional_information = {**device.additional_information, **attributes.additional_information}
+    device.last_seen_at = timezone.now()
+    device.full_clean(exclude=["customer", "account"], validate_unique=False, validate_constraints=False)
+    device.save()
+    if device.push_token:
+        # A push token is unique per account: a reinstall must not get the same push twice.
+        Device.objects.filter(account_id=device.account_id, push_token=device.push_token).exclude(pk=device.pk).update(
+            push_token="", push_type=None
+        )
+    if attributes.additional_information:
+        _customer_profile_merge(customer=device.customer, information=attributes.additional_information)
+
+
+def _customer_profile_merge(*, customer: Customer, information: dict[str, str]) -> None:
+    profile = {**customer.profile, **information}
+    update_fields = ["profile", "updated_at"]
+    customer.profile = profile
+    if information.get("name") and not customer.name:
+        customer.name = information["name"][:200]
+        update_fields.append("name")
+    customer.save(update_fields=update_fields)
+
+
+def customer_merge(*, source: Customer, target: Customer) -> Customer:
+    """Merge an anonymous customer into a registered one (seed 000), in one transaction.
+
+    Conversations, participations, authored messages, receipts, devices and uploads move to `target`;
+    nothing is lost or duplicated. `source` remains only as a pointer (`merged_into`).
+    """
+    if source.pk == target.pk:
+        return target
+    with transaction.atomic():
+        # Lock both customers in pk order: the same order message posting uses for recipients.
+        locked = {
+            c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+        }
+        source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id is not None:
+            raise ServiceError("customer_merged", status_code=409)
+        customer_history_merge(source=source, target=target)
+        Device.objects.filter(customer=source).update(customer=target)
+        if target.current_conversation_id is None:
+            target.current_conversation_id = source.current_conversation_id
+        source.merged_into = target
+        source.current_conversation = None
+        source.save(update_fields=["merged_into", "current_conversation", "updated_at"])
+        target.save(update_fields=["current_conversation", "updated_at"])
+    return target
