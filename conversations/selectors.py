@@ -62,3 +62,12 @@ def conversations_for_customer(*, customer: Customer) -> QuerySet[Conversation]:
     return Conversation.objects.filter(participants__customer=customer, merged_into__isnull=True).order_by(
         "-last_activity_at", "-created_at"
     )
+
+
+def unseen_message_ids(*, customer: Customer) -> list[int]:
+    """Agent messages (typeId 2) the customer has not seen, oldest first (client API §5.9). Partial index."""
+    return list(
+        Receipt.objects.filter(customer=customer, type_id=Receipt.TypeId.AGENT, status__lt=Receipt.Status.SEEN)
+        .order_by("message_id")
+        .values_list("message_id", flat=True)
+    )

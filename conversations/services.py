@@ -255,6 +255,30 @@ def _conversation_touch(*, conversation: Conversation, author: Author, now: date
     conversation.save(update_fields=fields)
 
 
+def customer_message_send(
+    *, customer: Customer, text: str = "", media: Sequence[Media] = (), silent: bool = False, referrer: str = ""
+) -> Message:
+    """A message from the customer's app: into their current conversation, or a fresh one (the rollover).
+
+    The current conversation is left for a new one when it is missing, merged, at the thread limit or too old
+    (integration API §3.8), so an app never sees a 412.
+    """
+    current = customer.current_conversation
+    if current is not None:
+        try:
+            with transaction.atomic():
+                return message_post(
+                    conversation=current, author=customer, text=text, media=media, silent=silent, referrer=referrer
+                )
+        except ServiceError as error:
+            if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
+                raise
+    fresh = conversation_create(
+        account=customer.account, customers=[customer], source="app", previous_conversation=current
+    )
+    return message_post(conversation=fresh, author=customer, text=text, media=media, silent=silent, referrer=referrer)
+
+
 # --- status and assignment ---------------------------------------------------------------------------------
 
 
@@ -327,6 +351,21 @@ def receipts_raise_status(*, customer: Customer, message_ids: Iterable[int], sta
                 status=status, updated_at=timezone.now()
             )
     return changed
+
+
+def receipts_mark_received(*, customer: Customer, receipts: Sequence[Receipt]) -> None:
+    """Messages returned to one of the customer's devices become RECEIVED (3) the first time (client API §4.3).
+
+    Updates the given receipts in memory too. Writes only when the page holds an AVAILABLE receipt.
+    """
+    fresh = [r for r in receipts if r.status == Receipt.Status.AVAILABLE]
+    if not fresh:
+        return
+    Receipt.objects.filter(
+        customer=customer, message_id__in=[r.message_id for r in fresh], status=Receipt.Status.AVAILABLE
+    ).update(status=Receipt.Status.RECEIVED, updated_at=timezone.now())
+    for receipt in fresh:
+        receipt.status = Receipt.Status.RECEIVED
 
 
 # --- the anonymous → registered merge (history part) -------------------------------------------------------

@@ -1,11 +1,15 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from messenger_project.client_api.views import ClientNotFoundView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("messenger_project.client_api.urls", "client"))),
+    re_path(r"^clientApi(/.*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

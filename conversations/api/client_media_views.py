@@ -1,0 +1,59 @@
+"""Client API: `POST media`, `GET media/{y}/{m}/{d}/{file}` and `GET media/{id}` (spec §5.7, §5.8)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import FileResponse
+from rest_framework.response import Response
+
+from conversations.media import media_store, media_visible_to_customer
+from conversations.models import Media
+from messenger_project.client_api.views import ClientAPIView
+from messenger_project.errors import ServiceError
+
+MEDIA_CACHE_SECONDS = 365 * 24 * 3600  # the content of a media id never changes
+
+
+class MediaUploadView(ClientAPIView):
+    def post(self, request, api_version: str):
+        upload = request.FILES.get("media") if request.content_type.startswith("multipart/") else None
+        if upload is None:
+            raise ServiceError("missing_media")
+        media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
+        return Response({"media": str(media.uuid)})
+
+
+class _MediaDownloadView(ClientAPIView):
+    def _serve(self, media: Media | None) -> FileResponse:
+        if media is None or not media_visible_to_customer(media=media, customer=self.caller.customer):
+            raise ServiceError("media_not_found", status_code=404)
+        try:
+            handle = media.file.open("rb")
+        except OSError:
+            raise ServiceError("media_not_found", status_code=404) from None
+        response = FileResponse(
+            handle, content_type=media.mime_type, as_attachment=not media.is_image, filename=str(media)
+        )
+        response["Cache-Control"] = f"private, max-age={MEDIA_CACHE_SECONDS}, immutable"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class MediaFileView(_MediaDownloadView):
+    """The canonical form, built by the SDKs from the message's media fields; padded or not."""
+
+    def get(self, request, api_version: str, year: str, month: str, day: str, filename: str):
+        path = f"uploads/{int(year):04d}/{int(month):02d}/{int(day):02d}/{filename}"
+        return self._serve(Media.objects.filter(account=self.caller.account, file=path).first())
+
+
+class MediaByIdView(_MediaDownloadView):
+    """The opaque upload id of v1.9 (Android shows its own image right after uploading)."""
+
+    def get(self, request, api_version: str, media_id: str):
+        try:
+            media_uuid = uuid.UUID(media_id)
+        except ValueError:
+            raise ServiceError("media_not_found", status_code=404) from None
+        return self._serve(Media.objects.filter(account=self.caller.account, uuid=media_uuid).first())

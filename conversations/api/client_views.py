@@ -1,0 +1,194 @@
+"""Client API: the messages family (spec §5.4 to §5.10). Thin: parse, call a selector or service, shape."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from agents.models import Agent
+from conversations.api.client_format import agent_object, message_object
+from conversations.media import media_claim_for_message, media_store
+from conversations.models import Receipt
+from conversations.selectors import TimelinePage, timeline_page, unseen_message_ids
+from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
+from conversations.typing import agent_typing_get, customer_typing_set
+from messenger_project.client_api.views import ClientAPIView
+from messenger_project.errors import ServiceError
+
+MESSAGE_MAX_LENGTH = 5000
+
+
+class MediaReferenceSerializer(serializers.Serializer):
+    id = serializers.CharField(max_length=64)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    filename = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class MessageInputSerializer(serializers.Serializer):
+    """`POST messages` as JSON: text or a media reference, never both (seed 004). Unknown keys are ignored."""
+
+    message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    media = MediaReferenceSerializer(required=False)
+    typeId = serializers.IntegerField(required=False)
+    type = serializers.IntegerField(required=False)
+    referer = serializers.CharField(required=False, allow_blank=True, max_length=2048)
+    referrer = serializers.CharField(required=False, allow_blank=True, max_length=2048)
+
+    def validate_message(self, value: str) -> str:
+        if len(value) > MESSAGE_MAX_LENGTH:
+            raise serializers.ValidationError(f"Ensure this field has no more than {MESSAGE_MAX_LENGTH} characters.")
+        return value
+
+    def validate(self, attrs):
+        text = (attrs.get("message") or "").strip()
+        if text and attrs.get("media"):
+            raise serializers.ValidationError("A message carries text or media, not both.")
+        if not text and not attrs.get("media"):
+            raise serializers.ValidationError({"message": "This field may not be blank."})
+        return attrs
+
+
+class MessageStatusSerializer(serializers.Serializer):
+    messageIds = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000)
+
+
+def _cursor(value: str, *, minimum: int) -> int:
+    if not value.isdigit() or int(value) < minimum:
+        raise ServiceError("validation_error", extra_codes=(f"paging: '{value}' is not a valid message id",))
+    return int(value)
+
+
+class TimelineView(ClientAPIView):
+    """`GET messages`, `GET messages/before:{id}`, `GET messages/after:{id}`."""
+
+    def get(self, request, api_version: str, direction: str | None = None, cursor: str | None = None):
+        customer = self.caller.customer
+        before = _cursor(cursor, minimum=1) if direction == "before" else None
+        after = _cursor(cursor, minimum=0) if direction == "after" else None
+        page = timeline_page(customer=customer, before=before, after=after)
+        receipts_mark_received(customer=customer, receipts=page.receipts)
+        response = Response(self._messages(page))
+        response.envelope_extra = {
+            "agent": self._top_agent(),
+            "paging": self._paging(page, after=after),
+            "stickyMessage": self.caller.account.sticky_message or None,
+            "welcomeMessage": self.caller.account.welcome_message or self.caller.account.info_text or None,
+        }
+        return response
+
+    def _messages(self, page: TimelinePage) -> list[dict]:
+        device_type = self.caller.device.device_type
+        return [message_object(r, version=self.version, device_type=device_type) for r in page.receipts]
+
+    def _top_agent(self) -> dict | None:
+        """The agent typing in, or else assigned to, the customer's current conversation; never an object of nulls."""
+        conversation = self.caller.customer.current_conversation
+        if conversation is None:
+            return None
+        typing = agent_typing_get(conversation_id=conversation.pk)
+        if conversation.assignee is not None and (typing is None or typing.agent_id == conversation.assignee_id):
+            return agent_object(conversation.assignee, typing_since=typing.since if typing else None)
+        if typing is not None:  # rare: someone other than the assignee types
+            agent = Agent.objects.filter(pk=typing.agent_id).first()
+            return agent_object(agent, typing_since=typing.since) if agent else None
+        return None
+
+    @staticmethod
+    def _paging(page: TimelinePage, *, after: int | None) -> dict[str, str]:
+        ids = page.message_ids
+        before = f"/messages/before:{min(ids)}" if ids and page.has_older else ""
+        newer = ""
+        if ids:
+            newer = f"/messages/after:{max(ids)}"
+        elif after is not None:
+            newer = f"/messages/after:{after}"
+        return {"before": before, "after": newer}
+
+
+class MessageDetailView(ClientAPIView):
+    """`GET messages/{id}`: one message of the caller's timeline, else 404 message_not_found."""
+
+    def get(self, request, api_version: str, message_id: str):
+        customer = self.caller.customer
+        receipt = (
+            Receipt.objects.select_related("message", "message__author_agent", "message__author_customer")
+            .prefetch_related("message__attachments")
+            .filter(customer=customer, message_id=int(message_id) if message_id.isdigit() else 0)
+            .first()
+        )
+        if receipt is None:
+            raise ServiceError("message_not_found", status_code=404)
+        receipts_mark_received(customer=customer, receipts=[receipt])
+        return Response(message_object(receipt, version=self.version, device_type=self.caller.device.device_type))
+
+
+class MessagesView(TimelineView):
+    """`GET messages` (the latest page) and `POST messages` (text, a media reference, or a legacy `image`)."""
+
+    def post(self, request, api_version: str):
+        customer = self.caller.customer
+        upload = request.FILES.get("image") if request.content_type.startswith("multipart/") else None
+        if upload is not None:
+            return self._send(text="", upload=upload)
+        if request.content_type.startswith("multipart/"):
+            raise ServiceError("missing_media")
+        if not isinstance(request.data, dict):
+            raise ServiceError("validation_error", extra_codes=("body: expected a JSON object",))
+        payload = MessageInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        fields = payload.validated_data
+        silent = (fields.get("typeId") or fields.get("type")) == Receipt.TypeId.USER_SYSTEM
+        referrer = fields.get("referrer") or fields.get("referer") or ""
+        media = []
+        if fields.get("media"):
+            reference = fields["media"]
+            media = [
+                media_claim_for_message(
+                    customer=customer,
+                    media_id=reference["id"],
+                    description=reference.get("description") or reference.get("filename") or "",
+                )
+            ]
+        text = (fields.get("message") or "").strip()
+        message = customer_message_send(customer=customer, text=text, media=media, silent=silent, referrer=referrer)
+        return self._created(message.pk, text)
+
+    def _send(self, *, text: str, upload) -> Response:
+        customer = self.caller.customer
+        with transaction.atomic():
+            media = media_store(account=self.caller.account, upload=upload, customer=customer)
+            message = customer_message_send(customer=customer, media=[media])
+        return self._created(message.pk, text)
+
+    def _created(self, message_id: int, text: str) -> Response:
+        customer = self.caller.customer
+        if customer.current_conversation_id:
+            customer_typing_set(conversation_id=customer.current_conversation_id, customer_id=customer.pk, typing=False)
+        response = Response({"messageId": str(message_id)})
+        response.metadata_values = {"message": text} if text else {}
+        return response
+
+
+class UnseenCountView(ClientAPIView):
+    min_version = "1.9"
+
+    def get(self, request, api_version: str):
+        ids = unseen_message_ids(customer=self.caller.customer)
+        return Response({"messageIds": ids, "count": len(ids)})
+
+
+class MessageStatusView(ClientAPIView):
+    min_version = "1.9"
+
+    def put(self, request, api_version: str, status: str):
+        if status not in {"2", "3", "4"}:
+            raise ServiceError("validation_error", extra_codes=("status: must be 2, 3 or 4",))
+        if not isinstance(request.data, dict):
+            raise ServiceError("validation_error", extra_codes=("body: expected a JSON object",))
+        payload = MessageStatusSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        changed = receipts_raise_status(
+            customer=self.caller.customer, message_ids=payload.validated_data["messageIds"], status=int(status)
+        )
+        return Response({"messageIds": changed})

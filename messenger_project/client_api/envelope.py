@@ -1,0 +1,103 @@
+"""The client API's one envelope (spec §3): a renderer for every response and an exception handler for errors."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from messenger_project.errors import ServiceError
+
+logger = logging.getLogger("messenger.client_api")
+
+VERSION_PREFIX_PARTS = 3  # "", "clientApi", "v1.9"
+
+
+def endpoint_url(path: str) -> str:
+    """`metadata.values.url`: the path after the version, without a leading slash (`messages/before:2`)."""
+    return "/".join(part for part in path.split("/")[VERSION_PREFIX_PARTS:] if part)
+
+
+def error_response(status_code: int, *codes: str, headers: dict[str, str] | None = None) -> Response:
+    return Response({"notifications": [{"type": "error", "message": c} for c in codes]}, status_code, headers=headers)
+
+
+def _validation_messages(detail: Any, prefix: str = "") -> list[str]:
+    if isinstance(detail, dict):
+        return [m for key, value in detail.items() for m in _validation_messages(value, f"{prefix}{key}.")]
+    if isinstance(detail, list):
+        return [m for item in detail for m in _validation_messages(item, prefix)]
+    field = prefix.rstrip(".")
+    return [f"{field}: {detail}" if field and field != "non_field_errors" else str(detail)]
+
+
+def client_exception_handler(exc: Exception, context: dict) -> Response:
+    """Every error of the client API as the envelope with a non-2xx status: the SDKs read both signals."""
+    set_rollback()
+    if isinstance(exc, ServiceError):
+        return error_response(exc.status_code, exc.code, *exc.extra_codes)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, exceptions.ValidationError):
+        return error_response(400, "validation_error", *_validation_messages(exc.detail))
+    if isinstance(exc, exceptions.ParseError):
+        return error_response(400, "validation_error", f"body: {exc.detail}")
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "media_too_large")
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return error_response(415, "unsupported_media_type")
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        allowed = ", ".join(context["view"].allowed_methods) if context.get("view") else ""
+        return error_response(405, "method_not_allowed", headers={"Allow": allowed})
+    if isinstance(exc, exceptions.Throttled):
+        return error_response(429, "too_many_requests")
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        return error_response(404, "not_found")
+    if isinstance(exc, PermissionDenied | exceptions.PermissionDenied):
+        return error_response(403, "forbidden")
+    if isinstance(exc, exceptions.APIException):
+        return error_response(exc.status_code, str(exc.default_code))
+    logger.exception("Unhandled error in the client API", exc_info=exc)
+    return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error")
+
+
+class ClientEnvelopeRenderer(JSONRenderer):
+    """Wraps `response.data` as `{data, notifications, status, metadata, …}`.
+
+    A view adds top-level keys with `response.envelope_extra`, notifications with `response.notifications`
+    and echoed request values with `response.metadata_values`.
+    """
+
+    media_type = "application/json"
+    charset = None  # the SDKs check for `application/json`; a charset parameter is fine but not needed
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        context = renderer_context or {}
+        response, request = context.get("response"), context.get("request")
+        if response is None or request is None:
+            return super().render(data, accepted_media_type, renderer_context)
+        started = getattr(request._request, "client_api_started", None) or time.monotonic()
+        metadata = {
+            "values": {"url": endpoint_url(request.path), **getattr(response, "metadata_values", {})},
+            "method": request.method.lower(),
+            "duration": round(time.monotonic() - started, 4),
+        }
+        if response.status_code >= 400:
+            body = {"data": None, "notifications": data["notifications"], "status": "ERROR", "metadata": metadata}
+        else:
+            body = {
+                "data": data,
+                "notifications": getattr(response, "notifications", []),
+                "status": "SUCCESS",
+                "metadata": metadata,
+                **getattr(response, "envelope_extra", {}),
+            }
+        return super().render(body, accepted_media_type, renderer_context)

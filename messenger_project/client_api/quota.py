@@ -1,0 +1,56 @@
+"""The per-device request quota of seed 004 (`quota-*` headers), counted in the shared cache."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+
+from agents.models import Account
+
+UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
+class QuotaState:
+    limit: int
+    used: int
+    interval: int
+    unit: str
+    reset_at: int  # Unix seconds when the window ends
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.limit
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "quota-interval": str(self.interval),
+            "quota-limit": str(self.limit),
+            "quota-reset-UTC": datetime.fromtimestamp(self.reset_at, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "quota-time-unit": self.unit,
+            "quota-used": str(min(self.used, self.limit)),
+        }
+
+
+def quota_hit(*, account: Account, device_id: str, now: float | None = None) -> QuotaState:
+    """Count one request of this device in the current fixed window. Atomic across processes with Redis."""
+    window = account.device_quota_interval * UNIT_SECONDS[account.device_quota_time_unit]
+    now = time.time() if now is None else now
+    window_start = int(now // window) * window
+    key = f"quota:{account.pk}:{device_id}:{window_start}"
+    cache.add(key, 0, timeout=window + 60)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window + 60)
+        used = 1
+    return QuotaState(
+        limit=account.device_quota_limit,
+        used=used,
+        interval=account.device_quota_interval,
+        unit=account.device_quota_time_unit,
+        reset_at=window_start + window,
+    )

@@ -1,0 +1,33 @@
+"""Routes of the client API, exactly as the SDKs write them: no trailing slash, cursors with a colon."""
+
+from django.urls import path, re_path
+
+from conversations.api.client_media_views import MediaByIdView, MediaFileView, MediaUploadView
+from conversations.api.client_views import (
+    MessageDetailView,
+    MessageStatusView,
+    MessagesView,
+    TimelineView,
+    UnseenCountView,
+)
+from devices.api.views import ConfigView, DevicesView, TypingEventView
+from messenger_project.client_api.views import ClientNotFoundView
+
+urlpatterns = [
+    path("devices", DevicesView.as_view(), name="devices"),
+    path("config", ConfigView.as_view(), name="config"),
+    path("services/event/<str:event>", TypingEventView.as_view(), name="typing-event"),
+    path("messages", MessagesView.as_view(), name="messages"),
+    path("messages/unseen/count", UnseenCountView.as_view(), name="messages-unseen-count"),
+    re_path(r"^messages/status/(?P<status>[^/]+)$", MessageStatusView.as_view(), name="messages-status"),
+    re_path(r"^messages/(?P<direction>before|after):(?P<cursor>[^/]*)$", TimelineView.as_view(), name="messages-page"),
+    re_path(r"^messages/(?P<message_id>[^/:]+)$", MessageDetailView.as_view(), name="message-detail"),
+    path("media", MediaUploadView.as_view(), name="media-upload"),
+    re_path(
+        r"^media/(?P<year>\d{1,4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<filename>[^/]+)$",
+        MediaFileView.as_view(),
+        name="media-file",
+    ),
+    re_path(r"^media/(?P<media_id>[^/]+)$", MediaByIdView.as_view(), name="media-by-id"),
+    re_path(r"^.*$", ClientNotFoundView.as_view(), name="not-found"),
+]

@@ -1,0 +1,109 @@
+"""The base of every client API view: identification, version, quota, origins, envelope and lenient parsing."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser, MultiPartParser
+from rest_framework.views import APIView
+
+from devices.identification import Caller, caller_identify
+from messenger_project.client_api.envelope import ClientEnvelopeRenderer, client_exception_handler, error_response
+from messenger_project.client_api.quota import quota_hit
+from messenger_project.errors import ServiceError
+
+SUPPORTED_VERSIONS = ("1.6", "1.7", "1.8", "1.9")
+
+
+class AnyContentTypeJSONParser(BaseParser):
+    """The web and Android SDKs send JSON as `text/plain`: parse the body as JSON whatever the type (§2.4)."""
+
+    media_type = "*/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if not raw.strip():
+            return {}
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ParseError(f"invalid JSON ({exc})") from None
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """Clients send all sorts of Accept headers; the answer is always the envelope (or the media bytes)."""
+
+    def select_parser(self, request, parsers):
+        content_type = request.content_type or ""
+        for parser in parsers:
+            if parser.media_type != "*/*" and content_type.startswith(parser.media_type):
+                return parser
+        return next((p for p in parsers if p.media_type == "*/*"), None)
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ClientAPIView(APIView):
+    """Subclasses implement handlers with `self.caller` set; `requires_device = False` only for POST devices."""
+
+    renderer_classes = [ClientEnvelopeRenderer]
+    parser_classes = [MultiPartParser, AnyContentTypeJSONParser]
+    content_negotiation_class = FirstRendererNegotiation
+    authentication_classes: list = []
+    permission_classes: list = []
+    requires_device = True
+    min_version = "1.6"
+    caller: Caller
+
+    def get_exception_handler(self):
+        return client_exception_handler
+
+    @property
+    def version(self) -> str:
+        return self.kwargs["api_version"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if self.version not in SUPPORTED_VERSIONS or self.version < self.min_version:
+            raise ServiceError("not_found", status_code=404)
+        self.caller = caller_identify(
+            identification=request.headers.get("x-iris-identification")
+            or request.headers.get("x-parley-identification"),
+            authorization=request.headers.get("Authorization"),
+            require_device=self.requires_device,
+        )
+        self.quota = quota_hit(account=self.caller.account, device_id=self.caller.device_id)
+        if self.quota.exceeded:
+            raise ServiceError("too_many_requests", status_code=429)
+        origin = request.headers.get("Origin")
+        allowed = self.caller.account.allowed_origins
+        if origin and allowed and origin.rstrip("/") not in {o.rstrip("/") for o in allowed}:
+            raise ServiceError("origin_not_allowed", status_code=403)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        quota = getattr(self, "quota", None)
+        if quota is not None:
+            for name, value in quota.headers().items():
+                response[name] = value
+            if quota.exceeded:
+                response["Retry-After"] = str(max(1, quota.reset_at - int(time.time())))
+        return response
+
+
+class ClientNotFoundView(ClientAPIView):
+    """Any other path under /clientApi/: a 404 in the envelope, whatever the method."""
+
+    requires_device = False
+
+    def initial(self, request, *args, **kwargs):
+        raise ServiceError("not_found", status_code=404)
+
+    def handle_not_found(self, request, *args, **kwargs):
+        return error_response(404, "not_found")
+
+    get = post = put = patch = delete = handle_not_found
