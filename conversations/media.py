@@ -6,10 +6,12 @@ No active content is ever accepted: SVG, HTML and anything not on the list are r
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import filetype
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from agents.models import Account, Agent
@@ -130,14 +132,28 @@ def media_store(
     return media
 
 
+def media_stored_name(*, year: int, month: int, day: int, filename: str) -> str:
+    """The storage name of `media/{y}/{m}/{d}/{file}`, whatever the padding the client used (upload_to pads)."""
+    return f"uploads/{year:04d}/{month:02d}/{day:02d}/{filename}"
+
+
+def _media_lookup(media_id: str) -> dict:
+    """An opaque upload id (a UUID, v1.9) or the path form of earlier versions (`img/{a}/{y}/{m}/{d}/{file}`)."""
+    try:
+        return {"uuid": uuid.UUID(str(media_id))}
+    except ValueError:
+        pass
+    parts = str(media_id).strip("/").split("/")
+    if len(parts) >= 4 and all(p.isdigit() for p in parts[-4:-1]):
+        year, month, day = (int(p) for p in parts[-4:-1])
+        return {"file": media_stored_name(year=year, month=month, day=day, filename=parts[-1])}
+    raise ServiceError("missing_media")
+
+
 def media_claim_for_message(*, customer: Customer, media_id: str, description: str = "") -> Media:
     """The customer's own upload that no message uses yet, for `POST messages` (else 400 missing_media)."""
-    try:
-        media_uuid = uuid.UUID(str(media_id))
-    except ValueError:
-        raise ServiceError("missing_media") from None
     media = Media.objects.filter(
-        uuid=media_uuid, account_id=customer.account_id, uploaded_by_customer=customer, message__isnull=True
+        account_id=customer.account_id, uploaded_by_customer=customer, message__isnull=True, **_media_lookup(media_id)
     ).first()
     if media is None:
         raise ServiceError("missing_media")
@@ -152,3 +168,16 @@ def media_visible_to_customer(*, media: Media, customer: Customer) -> bool:
     if media.message_id is None:
         return media.uploaded_by_customer_id == customer.pk
     return Receipt.objects.filter(customer=customer, message_id=media.message_id).exists()
+
+
+UNUSED_UPLOAD_HOURS = 24
+
+
+def media_prune_unused(*, older_than_hours: int = UNUSED_UPLOAD_HOURS) -> int:
+    """Delete uploads no message took within a day (client API §5.7 Decision), files included."""
+    cutoff = timezone.now() - timedelta(hours=older_than_hours)
+    stale = list(Media.objects.filter(message__isnull=True, created_at__lt=cutoff))
+    for media in stale:
+        media.file.delete(save=False)
+        media.delete()
+    return len(stale)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -133,6 +134,15 @@ def _customer_profile_merge(*, customer: Customer, information: dict[str, str]) 
         customer.name = information["name"][:200]
         update_fields.append("name")
     customer.save(update_fields=update_fields)
+
+
+LAST_SEEN_RESOLUTION_SECONDS = 300
+
+
+def device_touch(*, device: Device) -> None:
+    """Record that the device called, at most once per 5 minutes (the desk's "last seen"): polls stay read-only."""
+    if cache.add(f"device:seen:{device.pk}", 1, LAST_SEEN_RESOLUTION_SECONDS):
+        Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
 
 
 def customer_merge(*, source: Customer, target: Customer) -> Customer:

@@ -42,11 +42,17 @@ def media_path_parts(media: Media) -> tuple[str, str, str, str]:
     return str(int(year)), str(int(month)), str(int(day)), path.name
 
 
-def media_object(media: Media) -> dict[str, str]:
+def media_path_id(media: Media) -> str:
+    """The path form of a media id in message objects, and the upload id before v1.9."""
     year, month, day, filename = media_path_parts(media)
-    return {
+    return f"img/{media.account_id}/{year}/{month}/{day}/{filename}"
+
+
+def media_object(media: Media, *, version: str = "1.9") -> dict[str, str]:
+    year, month, day, filename = media_path_parts(media)
+    data = {
         # Android and iOS drop the first two segments to build `media/{y}/{m}/{d}/{file}`.
-        "id": f"img/{media.account_id}/{year}/{month}/{day}/{filename}",
+        "id": media_path_id(media),
         "mimeType": media.mime_type,
         "year": year,
         "month": month,
@@ -54,6 +60,9 @@ def media_object(media: Media) -> dict[str, str]:
         "filename": filename,
         "description": media.original_name or filename,
     }
+    if version < "1.8":  # `filename` arrived with v1.8
+        del data["filename"]
+    return data
 
 
 def _buttons(buttons: list[dict], device_type: int | None) -> list[dict[str, str]]:
@@ -85,7 +94,7 @@ def message_object(
 ) -> dict[str, Any]:
     message: Message = receipt.message
     media = message.media
-    media_data = media_object(media) if media is not None else None
+    media_data = media_object(media, version=version) if media is not None else None
     if receipt.type_id in (Receipt.TypeId.USER, Receipt.TypeId.USER_SYSTEM) or message.author_kind == "system":
         agent = None
     elif message.author_agent is not None:

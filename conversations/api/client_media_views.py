@@ -7,7 +7,8 @@ import uuid
 from django.http import FileResponse
 from rest_framework.response import Response
 
-from conversations.media import media_store, media_visible_to_customer
+from conversations.api.client_format import media_path_id
+from conversations.media import media_store, media_stored_name, media_visible_to_customer
 from conversations.models import Media
 from messenger_project.client_api.views import ClientAPIView
 from messenger_project.errors import ServiceError
@@ -21,7 +22,8 @@ class MediaUploadView(ClientAPIView):
         if upload is None:
             raise ServiceError("missing_media")
         media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
-        return Response({"media": str(media.uuid)})
+        # v1.9 made the upload id opaque (no `/`); earlier versions got the path form.
+        return Response({"media": str(media.uuid) if self.version >= "1.9" else media_path_id(media)})
 
 
 class _MediaDownloadView(ClientAPIView):
@@ -44,7 +46,7 @@ class MediaFileView(_MediaDownloadView):
     """The canonical form, built by the SDKs from the message's media fields; padded or not."""
 
     def get(self, request, api_version: str, year: str, month: str, day: str, filename: str):
-        path = f"uploads/{int(year):04d}/{int(month):02d}/{int(day):02d}/{filename}"
+        path = media_stored_name(year=int(year), month=int(month), day=int(day), filename=filename)
         return self._serve(Media.objects.filter(account=self.caller.account, file=path).first())
 
 

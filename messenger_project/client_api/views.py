@@ -11,6 +11,7 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.views import APIView
 
 from devices.identification import Caller, caller_identify
+from devices.services import device_touch
 from messenger_project.client_api.envelope import ClientEnvelopeRenderer, client_exception_handler, error_response
 from messenger_project.client_api.quota import quota_hit
 from messenger_project.errors import ServiceError
@@ -76,6 +77,8 @@ class ClientAPIView(APIView):
             authorization=request.headers.get("Authorization"),
             require_device=self.requires_device,
         )
+        if self.caller.device is not None:
+            device_touch(device=self.caller.device)
         self.quota = quota_hit(account=self.caller.account, device_id=self.caller.device_id)
         if self.quota.exceeded:
             raise ServiceError("too_many_requests", status_code=429)
@@ -99,6 +102,7 @@ class ClientNotFoundView(ClientAPIView):
     """Any other path under /clientApi/: a 404 in the envelope, whatever the method."""
 
     requires_device = False
+    schema = None  # not an endpoint
 
     def initial(self, request, *args, **kwargs):
         raise ServiceError("not_found", status_code=404)
