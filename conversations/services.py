@@ -61,6 +61,20 @@ def _lock_conversation(conversation: Conversation) -> Conversation:
     return locked
 
 
+def conversations_lock_for_customer(*, customer: Customer) -> None:
+    """Lock every conversation the customer takes part in (pk order), before any customer row.
+
+    A customer merge takes these first, so a concurrent message_post (conversation lock, then reading the
+    participants) reads the participants only after the merge moved them.
+    """
+    list(
+        Conversation.objects.select_for_update(of=("self",))
+        .filter(participants__customer=customer)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _lock_customers(customer_ids: Iterable[int]) -> list[int]:
     """Lock recipient customers in pk order (evaluated now), so concurrent posts serialise per recipient."""
     return list(

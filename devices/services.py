@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agents.models import Account
-from conversations.services import customer_history_merge
+from conversations.services import conversations_lock_for_customer, customer_history_merge
 from devices.models import Customer, Device
 from messenger_project.errors import ServiceError
 
@@ -154,7 +154,8 @@ def customer_merge(*, source: Customer, target: Customer) -> Customer:
     if source.pk == target.pk:
         return target
     with transaction.atomic():
-        # Lock both customers in pk order: the same order message posting uses for recipients.
+        # Conversations first, then both customers in pk order: the order message posting uses.
+        conversations_lock_for_customer(customer=source)
         locked = {
             c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
         }
