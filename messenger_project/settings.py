@@ -38,6 +38,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "messenger_project.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "messenger_project.client_api.middleware.ClientAPIMiddleware",
@@ -153,6 +154,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Integration API
+# Plain HTTP is refused except from loopback clients while this is on (development and tests).
+INTEGRATION_ALLOW_INSECURE_LOOPBACK = env.bool("INTEGRATION_ALLOW_INSECURE_LOOPBACK", default=True)
+INTEGRATION_RATE_LIMIT_PER_MINUTE = env.int("INTEGRATION_RATE_LIMIT_PER_MINUTE", default=600)
+
 # --- Product settings
 # Accept a device id of at least this many characters (seed 004) and at most the column size.
 DEVICE_ID_MIN_LENGTH = 10
@@ -160,7 +166,9 @@ DEVICE_ID_MIN_LENGTH = 10
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "messenger_project.request_id.RequestIdLogFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -1,0 +1,116 @@
+"""The base of every integration API view: the processing order of spec §1, and its error body."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from rest_framework import exceptions
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from messenger_project.client_api.views import FirstRendererNegotiation
+from messenger_project.integration_api.authentication import ApiKeyAuthentication, HasApiKey
+from messenger_project.integration_api.errors import ApiError, integration_exception_handler
+from messenger_project.integration_api.ratelimit import rate_limit_hit
+
+MIB = 1024 * 1024
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _reject_duplicate_keys(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise exceptions.ParseError("Duplicate keys in a JSON object.")
+    return dict(pairs)
+
+
+class StrictJSONParser(JSONParser):
+    """UTF-8 JSON only; duplicate keys are a `malformed_json` error (§1)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        try:
+            return json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys)
+        except (UnicodeDecodeError, ValueError) as exc:
+            if isinstance(exc, exceptions.ParseError):
+                raise
+            raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+
+
+class UTF8JSONRenderer(JSONRenderer):
+    charset = "utf-8"
+
+
+class IntegrationAPIView(APIView):
+    """Checks in the order of §1: method, key, appId, rate limit, body (size, type, syntax); then the handler."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasApiKey]
+    parser_classes = [StrictJSONParser]
+    renderer_classes = [UTF8JSONRenderer]
+    content_negotiation_class = FirstRendererNegotiation
+    body_limit = 1 * MIB
+
+    def get_exception_handler(self):
+        return integration_exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        handler = (
+            getattr(self, request.method.lower(), None) if request.method.lower() in self.http_method_names else None
+        )
+        if handler is None:
+            raise exceptions.MethodNotAllowed(request.method)
+        self._check_transport(request)
+        super().initial(request, *args, **kwargs)  # authentication and the key's permission
+        self.api_key = request.auth
+        self.account = request.auth.account
+        app_id = kwargs.get("app_id")
+        if app_id is not None and app_id != self.account.app_id:
+            raise ApiError(403, "app_mismatch", "The appId in the path is not the key's account.")
+        self.rate = rate_limit_hit(account_id=self.account.pk, weight=2 if request.method in WRITE_METHODS else 1)
+        if not self.rate.allowed:
+            raise ApiError(429, "rate_limited", headers={"Retry-After": str(self.rate.retry_after)})
+        if request.method in WRITE_METHODS and request.method != "DELETE":
+            self._check_body(request)
+
+    @staticmethod
+    def _check_transport(request) -> None:
+        if request.is_secure():
+            return
+        loopback = request.META.get("REMOTE_ADDR", "") in {"127.0.0.1", "::1"}
+        if not (loopback and settings.INTEGRATION_ALLOW_INSECURE_LOOPBACK):
+            raise ApiError(403, "https_required", "The integration API is served over HTTPS only.")
+
+    def _check_body(self, request) -> None:
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > self.body_limit:
+            raise ApiError(413, "payload_too_large", f"The body is over {self.body_limit // MIB} MiB.")
+        if int(length) and not (request.content_type or "").startswith("application/json"):
+            raise exceptions.UnsupportedMediaType(request.content_type)
+        request.data  # noqa: B018  (parse now: a syntax error is a 400 before the resource is looked up)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        rate = getattr(self, "rate", None)
+        if rate is not None:
+            for name, value in rate.headers().items():
+                response[name] = value
+        return response
+
+
+class IntegrationNotFoundView(IntegrationAPIView):
+    """Unknown paths under /api/: 404 in the API's error body, whatever the method."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        raise ApiError(404, "not_found", "No such endpoint.")
+
+    def get(self, request, *args, **kwargs):  # pragma: no cover - initial() always raises
+        raise ApiError(404, "not_found")
+
+    post = put = patch = delete = get
