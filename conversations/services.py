@@ -405,3 +405,21 @@ def customer_history_merge(*, source: Customer, target: Customer) -> None:
     Conversation.objects.filter(primary_customer=source).update(primary_customer=target)
     Thread.objects.filter(opened_by_customer=source).update(opened_by_customer=target)
     Media.objects.filter(uploaded_by_customer=source).update(uploaded_by_customer=target)
+
+
+def customer_conversations_delete(*, customer: Customer) -> None:
+    """Before a customer is deleted: conversations where they are the only customer go (messages, files);
+    in the others their messages stay, without sender. Caller holds the customer lock."""
+    conversation_ids = list(Participant.objects.filter(customer=customer).values_list("conversation_id", flat=True))
+    shared = set(
+        Participant.objects.filter(conversation_id__in=conversation_ids)
+        .exclude(customer=customer)
+        .values_list("conversation_id", flat=True)
+    )
+    alone = [pk for pk in conversation_ids if pk not in shared]
+    for media in Media.objects.filter(message__conversation_id__in=alone):
+        media.file.delete(save=False)
+    Customer.objects.filter(current_conversation_id__in=alone).update(current_conversation=None)
+    Conversation.objects.filter(merged_into_id__in=alone).update(merged_into=None)
+    Conversation.objects.filter(pk__in=alone).delete()
+    Message.objects.filter(author_customer=customer).update(sender_deleted=True, author_customer=None)

@@ -11,8 +11,13 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agents.models import Account
-from conversations.services import conversations_lock_for_customer, customer_history_merge
+from conversations.services import (
+    conversations_lock_for_customer,
+    customer_conversations_delete,
+    customer_history_merge,
+)
 from devices.models import Customer, Device
+from devices.selectors import customers_with_email
 from messenger_project.errors import ServiceError
 
 
@@ -171,3 +176,47 @@ def customer_merge(*, source: Customer, target: Customer) -> Customer:
         source.save(update_fields=["merged_into", "current_conversation", "updated_at"])
         target.save(update_fields=["current_conversation", "updated_at"])
     return target
+
+
+def _identifier_owner(*, account: Account, email: str = "", phone: str = "", fk_id: str | None = None):
+    """The first (field, customer) already holding one of these identifiers in the account, or None."""
+    checks = [
+        ("email", email and customers_with_email(account=account, email=email)),
+        ("phoneNumber", phone and Customer.objects.filter(account=account, phone=phone)),
+        ("fkId", fk_id and Customer.objects.filter(account=account, fk_id=fk_id)),
+    ]
+    for field_name, queryset in checks:
+        if queryset:
+            owner = queryset.first()
+            if owner is not None:
+                return field_name, owner
+    return None
+
+
+def customer_api_create(
+    *, account: Account, source: str = "api", custom_data: dict | None = None, **fields
+) -> Customer:
+    """[S1] create: a registered customer; an email, phone or fkId another customer holds is `user_exists` (409)."""
+    with transaction.atomic():
+        Account.objects.select_for_update().only("pk").get(pk=account.pk)  # serialises identifier checks too
+        clash = _identifier_owner(
+            account=account, email=fields.get("email", ""), phone=fields.get("phone", ""), fk_id=fields.get("fk_id")
+        )
+        if clash is not None:
+            field_name, owner = clash
+            raise ServiceError(
+                "user_exists",
+                status_code=409,
+                message=f"A user with this {field_name} exists.",
+                details={"field": field_name, "userId": str(owner.uuid)},
+            )
+        return customer_create(account=account, registered=True, source=source, custom_data=custom_data or {}, **fields)
+
+
+def customer_delete(*, customer: Customer) -> None:
+    """[S1] delete: devices go; conversations where the customer is the only customer go with their messages
+    and files; elsewhere their messages stay, marked `sender_deleted`."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer_conversations_delete(customer=customer)
+        customer.delete()

@@ -1,0 +1,178 @@
+"""Integration API [S1]: conversation users — create, search, get, delete (spec §7.1, seed 001)."""
+
+from __future__ import annotations
+
+import uuid
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from devices.models import Customer
+from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
+from devices.selectors import customer_conversation_ids, customer_search
+from devices.services import customer_api_create, customer_delete
+from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
+from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
+from messenger_project.integration_api.views import IntegrationAPIView
+
+
+def iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def user_representation(customer: Customer) -> dict:
+    """The [S1] shape: every field present, unset optional ones null, names never null."""
+    return {
+        "id": str(customer.uuid),
+        "number": customer.number,
+        "firstName": customer.first_name or "",
+        "lastName": customer.last_name or "",
+        "context": customer.context or None,
+        "source": customer.source or None,
+        "fkId": customer.fk_id,
+        "fkUserId": customer.fk_user_id or None,
+        "email": customer.email or None,
+        "phoneNumber": customer.phone or None,
+        "metadata": {"customData": customer.custom_data},
+        "kind": "customer",
+        "registered": customer.registered,
+        "createdAt": iso(customer.created_at),
+        "updatedAt": iso(customer.updated_at),
+    }
+
+
+class UserCreateSerializer(StrictSerializer):
+    firstName = serializers.CharField(max_length=100, trim_whitespace=True)
+    lastName = serializers.CharField(max_length=100, trim_whitespace=True)
+    email = serializers.CharField(required=False, allow_blank=False, max_length=254)
+    phoneNumber = serializers.CharField(required=False, allow_blank=False, max_length=64, trim_whitespace=False)
+    context = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    source = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    fkId = serializers.CharField(required=False, min_length=1, max_length=128)
+    fkUserId = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    customData = CustomDataField(required=False)
+    skipEmailValidation = serializers.BooleanField(required=False, default=False)
+    skipPhoneNumberValidation = serializers.BooleanField(required=False, default=False)
+
+    def validate(self, attrs):
+        if not attrs.get("email") and not attrs.get("phoneNumber"):
+            message = "email or phoneNumber is required"
+            raise serializers.ValidationError(
+                {"email": [field_error(message, "required")], "phoneNumber": [field_error(message, "required")]}
+            )
+        errors = {}
+        for name, normalize, skip in (
+            ("email", email_normalize, attrs["skipEmailValidation"]),
+            ("phoneNumber", phone_normalize, attrs["skipPhoneNumberValidation"]),
+        ):
+            if attrs.get(name):
+                try:
+                    attrs[name] = normalize(attrs[name], skip_validation=skip)
+                except InvalidIdentifier as exc:
+                    errors[name] = [field_error(str(exc), exc.code)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class UsersView(IntegrationAPIView):
+    def post(self, request):
+        payload = UserCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        fields = payload.validated_data
+        customer = customer_api_create(
+            account=self.account,
+            first_name=fields["firstName"],
+            last_name=fields["lastName"],
+            email=fields.get("email", ""),
+            phone=fields.get("phoneNumber", ""),
+            context=fields.get("context", ""),
+            source=fields.get("source") or "api",
+            fk_id=fields.get("fkId"),
+            fk_user_id=fields.get("fkUserId", ""),
+            custom_data=fields.get("customData"),
+        )
+        return Response(
+            user_representation(customer), status=201, headers={"Location": f"/api/external/users/{customer.uuid}"}
+        )
+
+
+SEARCH_PARAMETERS = {"email": email_normalize, "phoneNumber": phone_normalize, "fkId": None}
+
+
+class UserSearchView(IntegrationAPIView):
+    """Registered before `users/<id>`: `search` is never read as an id."""
+
+    def get(self, request):
+        query = request.query_params
+        errors = [
+            FieldError(f"query.{name}", "unknown_field", "is not a known parameter")
+            for name in query
+            if name not in SEARCH_PARAMETERS
+        ]
+        errors += [
+            FieldError(f"query.{name}", "duplicate", "is given more than once")
+            for name in SEARCH_PARAMETERS
+            if len(query.getlist(name)) > 1
+        ]
+        values = {}
+        for name, normalize in SEARCH_PARAMETERS.items():
+            raw = query.get(name)
+            if raw is None or errors:
+                continue
+            try:
+                values[name] = normalize(raw) if normalize else raw
+            except InvalidIdentifier as exc:
+                errors.append(FieldError(f"query.{name}", exc.code, str(exc), raw))
+        if not errors and not any(values.values()):
+            errors.append(FieldError("query", "required", "give email, phoneNumber or fkId"))
+        if errors:
+            raise validation_failed(errors)
+        customer = customer_search(
+            account=self.account,
+            email=values.get("email", ""),
+            phone=values.get("phoneNumber", ""),
+            fk_id=values.get("fkId", ""),
+        )
+        if customer is None:
+            raise ApiError(404, "not_found", "No user matches.")
+        return Response(
+            {**user_representation(customer), "conversationIds": customer_conversation_ids(customer=customer)}
+        )
+
+
+class UserDetailView(IntegrationAPIView):
+    def _customer(self, user_id: str) -> Customer:
+        try:
+            user_uuid = uuid.UUID(user_id)
+        except ValueError:
+            raise ApiError(404, "not_found", "No such user.") from None
+        customer = Customer.objects.filter(account=self.account, uuid=user_uuid).select_related("merged_into").first()
+        if customer is None:
+            raise ApiError(404, "not_found", "No such user.")
+        return customer
+
+    def get(self, request, user_id: str):
+        customer = self._customer(user_id)
+        if customer.merged_into is not None:
+            survivor = customer.merged_into
+            while survivor.merged_into_id is not None:
+                survivor = survivor.merged_into
+            location = f"/api/external/users/{survivor.uuid}"
+            return Response(
+                {
+                    "id": str(customer.uuid),
+                    "mergedInto": str(survivor.uuid),
+                    "_links": {"location": {"href": location}},
+                },
+                status=301,
+                headers={"Location": location},
+            )
+        return Response(user_representation(customer))
+
+    def delete(self, request, user_id: str):
+        customer = self._customer(user_id)
+        if customer.merged_into_id is not None:
+            raise ApiError(404, "not_found", "No such user.")
+        customer_delete(customer=customer)
+        return Response(status=204)

@@ -1,0 +1,36 @@
+"""Reads of customers for the integration API."""
+
+from __future__ import annotations
+
+from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
+
+from agents.models import Account
+from devices.models import Customer
+
+
+def customers_with_email(*, account: Account, email: str) -> QuerySet[Customer]:
+    """Case-insensitive, on the unique index (account_id, lower(email))."""
+    return Customer.objects.alias(email_lower=Lower("email")).filter(account=account, email_lower=email.lower())
+
+
+def customer_search(*, account: Account, email: str = "", phone: str = "", fk_id: str = "") -> Customer | None:
+    """The one live customer matching every given identifier (walks the unique indexes), else None."""
+    queryset = Customer.objects.filter(account=account, merged_into__isnull=True)
+    if email:
+        queryset = queryset.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+    if phone:
+        queryset = queryset.filter(phone=phone)
+    if fk_id:
+        queryset = queryset.filter(fk_id=fk_id)
+    matches = list(queryset[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+def customer_conversation_ids(*, customer: Customer) -> list[str]:
+    """Every live conversation the customer takes part in, newest activity first ([S1] search)."""
+    return list(
+        customer.participations.filter(conversation__merged_into__isnull=True)
+        .order_by(F("conversation__last_activity_at").desc(nulls_last=True), "-conversation__created_at")
+        .values_list("conversation__public_id", flat=True)
+    )
