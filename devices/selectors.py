@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db.models import F, QuerySet
 from django.db.models.functions import Lower
 
@@ -34,3 +36,25 @@ def customer_conversation_ids(*, customer: Customer) -> list[str]:
         .order_by(F("conversation__last_activity_at").desc(nulls_last=True), "-conversation__created_at")
         .values_list("conversation__public_id", flat=True)
     )
+
+
+def customers_by_user_ids(*, account: Account, user_ids: list[str]) -> dict[str, Customer]:
+    """Resolve [S2] `{userId}`s: the customer whose fkId equals it, else whose id (UUID) equals it (§3.3).
+
+    Two queries for any number of ids; ids that resolve to nobody are left out.
+    """
+    found = {c.fk_id: c for c in Customer.objects.filter(account=account, fk_id__in=user_ids)}
+    wanted_uuids = {}
+    for user_id in user_ids:
+        if user_id not in found:
+            try:
+                wanted_uuids[uuid.UUID(user_id)] = user_id
+            except ValueError:
+                continue
+    for customer in Customer.objects.filter(account=account, uuid__in=list(wanted_uuids)):
+        found[wanted_uuids[customer.uuid]] = customer
+    return found
+
+
+def customer_by_user_id(*, account: Account, user_id: str) -> Customer | None:
+    return customers_by_user_ids(account=account, user_ids=[user_id]).get(user_id)

@@ -17,7 +17,8 @@ from conversations.services import (
     customer_history_merge,
 )
 from devices.models import Customer, Device
-from devices.selectors import customers_with_email
+from devices.selectors import customer_by_user_id, customers_with_email
+from messenger_project.custom_data import custom_merge
 from messenger_project.errors import ServiceError
 
 
@@ -220,3 +221,84 @@ def customer_delete(*, customer: Customer) -> None:
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         customer_conversations_delete(customer=customer)
         customer.delete()
+
+
+UPSERT_FIELDS = (
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "extra_emails",
+    "phone",
+    "extra_phones",
+    "photo_url",
+    "welcome_message",
+    "role",
+    "locale",
+    "custom_data",
+)
+
+
+def _snapshot(customer: Customer) -> tuple:
+    return tuple(getattr(customer, name) for name in UPSERT_FIELDS)
+
+
+def _clash(*, account: Account, customer: Customer | None, emails: list[str], phones: list[str]) -> None:
+    others = Customer.objects.filter(account=account).exclude(pk=customer.pk if customer else None)
+    for email in emails:
+        if customers_with_email(account=account, email=email).filter(pk__in=others.values("pk")).exists():
+            raise ServiceError("email_taken", status_code=409, message=f"{email} belongs to another user.")
+    if phones and others.filter(phone__in=phones).exists():
+        raise ServiceError("phone_taken", status_code=409, message="A phone number belongs to another user.")
+
+
+def customer_upsert(*, account: Account, user_id: str, changes: dict[str, Any]) -> tuple[Customer, bool, bool]:
+    """[S2] PUT users/{userId}, a merge-patch: keys not in `changes` stay. Returns (customer, created, changed).
+
+    `changes` may hold name, emails and phones (lists; None clears), photo_url, welcome_message, role, locale
+    (None clears) and custom (merged per key, a None value deletes the key; custom=None clears all).
+    """
+    with transaction.atomic():
+        Account.objects.select_for_update().only("pk").get(pk=account.pk)  # serialises identifier checks
+        customer = customer_by_user_id(account=account, user_id=user_id)
+        created = customer is None
+        emails = changes.get("emails") or []
+        phones = changes.get("phones") or []
+        _clash(account=account, customer=customer, emails=emails, phones=phones)
+        if created:
+            first, _, last = changes["name"].strip().partition(" ")
+            customer = Customer(
+                account=account,
+                registered=True,
+                source="api",
+                fk_id=user_id,
+                first_name=first[:100],
+                last_name=last.strip()[:100],
+            )
+        before = None if created else _snapshot(customer)
+        if "name" in changes:
+            customer.name = changes["name"]
+        if "emails" in changes:
+            customer.email, customer.extra_emails = (emails[0] if emails else ""), emails[1:]
+        if "phones" in changes:
+            customer.phone, customer.extra_phones = (phones[0] if phones else ""), phones[1:]
+        for key, attribute in (
+            ("photo_url", "photo_url"),
+            ("welcome_message", "welcome_message"),
+            ("role", "role"),
+            ("locale", "locale"),
+        ):
+            if key in changes:
+                setattr(customer, attribute, changes[key] or "")
+        if "custom" in changes:
+            customer.custom_data = custom_merge(customer.custom_data, changes["custom"])
+        changed = created or _snapshot(customer) != before
+        if created:
+            customer = customer_create(
+                account=account,
+                registered=True,
+                **{f: getattr(customer, f) for f in (*UPSERT_FIELDS, "fk_id", "source")},
+            )
+        elif changed:
+            customer.save()
+    return customer, created, changed

@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from conversations.api.integration_v1 import ConversationMessagesView, ConversationView, UserView
 from devices.api.integration_users import UserDetailView, UserSearchView, UsersView
 from messenger_project.integration_api.views import IntegrationNotFoundView
 
@@ -9,6 +10,13 @@ urlpatterns = [
     path("external/users", UsersView.as_view(), name="external-users"),
     path("external/users/search", UserSearchView.as_view(), name="external-users-search"),
     path("external/users/<str:user_id>", UserDetailView.as_view(), name="external-user"),
+    path("v1/<str:app_id>/users/<path:user_id>", UserView.as_view(), name="v1-user"),
+    path(
+        "v1/<str:app_id>/conversations/<path:conversation_id>/messages",
+        ConversationMessagesView.as_view(),
+        name="v1-conversation-messages",
+    ),
+    path("v1/<str:app_id>/conversations/<path:conversation_id>", ConversationView.as_view(), name="v1-conversation"),
 ]
 
 catch_all = [re_path(r"^api/(?!schema/|docs/|redoc/).*$", IntegrationNotFoundView.as_view())]
