@@ -206,7 +206,7 @@ def message_post(
             Participant.objects.filter(conversation=conversation).values_list("customer_id", flat=True)
         )
         changed: list[str] = []
-        if thread is None:
+        if thread is None and not imported:  # imported history never opens a thread nor moves the status
             thread, changed = _thread_for_message(
                 conversation=conversation, author=author, is_system=is_system, now=now, source=origin
             )

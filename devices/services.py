@@ -72,23 +72,26 @@ def device_register(
             .filter(account=account, device_id=device_id)
             .first()
         )
-        if registered_customer is None:
+        downgrade = registered_customer is None and device is not None and device.customer.registered
+        if downgrade:
+            # The mobile READMEs promise that logging out stops pushes meant for the logged-out user.
+            Device.objects.filter(pk=device.pk).update(push_token="", push_type=None)
+        elif registered_customer is None:
             device = _register_anonymous(account=account, device_id=device_id, device=device)
         else:
             device = _register_registered(customer=registered_customer, device_id=device_id, device=device)
-        _apply_attributes(device=device, attributes=attributes)
+        if not downgrade:
+            _apply_attributes(device=device, attributes=attributes)
+    if downgrade:  # refused only once the token is gone for good
+        raise ServiceError("device_requires_authorization", status_code=400, extra_codes=("device_not_registered",))
     return device
 
 
 def _register_anonymous(*, account: Account, device_id: str, device: Device | None) -> Device:
-    if device is not None and device.customer.registered:
-        if device.push_token:
-            Device.objects.filter(pk=device.pk).update(push_token="", push_type=None)
-        raise ServiceError("device_requires_authorization", status_code=400, extra_codes=("device_not_registered",))
-    if device is not None:
-        return device
     if account.authorization_required:
         raise ServiceError("authorization_not_valid", status_code=401)
+    if device is not None:
+        return device
     customer = customer_create(account=account, registered=False, source="app")
     return Device(account=account, customer=customer, device_id=device_id)
 
