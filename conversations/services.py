@@ -7,7 +7,8 @@ and a client polling `after:LAST` can never miss one (design.md, "No message may
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -501,64 +502,136 @@ class MessageDraft:
         ]
 
 
+@contextmanager
+def _files_removed_on_failure() -> Iterator[list[Media]]:
+    """Collects media stored inside a transaction; if it fails, their rows roll back and the files go too."""
+    stored: list[Media] = []
+    try:
+        yield stored
+    except Exception:
+        for media in stored:
+            media.file.delete(save=False)
+        raise
+
+
+def _attachments_store(
+    *, account, drafts: Sequence[AttachmentDraft], author: Author, stored: list[Media]
+) -> list[Media]:
+    media = [
+        attachment_store(
+            account=account,
+            file_name=a.file_name,
+            mime_type=a.mime_type,
+            content=a.content,
+            customer=author if isinstance(author, Customer) else None,
+            agent=author if isinstance(author, Agent) else None,
+        )
+        for a in drafts
+    ]
+    stored += media
+    return media
+
+
 def messages_post_batch(*, conversation: Conversation, drafts: Sequence[MessageDraft], origin: str) -> list[int]:
     """Post several messages in order, all or nothing; stored `created_at` strictly increases in array order.
 
     An `idempotency_key` already used in the conversation with the same content returns the stored id; with
     other content the whole batch is refused (409 idempotency_conflict).
     """
-    stored_files: list[Media] = []
-    try:
-        with transaction.atomic():
-            conversation = _lock_conversation(conversation)
-            keys = [d.idempotency_key for d in drafts if d.idempotency_key]
-            replays = {
-                m.idempotency_key: m
-                for m in Message.objects.filter(conversation=conversation, idempotency_key__in=keys).prefetch_related(
-                    "attachments"
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        conversation = _lock_conversation(conversation)
+        keys = [d.idempotency_key for d in drafts if d.idempotency_key]
+        replays = {
+            m.idempotency_key: m
+            for m in Message.objects.filter(conversation=conversation, idempotency_key__in=keys).prefetch_related(
+                "attachments"
+            )
+        }
+        for draft in drafts:
+            replay = replays.get(draft.idempotency_key)
+            if replay is not None and not draft.same_as(replay):
+                raise ServiceError(
+                    "idempotency_conflict", status_code=409, details={"idempotencyKey": replay.idempotency_key}
                 )
-            }
-            for draft in drafts:
-                replay = replays.get(draft.idempotency_key)
-                if replay is not None and not draft.same_as(replay):
-                    raise ServiceError(
-                        "idempotency_conflict", status_code=409, details={"idempotencyKey": replay.idempotency_key}
-                    )
-            ids, previous = [], None
-            for draft in drafts:
-                if draft.idempotency_key in replays:
-                    ids.append(replays[draft.idempotency_key].pk)
-                    continue
-                created_at = timezone.now()
-                if previous is not None and created_at <= previous:
-                    created_at = previous + timedelta(microseconds=1)
-                media = [
-                    attachment_store(
-                        account=conversation.account,
-                        file_name=a.file_name,
-                        mime_type=a.mime_type,
-                        content=a.content,
-                        customer=draft.author if isinstance(draft.author, Customer) else None,
-                        agent=draft.author if isinstance(draft.author, Agent) else None,
-                    )
-                    for a in draft.attachments
-                ]
-                stored_files += media
-                message = message_post(
-                    conversation=conversation,
-                    author=draft.author,
-                    text=draft.text,
-                    media=media,
-                    origin=origin,
-                    created_at=created_at,
-                    custom=draft.custom,
-                    idempotency_key=draft.idempotency_key,
-                    referenced_message_id=draft.referenced_message_id,
-                )
-                ids.append(message.pk)
-                previous = created_at
-    except Exception:
-        for media in stored_files:  # the rows rolled back; the files must go too
-            media.file.delete(save=False)
-        raise
+        ids, previous = [], None
+        for draft in drafts:
+            if draft.idempotency_key in replays:
+                ids.append(replays[draft.idempotency_key].pk)
+                continue
+            created_at = timezone.now()
+            if previous is not None and created_at <= previous:
+                created_at = previous + timedelta(microseconds=1)
+            media = _attachments_store(
+                account=conversation.account, drafts=draft.attachments, author=draft.author, stored=stored
+            )
+            message = message_post(
+                conversation=conversation,
+                author=draft.author,
+                text=draft.text,
+                media=media,
+                origin=origin,
+                created_at=created_at,
+                custom=draft.custom,
+                idempotency_key=draft.idempotency_key,
+                referenced_message_id=draft.referenced_message_id,
+            )
+            ids.append(message.pk)
+            previous = created_at
     return ids
+
+
+# --- integration API [S3]: chat threads -----------------------------------------------------------------------
+
+
+def chat_thread_create(
+    *,
+    conversation: Conversation,
+    customer: Customer | Callable[[], Customer],
+    text: str,
+    attachments: Sequence[AttachmentDraft] = (),
+    imported: bool = False,
+    created_at: datetime | None = None,
+) -> Thread:
+    """[S3] POST …/chats: a new thread holding one customer message, in one transaction.
+
+    The 412 locks are checked before anything is written; `customer` may be a factory, called only then, so a
+    refused request creates no customer. Not imported: an open thread is superseded and the conversation
+    reopens (a spam one stays spam, its new thread closed). Imported: a closed thread dated `created_at` that
+    changes nothing else and notifies nobody.
+    """
+    now = timezone.now()
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        conversation = _lock_conversation(conversation)
+        thread_ensure_can_open(conversation=conversation, now=now)
+        author = customer() if callable(customer) else customer
+        participant_add(conversation=conversation, customer=author)
+        spam = conversation.status == Conversation.Status.SPAM
+        thread = Thread(
+            conversation=conversation,
+            type=Thread.Type.CHAT,
+            source="chat_api",
+            imported=imported,
+            opened_by_customer=author,
+            created_at=created_at or now,
+        )
+        if imported or spam:
+            thread.status, thread.closed_at = Thread.Status.CLOSED, created_at or now
+            thread.close_reason = Thread.CloseReason.IMPORTED if imported else Thread.CloseReason.SPAM
+        else:
+            _close_open_thread(conversation=conversation, now=now, reason=Thread.CloseReason.SUPERSEDED)
+        thread.save()
+        if not imported and not spam and conversation.status != Conversation.Status.ACTIVE:
+            conversation.status, conversation.closed_at = Conversation.Status.ACTIVE, None
+            conversation.save(update_fields=["status", "closed_at", "updated_at"])
+        media = _attachments_store(account=conversation.account, drafts=attachments, author=author, stored=stored)
+        message_post(
+            conversation=conversation,
+            author=author,
+            text=text,
+            media=media,
+            thread=thread,
+            imported=imported,
+            created_at=created_at if imported else None,
+            origin=Message.Origin.IMPORT if imported else Message.Origin.CHAT_API,
+        )
+    return thread

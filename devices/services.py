@@ -198,7 +198,12 @@ def _identifier_owner(*, account: Account, email: str = "", phone: str = "", fk_
 
 
 def customer_api_create(
-    *, account: Account, source: str = "api", custom_data: dict | None = None, **fields
+    *,
+    account: Account,
+    source: str = "api",
+    custom_data: dict | None = None,
+    conflict_codes: dict[str, str] | None = None,
+    **fields,
 ) -> Customer:
     """[S1] create: a registered customer; an email, phone or fkId another customer holds is `user_exists` (409)."""
     with transaction.atomic():
@@ -209,7 +214,7 @@ def customer_api_create(
         if clash is not None:
             field_name, owner = clash
             raise ServiceError(
-                "user_exists",
+                (conflict_codes or {}).get(field_name, "user_exists"),
                 status_code=409,
                 message=f"A user with this {field_name} exists.",
                 details={"field": field_name, "userId": str(owner.uuid)},

@@ -131,7 +131,7 @@ class ConversationUpsertSerializer(StrictSerializer):
     photoUrl = serializers.URLField(max_length=2048, required=False, allow_null=True)
 
 
-def _merged_or_missing(account, public_id: str) -> Conversation:
+def merged_or_missing(account, public_id: str) -> Conversation:
     """Writes: an unknown id is 404 not_found, a merged one 404 conversation_merged (step 6 of §1)."""
     conversation = Conversation.objects.filter(account=account, public_id=public_id).first()
     if conversation is None:
@@ -150,7 +150,7 @@ class ConversationView(IntegrationAPIView):
     def put(self, request, app_id: str, conversation_id: str):
         existing = Conversation.objects.filter(account=self.account, public_id=conversation_id).first()
         if existing is not None and existing.merged_into_id is not None:
-            _merged_or_missing(self.account, conversation_id)
+            merged_or_missing(self.account, conversation_id)
         path_id_check(conversation_id, name="conversationId", pattern=CONVERSATION_ID)
         payload = ConversationUpsertSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -266,7 +266,7 @@ class ConversationMessagesView(IntegrationAPIView):
     body_limit = 28 * MIB
 
     def post(self, request, app_id: str, conversation_id: str):
-        conversation = _merged_or_missing(self.account, conversation_id)
+        conversation = merged_or_missing(self.account, conversation_id)
         items = request.data
         if not isinstance(items, list):
             raise validation_failed([FieldError("body", "expected_array", "must be an array of messages")])

@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from conversations.api.integration_chats import ChatsView
 from conversations.api.integration_v1 import ConversationMessagesView, ConversationView, UserView
 from devices.api.integration_users import UserDetailView, UserSearchView, UsersView
 from messenger_project.integration_api.views import IntegrationNotFoundView
@@ -17,6 +18,7 @@ urlpatterns = [
         name="v1-conversation-messages",
     ),
     path("v1/<str:app_id>/conversations/<path:conversation_id>", ConversationView.as_view(), name="v1-conversation"),
+    path("v2/conversations/<str:conversation_id>/chats", ChatsView.as_view(), name="v2-conversation-chats"),
 ]
 
 catch_all = [re_path(r"^api/(?!schema/|docs/|redoc/).*$", IntegrationNotFoundView.as_view())]
