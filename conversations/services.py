@@ -635,3 +635,74 @@ def chat_thread_create(
             origin=Message.Origin.IMPORT if imported else Message.Origin.CHAT_API,
         )
     return thread
+
+
+# --- conversation merge (integration API §8.5) ----------------------------------------------------------------
+
+MERGE_MAX_THREADS = 100
+
+
+def conversation_merge(*, source: Conversation, target: Conversation) -> Conversation:
+    """Merge `source` into `target`: threads and messages move with their ids and times, participants combine.
+
+    Idempotent for the same target. Raises ServiceError: same_conversation / target_merged / conversation_merged
+    (404) / thread_limit_reached (412, nothing changed).
+    """
+    if source.pk == target.pk:
+        raise ServiceError("same_conversation")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = {
+            c.pk: c
+            for c in Conversation.objects.select_for_update().filter(pk__in=[source.pk, target.pk]).order_by("pk")
+        }
+        source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id == target.pk:
+            return target
+        if source.merged_into_id is not None:
+            raise ServiceError("conversation_merged", status_code=404)
+        if target.merged_into_id is not None:
+            raise ServiceError("target_merged")
+        if source.threads.count() + target.threads.count() > MERGE_MAX_THREADS:
+            raise ServiceError("thread_limit_reached", status_code=412)
+        target_open = target.threads.filter(status=Thread.Status.OPEN).exists()
+        if target_open:
+            _close_open_thread(conversation=source, now=now, reason=Thread.CloseReason.MERGED)
+        moved_open = source.threads.filter(status=Thread.Status.OPEN).exists()
+        Thread.objects.filter(conversation=source).update(conversation=target)
+        Message.objects.filter(conversation=source).update(conversation=target)
+        source_customers = set(source.participants.values_list("customer_id", flat=True))
+        for customer_id in source_customers - set(target.participants.values_list("customer_id", flat=True)):
+            Participant.objects.create(conversation=target, customer_id=customer_id)
+        _receipts_complete(conversation=target)
+        if moved_open and not target_open:
+            target.status = source.status
+        target.last_activity_at = max(filter(None, [target.last_activity_at, source.last_activity_at]), default=None)
+        target.visible = target.visible or source.visible
+        target.save()
+        source.merged_into, source.status, source.closed_at = target, Conversation.Status.CLOSED, now
+        source.save(update_fields=["merged_into", "status", "closed_at", "updated_at"])
+        Customer.objects.filter(current_conversation=source).update(current_conversation=target)
+    return target
+
+
+def _receipts_complete(*, conversation: Conversation) -> None:
+    """Every participant gets a receipt for every message of the conversation (after a merge combined them)."""
+    readers = list(conversation.participants.values_list("customer_id", flat=True))
+    have = set(Receipt.objects.filter(message__conversation=conversation).values_list("customer_id", "message_id"))
+    missing = []
+    for message in conversation.messages.select_related("author_customer", "author_agent"):
+        author = message.author_customer or message.author_agent
+        for reader_id in readers:
+            if (reader_id, message.pk) not in have:
+                missing.append(
+                    Receipt(
+                        customer_id=reader_id,
+                        message=message,
+                        type_id=_type_id_for(reader_id=reader_id, author=author, silent=message.is_silent),
+                        status=(
+                            Receipt.Status.SEEN if message.author_customer_id == reader_id else Receipt.Status.AVAILABLE
+                        ),
+                    )
+                )
+    Receipt.objects.bulk_create(missing, ignore_conflicts=True)

@@ -173,4 +173,3 @@ class ChatsView(IntegrationAPIView):
             return customers.filter(uuid=uuid.UUID(str(value))).first()
         except ValueError:
             return None
-
