@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from conversations.models import Conversation, Receipt
+from conversations.models import Conversation, Receipt, Thread
 from devices.models import Customer
 
 PAGE_SIZE = 50
@@ -71,3 +71,23 @@ def unseen_message_ids(*, customer: Customer) -> list[int]:
         .order_by("message_id")
         .values_list("message_id", flat=True)
     )
+
+
+def conversations_for_api(*, account) -> QuerySet[Conversation]:
+    """Live conversations with what the integration API shows, in a flat number of queries for any page size."""
+    open_thread = Thread.objects.filter(conversation=OuterRef("pk"), status=Thread.Status.OPEN).values("pk")[:1]
+    return (
+        Conversation.objects.filter(account=account, merged_into__isnull=True)
+        .select_related("assignee", "primary_customer")
+        .prefetch_related("participants__customer")
+        .annotate(thread_count=Count("threads", distinct=True), open_thread_id=Subquery(open_thread))
+    )
+
+
+def conversation_final(conversation: Conversation) -> Conversation:
+    """Follow a chain of merges (A → B → C) to the live end."""
+    seen = {conversation.pk}
+    while conversation.merged_into_id is not None and conversation.merged_into_id not in seen:
+        conversation = Conversation.objects.get(pk=conversation.merged_into_id)
+        seen.add(conversation.pk)
+    return conversation

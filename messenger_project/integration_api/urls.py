@@ -4,6 +4,15 @@ from django.urls import path, re_path
 
 from conversations.api.integration_chats import ChatsView
 from conversations.api.integration_v1 import ConversationMessagesView, ConversationView, UserView
+from conversations.api.integration_v2 import (
+    AttachmentView,
+    ConversationDetailView,
+    ConversationListView,
+    ConversationMergeView,
+    ConversationMessagesV2View,
+    ConversationTypingView,
+    ThreadListView,
+)
 from devices.api.integration_users import UserDetailView, UserSearchView, UsersView
 from messenger_project.integration_api.views import IntegrationNotFoundView
 
@@ -18,7 +27,20 @@ urlpatterns = [
         name="v1-conversation-messages",
     ),
     path("v1/<str:app_id>/conversations/<path:conversation_id>", ConversationView.as_view(), name="v1-conversation"),
+    path("v2/conversations", ConversationListView.as_view(), name="v2-conversations"),
+    path("v2/conversations/<str:conversation_id>", ConversationDetailView.as_view(), name="v2-conversation"),
     path("v2/conversations/<str:conversation_id>/chats", ChatsView.as_view(), name="v2-conversation-chats"),
+    path("v2/conversations/<str:conversation_id>/threads", ThreadListView.as_view(), name="v2-conversation-threads"),
+    path(
+        "v2/conversations/<str:conversation_id>/messages",
+        ConversationMessagesV2View.as_view(),
+        name="v2-conversation-messages",
+    ),
+    path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
+    path(
+        "v2/conversations/<str:conversation_id>/typing", ConversationTypingView.as_view(), name="v2-conversation-typing"
+    ),
+    path("v2/attachments/<str:attachment_id>", AttachmentView.as_view(), name="v2-attachment"),
 ]
 
 catch_all = [re_path(r"^api/(?!schema/|docs/|redoc/).*$", IntegrationNotFoundView.as_view())]
