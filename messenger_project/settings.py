@@ -111,6 +111,7 @@ USE_TZ = True
 # --- Static files (whitenoise serves them in every mode) and media.
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Without collectstatic (make run, tests) whitenoise finds files in the apps and static/ directly.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)

@@ -17,6 +17,7 @@ from messenger_project.client_api.views import ClientAPIView
 from messenger_project.errors import ServiceError
 
 MESSAGE_MAX_LENGTH = 5000
+MAX_MESSAGE_ID = 2**63 - 1  # the largest id any database stores; larger ones name no message
 
 
 class MediaReferenceSerializer(serializers.Serializer):
@@ -66,7 +67,11 @@ class TimelineView(ClientAPIView):
         customer = self.caller.customer
         before = _cursor(cursor, minimum=1) if direction == "before" else None
         after = _cursor(cursor, minimum=0) if direction == "after" else None
-        page = timeline_page(customer=customer, before=before, after=after)
+        page = timeline_page(
+            customer=customer,
+            before=min(before, MAX_MESSAGE_ID) if before is not None else None,
+            after=min(after, MAX_MESSAGE_ID) if after is not None else None,
+        )
         receipts_mark_received(customer=customer, receipts=page.receipts)
         response = Response(self._messages(page))
         response.envelope_extra = {
@@ -106,6 +111,11 @@ class TimelineView(ClientAPIView):
         return {"before": before, "after": newer}
 
 
+def _message_id(value: str) -> int:
+    """An id in the path; anything that cannot be a stored id reads as 0, which names no message."""
+    return int(value) if value.isdigit() and int(value) <= MAX_MESSAGE_ID else 0
+
+
 class MessageDetailView(ClientAPIView):
     """`GET messages/{id}`: one message of the caller's timeline, else 404 message_not_found."""
 
@@ -114,7 +124,7 @@ class MessageDetailView(ClientAPIView):
         receipt = (
             Receipt.objects.select_related("message", "message__author_agent", "message__author_customer")
             .prefetch_related("message__attachments")
-            .filter(customer=customer, message_id=int(message_id) if message_id.isdigit() else 0)
+            .filter(customer=customer, message_id=_message_id(message_id))
             .first()
         )
         if receipt is None:
@@ -130,6 +140,8 @@ class MessagesView(TimelineView):
         customer = self.caller.customer
         upload = request.FILES.get("image") if request.content_type.startswith("multipart/") else None
         if upload is not None:
+            if (request.data.get("message") or "").strip():
+                raise ServiceError("validation_error", extra_codes=("A message carries text or an image, not both.",))
             return self._send(text="", upload=upload)
         if request.content_type.startswith("multipart/"):
             raise ServiceError("missing_media")
@@ -189,6 +201,8 @@ class MessageStatusView(ClientAPIView):
         payload = MessageStatusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         changed = receipts_raise_status(
-            customer=self.caller.customer, message_ids=payload.validated_data["messageIds"], status=int(status)
+            customer=self.caller.customer,
+            message_ids=[i for i in payload.validated_data["messageIds"] if i <= MAX_MESSAGE_ID],
+            status=int(status),
         )
         return Response({"messageIds": changed})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,7 +41,9 @@ def quota_hit(*, account: Account, device_id: str, now: float | None = None) -> 
     window = account.device_quota_interval * UNIT_SECONDS[account.device_quota_time_unit]
     now = time.time() if now is None else now
     window_start = int(now // window) * window
-    key = f"quota:{account.pk}:{device_id}:{window_start}"
+    # Device ids hold up to 255 characters of anything: hash them to a short, safe cache key.
+    device_key = hashlib.sha256(device_id.encode()).hexdigest()[:32]
+    key = f"quota:{account.pk}:{device_key}:{window_start}"
     cache.add(key, 0, timeout=window + 60)
     try:
         used = cache.incr(key)

@@ -1,0 +1,71 @@
+"""Fixtures of the client API tests: a clean cache and media root per test, an account with the spec's
+test-vector secrets, an agent, and a registered web install. Helpers are in tests/clientapi/helpers.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from agents.models import Account, Agent
+from agents.services import account_create, agent_create
+from tests.clientapi.helpers import (
+    ACCOUNT_IDENTIFICATION,
+    AUTHORIZATION_SECRET,
+    SHARED_SECRET,
+    App,
+    register,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Quotas, typing state, device touches, tokens and account lookups live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = str(root)
+    return root
+
+
+@pytest.fixture
+def account() -> Account:
+    return account_create(
+        name="Shop",
+        identification=ACCOUNT_IDENTIFICATION,
+        app_id="app_clientapi",
+        authorization_secret=AUTHORIZATION_SECRET,
+        shared_secret=SHARED_SECRET,
+        welcome_message="Welcome! We usually answer within a minute.",
+        sticky_message="Closed on Sundays.",
+    )
+
+
+@pytest.fixture
+def other_account() -> Account:
+    return account_create(name="Other shop", identification="ffffeeeeddddccccbbbb", app_id="app_other")
+
+
+@pytest.fixture
+def agent(account: Account) -> Agent:
+    return agent_create(username="sanne", display_name="Sanne", accounts={account: "agent"})
+
+
+@pytest.fixture
+def web(client, account: Account) -> App:
+    """An anonymous web SDK install, registered."""
+    return register(client, "web-device-0001")
+
+
+@pytest.fixture
+def stranger(client, account: Account) -> App:
+    """Another anonymous customer of the same account, with a message of their own."""
+    other = register(client, "stranger-device-01")
+    other.send("my secret order number is 991")
+    return other
