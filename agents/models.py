@@ -201,3 +201,30 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotencyRecord(models.Model):
+    """The first 2xx answer to an integration request sent with an `Idempotency-Key`, kept 24 h for replays.
+
+    A row with no `status_code` is a request still running with that key.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=512)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    headers = models.JSONField(default=dict)
+    body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Every keyed request: WHERE account_id = ? AND method = ? AND path = ? AND key = ?
+            models.UniqueConstraint(fields=["account", "method", "path", "key"], name="idempotency_unique_scope"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]  # expiry sweeps
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

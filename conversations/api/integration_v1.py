@@ -264,6 +264,7 @@ class V1MessageSerializer(StrictSerializer):
 
 class ConversationMessagesView(IntegrationAPIView):
     body_limit = 28 * MIB
+    accepts_idempotency_key = False
 
     def post(self, request, app_id: str, conversation_id: str):
         conversation = merged_or_missing(self.account, conversation_id)

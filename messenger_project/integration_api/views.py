@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from messenger_project.client_api.views import FirstRendererNegotiation
 from messenger_project.integration_api.authentication import ApiKeyAuthentication, HasApiKey
 from messenger_project.integration_api.errors import ApiError, integration_exception_handler
+from messenger_project.integration_api.idempotency import IdempotentReplay, idempotency_claim, idempotency_settle
 from messenger_project.integration_api.ratelimit import rate_limit_hit
 
 MIB = 1024 * 1024
@@ -52,6 +53,8 @@ class IntegrationAPIView(APIView):
     renderer_classes = [UTF8JSONRenderer]
     content_negotiation_class = FirstRendererNegotiation
     body_limit = 1 * MIB
+    accepts_idempotency_key = True  # the [S2] family has its own per-message idempotency keys instead
+    idempotency = None
 
     def get_exception_handler(self):
         return integration_exception_handler
@@ -74,6 +77,16 @@ class IntegrationAPIView(APIView):
             raise ApiError(429, "rate_limited", headers={"Retry-After": str(self.rate.retry_after)})
         if request.method in WRITE_METHODS and request.method != "DELETE":
             self._check_body(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and self.accepts_idempotency_key and request.method in {"POST", "PATCH", "DELETE"}:
+            self.idempotency = idempotency_claim(
+                account=self.account, method=request.method, path=request.path, key=key, data=request.data
+            )
+
+    def handle_exception(self, exc):
+        if isinstance(exc, IdempotentReplay):
+            return exc.response
+        return super().handle_exception(exc)
 
     @staticmethod
     def _check_transport(request) -> None:
@@ -93,6 +106,9 @@ class IntegrationAPIView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        record = getattr(self, "idempotency", None)
+        if record is not None and not response.has_header("Idempotent-Replayed"):
+            idempotency_settle(record=record, response=response)
         rate = getattr(self, "rate", None)
         if rate is not None:
             for name, value in rate.headers().items():
