@@ -59,7 +59,8 @@ def participant_add(*, conversation: Conversation, customer: Customer) -> Partic
 
 
 def _lock_conversation(conversation: Conversation) -> Conversation:
-    locked = Conversation.objects.select_for_update().select_related("account").get(pk=conversation.pk)
+    # `of=("self",)`: FOR UPDATE would otherwise lock the joined account row too, serialising a whole account.
+    locked = Conversation.objects.select_for_update(of=("self",)).select_related("account").get(pk=conversation.pk)
     if locked.merged_into_id is not None:
         raise ServiceError("conversation_merged", status_code=404, details={"mergedInto": locked.merged_into_id})
     return locked

@@ -67,7 +67,7 @@ def device_register(
     """
     with transaction.atomic():
         device = (
-            Device.objects.select_for_update()
+            Device.objects.select_for_update(of=("self",))  # not the customer: customers lock in pk order only
             .select_related("customer")
             .filter(account=account, device_id=device_id)
             .first()
