@@ -223,6 +223,8 @@ def test_media_of_another_account_is_not_found(client, web, other_account):
     assert_error(outsider.get(file_path(media)), 404, "media_not_found")
 
 
-@pytest.mark.parametrize("path", ["media/not-a-uuid", f"media/{uuid.uuid4()}", "media/2025/1/1/missing.png"])
+@pytest.mark.parametrize(
+    "path", ["media/not-a-uuid", "media/00000000-0000-4000-8000-000000000000", "media/2025/1/1/missing.png"]
+)
 def test_unknown_media_is_not_found(web, path):
     assert_error(web.get(path), 404, "media_not_found", url=path)

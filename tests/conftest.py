@@ -1,0 +1,48 @@
+"""Shared fixtures. Builders live in tests/factories.py; import them as `tests.factories`."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.models import Account, Agent
+from conversations.models import Conversation
+from devices.models import Customer
+from tests.factories import make_account, make_agent, make_conversation, make_customer, make_registered_customer
+
+
+@pytest.fixture
+def account() -> Account:
+    return make_account()
+
+
+@pytest.fixture
+def other_account() -> Account:
+    return make_account()
+
+
+@pytest.fixture
+def agent(account: Account) -> Agent:
+    """A person at the desk serving `account`."""
+    return make_agent(account=account)
+
+
+@pytest.fixture
+def bot(account: Account) -> Agent:
+    return make_agent(account=account, is_bot=True)
+
+
+@pytest.fixture
+def customer(account: Account) -> Customer:
+    """An anonymous customer of `account`."""
+    return make_customer(account=account)
+
+
+@pytest.fixture
+def registered_customer(account: Account) -> Customer:
+    return make_registered_customer(account=account, fk_id="customer-42")
+
+
+@pytest.fixture
+def conversation(account: Account, customer: Customer) -> Conversation:
+    """An empty conversation (closed, no thread) with `customer` as its only participant."""
+    return make_conversation(account=account, customers=[customer])

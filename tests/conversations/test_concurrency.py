@@ -1,0 +1,102 @@
+"""No message may be missed by a polling client (design.md): concurrent writers, pollers reading `after:LAST`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, transaction
+
+from conversations.selectors import timeline_page
+from conversations.services import message_post
+from tests.factories import make_agent, make_conversation, make_customer
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL row locks (SQLite serialises writers); runs in CI with DATABASE_URL",
+    ),
+]
+
+WRITERS = 8
+MESSAGES_PER_WRITER = 200
+POLLERS = 4
+TOTAL = WRITERS * MESSAGES_PER_WRITER
+DEADLINE_SECONDS = 120
+POLL_INTERVAL_SECONDS = 0.01  # as a client would; polling flat out starves the writers (GIL) and triples the time
+
+
+def _write(*, conversation, agent, start: threading.Barrier) -> list[int]:
+    try:
+        start.wait(timeout=30)
+        return [
+            message_post(conversation=conversation, author=agent, text=f"{agent.pk}/{n}").pk
+            for n in range(MESSAGES_PER_WRITER)
+        ]
+    finally:
+        connection.close()
+
+
+def _poll(*, customer, start: threading.Barrier) -> list[int]:
+    """Poll `after=last_seen` until every message is seen or the deadline passes; ids in the order seen."""
+    try:
+        start.wait(timeout=30)
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        seen: list[int] = []
+        while len(seen) < TOTAL and time.monotonic() < deadline:
+            page = timeline_page(customer=customer, after=seen[-1] if seen else 0)
+            seen.extend(reversed(page.message_ids))  # a page is newest first: read it oldest first
+            time.sleep(POLL_INTERVAL_SECONDS)
+        return seen
+    finally:
+        connection.close()
+
+
+def test_pollers_see_every_message_once_and_in_increasing_order(account):
+    customer = make_customer(account=account)
+    writers = [
+        (make_conversation(account=account, customers=[customer]), make_agent(account=account)) for _ in range(WRITERS)
+    ]
+    start = threading.Barrier(WRITERS + POLLERS)
+
+    with ThreadPoolExecutor(max_workers=WRITERS + POLLERS) as pool:
+        polls = [pool.submit(_poll, customer=customer, start=start) for _ in range(POLLERS)]
+        writes = [pool.submit(_write, conversation=c, agent=a, start=start) for c, a in writers]
+        written = sorted(message_id for write in writes for message_id in write.result())
+        seen_by_pollers = [poll.result() for poll in polls]
+
+    assert len(set(written)) == TOTAL
+    for seen in seen_by_pollers:
+        assert len(seen) == TOTAL
+        assert seen == written  # all of them, each once, strictly increasing in the order seen
+
+
+def test_a_post_does_not_wait_for_a_post_to_other_customers_of_the_account(account, agent):
+    # design.md serialises message creation per recipient, not per account.
+    held, elsewhere = (make_conversation(account=account, customers=[make_customer(account=account)]) for _ in "ab")
+    posted, release = threading.Event(), threading.Event()
+
+    def post_and_hold_the_transaction_open() -> None:
+        try:
+            with transaction.atomic():
+                message_post(conversation=held, author=agent, text="held open")
+                posted.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        holder = pool.submit(post_and_hold_the_transaction_open)
+        assert posted.wait(timeout=30)
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")  # fails with LockNotAvailable instead of waiting
+                message = message_post(conversation=elsewhere, author=agent, text="not held up")
+        finally:
+            release.set()
+            holder.result()
+
+    assert list(elsewhere.messages.values_list("pk", flat=True)) == [message.pk]
