@@ -153,6 +153,32 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The documentation lives in messenger_project/{client_api,integration_api}/schema_docs.py.
+    "COMPONENT_SPLIT_REQUEST": True,  # upload fields as binary in request bodies
+    "ENUM_NAME_OVERRIDES": {
+        "ClientSuccessStatusEnum": ["SUCCESS"],
+        "ConversationStatusEnum": "messenger_project.integration_api.schema_docs.CONVERSATION_STATUS_CHOICES",
+        "MessageTypeEnum": "messenger_project.integration_api.schema_docs.MESSAGE_TYPE_CHOICES",
+    },
+    "TAGS": [
+        {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},
+        {"name": "Integration API: users", "description": "Conversation users [S1]: create, search, get, delete."},
+        {"name": "Integration API: v1 upserts", "description": "TalkJS-style upserts and reads [S2]."},
+        {"name": "Integration API: conversations", "description": "Chat threads [S3], conversations and merges."},
+        {"name": "Integration API: messages", "description": "Messages, bot replies and typing."},
+        {"name": "Integration API: attachments", "description": "Attachment downloads."},
+    ],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "ClientToken": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": "Client API, registered users only: the raw token made by the integrator's backend "
+                "(no `Bearer` prefix).",
+            }
+        }
+    },
 }
 
 # --- Integration API

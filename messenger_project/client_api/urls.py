@@ -11,6 +11,7 @@ from conversations.api.client_views import (
     UnseenCountView,
 )
 from devices.api.views import ConfigView, DevicesView, TypingEventView
+from messenger_project.client_api import schema_docs  # noqa: F401  (documents the views)
 from messenger_project.client_api.views import ClientNotFoundView
 
 urlpatterns = [

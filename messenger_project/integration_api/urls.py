@@ -14,6 +14,7 @@ from conversations.api.integration_v2 import (
     ThreadListView,
 )
 from devices.api.integration_users import UserDetailView, UserSearchView, UsersView
+from messenger_project.integration_api import schema_docs  # noqa: F401  (documents the views)
 from messenger_project.integration_api.views import IntegrationNotFoundView
 
 urlpatterns = [

@@ -1,0 +1,1344 @@
+"""OpenAPI documentation of the integration API (`/api/…`, spec integration-api.md §2, §4, §7, §8).
+
+Documentation only: the serializers below describe the bodies that the views build with plain functions
+(`user_representation`, `conversation_v2`, `message_v2`, …) and are never used at run time. The input serializers of
+the views are reused as request bodies. The decorators at the bottom attach everything to the view classes at import
+time. Loaded from `messenger_project/integration_api/urls.py`.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import serializers
+
+from conversations.api.integration_chats import PHOTO_TYPES, ChatSerializer, ChatsView
+from conversations.api.integration_v1 import (
+    ConversationMessagesView,
+    ConversationUpsertSerializer,
+    ConversationView,
+    UserUpsertSerializer,
+    UserView,
+    V1MessageSerializer,
+)
+from conversations.api.integration_v2 import (
+    AttachmentView,
+    ConversationDetailView,
+    ConversationListView,
+    ConversationMergeView,
+    ConversationMessagesV2View,
+    ConversationPatchSerializer,
+    ConversationTypingView,
+    MergeSerializer,
+    ReplySerializer,
+    ThreadListView,
+    TypingSerializer,
+)
+from devices.api.integration_users import UserCreateSerializer, UserDetailView, UserSearchView, UsersView
+
+TAG_USERS = "Integration API: users"
+TAG_V1 = "Integration API: v1 upserts"
+TAG_CONVERSATIONS = "Integration API: conversations"
+TAG_MESSAGES = "Integration API: messages"
+TAG_ATTACHMENTS = "Integration API: attachments"
+
+# Choice sets shared by several components; SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] names them by these paths.
+CONVERSATION_STATUS_CHOICES = [("active", "active"), ("pending", "pending"), ("closed", "closed"), ("spam", "spam")]
+THREAD_STATUS_CHOICES = [("open", "open"), ("closed", "closed")]
+MESSAGE_TYPE_CHOICES = [("UserMessage", "UserMessage"), ("SystemMessage", "SystemMessage")]
+SENDER_KIND_CHOICES = [("customer", "customer"), ("agent", "agent"), ("bot", "bot")]
+
+
+# --- security and field schemas ----------------------------------------------------------------------------------
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """§2: a key in `Authorization: Bearer <key>` or in `Agent-Secret-Key: <key>` (either one; both must agree)."""
+
+    target_class = "messenger_project.integration_api.authentication.ApiKeyAuthentication"
+    name = ["IntegrationBearer", "AgentSecretKey"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"IntegrationBearer": []}, {"AgentSecretKey": []}]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "sk_live_…",
+                "description": "An account API key: `Authorization: Bearer <key>`.",
+            },
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Agent-Secret-Key",
+                "description": "The same key in the `Agent-Secret-Key` header. If both headers are sent they must "
+                "hold the same key.",
+            },
+        ]
+
+
+class CustomDataFieldExtension(OpenApiSerializerFieldExtension):
+    """§3.7: one JSON object; in the [S2] family (`strings_only`) string values, `null` deleting a key."""
+
+    target_class = "messenger_project.integration_api.serializers.CustomDataField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if self.target.strings_only:
+            schema = {
+                "type": "object",
+                "additionalProperties": {"type": "string", "maxLength": 2000, "nullable": True},
+                "description": "String values (≤2000 characters), merged key by key; `null` deletes a key. "
+                "At most 50 keys and 16 KiB.",
+            }
+        else:
+            schema = {
+                "type": "object",
+                "additionalProperties": {},
+                "description": "Any JSON values; replaces the stored object. At most 50 keys and 16 KiB.",
+            }
+        if self.target.allow_null:
+            schema["nullable"] = True
+        return schema
+
+
+class IdentifierListFieldExtension(OpenApiSerializerFieldExtension):
+    """[S2] `email` / `phone`: an array of 0–10 values, a single string, or null."""
+
+    target_class = "conversations.api.integration_v1.IdentifierListField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {
+            "oneOf": [{"type": "array", "items": {"type": "string"}, "maxItems": 10}, {"type": "string"}],
+            "nullable": True,
+            "description": "An array of 0–10 values or a single string; `null` or `[]` clears the list.",
+        }
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "The customer's `number` or UUID `id`."}
+)
+class NumberOrStringField(serializers.Field):
+    pass
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class StringMapField(serializers.Field):
+    pass
+
+
+@extend_schema_field({})
+class AnyValueField(serializers.Field):
+    pass
+
+
+# --- error body (§4) ---------------------------------------------------------------------------------------------
+
+
+class IntegrationFieldErrorSerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="Dots and `[i]`: `customer.firstName`, `[1].sender`, `query.email`.")
+    code = serializers.CharField(help_text="`required`, `unknown_field`, `too_long`, `invalid_email`, …")
+    message = serializers.CharField()
+    rejectedValue = AnyValueField(required=False, help_text="Left out for secrets and values over 200 characters.")
+
+
+class IntegrationErrorDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status.")
+    code = serializers.CharField(help_text="`validation_failed`, `not_found`, `invalid_api_key`, …")
+    message = serializers.CharField()
+    logRef = serializers.CharField(help_text="Also sent as the `X-Request-Id` header.")
+    fields = IntegrationFieldErrorSerializer(many=True, required=False, help_text="Only for `validation_failed`.")
+    details = serializers.DictField(child=AnyValueField())
+
+
+class IntegrationErrorSerializer(serializers.Serializer):
+    """Every 4xx and 5xx response of the integration API."""
+
+    error = IntegrationErrorDetailSerializer()
+
+
+# --- representations ---------------------------------------------------------------------------------------------
+
+
+class UserMetadataSerializer(serializers.Serializer):
+    customData = serializers.DictField(child=AnyValueField())
+
+
+class UserSerializer(serializers.Serializer):
+    """The [S1] user: every field present, unset optional ones null; names never null."""
+
+    id = serializers.UUIDField()
+    number = serializers.IntegerField(help_text="Per-account customer number.")
+    firstName = serializers.CharField(allow_blank=True, help_text='Never null; "" when unknown.')
+    lastName = serializers.CharField(allow_blank=True, help_text='Never null; "" when unknown.')
+    context = serializers.CharField(allow_null=True)
+    source = serializers.CharField(allow_null=True)
+    fkId = serializers.CharField(allow_null=True)
+    fkUserId = serializers.CharField(allow_null=True)
+    email = serializers.CharField(allow_null=True)
+    phoneNumber = serializers.CharField(allow_null=True)
+    metadata = UserMetadataSerializer()
+    kind = serializers.CharField(help_text="Always `customer`.")
+    registered = serializers.BooleanField()
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+
+
+class UserSearchResultSerializer(UserSerializer):
+    conversationIds = serializers.ListField(
+        child=serializers.CharField(), help_text="Newest activity first; merged and deleted conversations left out."
+    )
+
+
+class LinkSerializer(serializers.Serializer):
+    href = serializers.CharField()
+
+
+class LocationLinksSerializer(serializers.Serializer):
+    location = LinkSerializer()
+
+
+class MergedRedirectSerializer(serializers.Serializer):
+    """The 301 body for a merged user or conversation (sent with a `Location` header)."""
+
+    id = serializers.CharField()
+    mergedInto = serializers.CharField()
+    _links = LocationLinksSerializer()
+
+
+class AttachmentV2Serializer(serializers.Serializer):
+    id = serializers.CharField()
+    fileName = serializers.CharField()
+    mimeType = serializers.CharField()
+    size = serializers.IntegerField(help_text="Decoded bytes.")
+    url = serializers.CharField(help_text="`/api/v2/attachments/{id}` (needs the API key).")
+
+
+class V1UserRecordSerializer(serializers.Serializer):
+    """`GET /api/v1/{appId}/users/{userId}`, TalkJS-shaped; timestamps in Unix milliseconds."""
+
+    id = serializers.CharField(help_text="The user's fkId, or its UUID when it has none.")
+    name = serializers.CharField(allow_null=True)
+    email = serializers.ListField(child=serializers.CharField())
+    phone = serializers.ListField(child=serializers.CharField())
+    photoUrl = serializers.CharField(allow_null=True)
+    welcomeMessage = serializers.CharField(allow_null=True)
+    role = serializers.CharField(allow_null=True)
+    locale = serializers.CharField(allow_null=True)
+    custom = serializers.DictField(child=AnyValueField())
+    kind = serializers.CharField(help_text="Always `customer`.")
+    createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
+
+
+class V1MessageRecordSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversationId = serializers.CharField()
+    type = serializers.ChoiceField(choices=MESSAGE_TYPE_CHOICES)
+    senderId = serializers.CharField(allow_null=True)
+    text = serializers.CharField()
+    attachments = AttachmentV2Serializer(many=True)
+    origin = serializers.CharField(help_text="`app`, `rest`, `chat_api`, `desk` or `import`.")
+    createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
+    custom = serializers.DictField(child=AnyValueField())
+    referencedMessageId = serializers.IntegerField(allow_null=True)
+
+
+class V1ParticipantSerializer(serializers.Serializer):
+    access = serializers.ChoiceField(choices=[("ReadWrite", "ReadWrite"), ("Read", "Read")])
+    notify = serializers.BooleanField()
+
+
+class V1ConversationRecordSerializer(serializers.Serializer):
+    """`GET /api/v1/{appId}/conversations/{conversationId}`, TalkJS-shaped."""
+
+    id = serializers.CharField()
+    subject = serializers.CharField(allow_null=True)
+    photoUrl = serializers.CharField(allow_null=True)
+    welcomeMessages = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    custom = serializers.DictField(child=AnyValueField())
+    participants = serializers.DictField(child=V1ParticipantSerializer(), help_text="Keyed by [S2] user id.")
+    lastMessage = V1MessageRecordSerializer(allow_null=True)
+    createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
+
+
+class V1MessageListSerializer(serializers.Serializer):
+    data = V1MessageRecordSerializer(many=True, help_text="Newest first.")
+
+
+class V1MessageIdSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class PrimaryCustomerSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    number = serializers.IntegerField()
+    email = serializers.CharField(allow_null=True)
+
+
+class ConversationParticipantSerializer(serializers.Serializer):
+    userId = serializers.UUIDField()
+    fkId = serializers.CharField(allow_null=True)
+    kind = serializers.CharField(help_text="Always `customer`.")
+    access = serializers.ChoiceField(choices=[("ReadWrite", "ReadWrite"), ("Read", "Read")])
+    notify = serializers.BooleanField()
+
+
+class AssigneeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The agent id.")
+    name = serializers.CharField()
+    isBot = serializers.BooleanField()
+
+
+class ConversationLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    threads = LinkSerializer()
+    messages = LinkSerializer()
+
+
+class ConversationV2Serializer(serializers.Serializer):
+    """The v2 conversation (§8.1)."""
+
+    id = serializers.CharField()
+    subject = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=CONVERSATION_STATUS_CHOICES)
+    visible = serializers.BooleanField(help_text="False until the conversation holds a message.")
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+    lastActivityAt = serializers.DateTimeField(allow_null=True)
+    closedAt = serializers.DateTimeField(allow_null=True)
+    threadCount = serializers.IntegerField()
+    openThreadId = serializers.IntegerField(allow_null=True, help_text="Set exactly when status is active/pending.")
+    mergedInto = serializers.CharField(allow_null=True, help_text="Always null on a live conversation.")
+    primaryCustomer = PrimaryCustomerSerializer(allow_null=True)
+    participants = ConversationParticipantSerializer(many=True)
+    assignee = AssigneeSerializer(allow_null=True)
+    custom = serializers.DictField(child=AnyValueField())
+    _links = ConversationLinksSerializer()
+
+
+class PageSerializer(serializers.Serializer):
+    size = serializers.IntegerField()
+    totalElements = serializers.IntegerField()
+    totalPages = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="1-based.")
+
+
+class PageLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    first = LinkSerializer()
+    prev = LinkSerializer(required=False)
+    next = LinkSerializer(required=False)
+    last = LinkSerializer(required=False)
+
+
+class ConversationsEmbeddedSerializer(serializers.Serializer):
+    conversations = ConversationV2Serializer(many=True)
+
+
+class ConversationPageSerializer(serializers.Serializer):
+    """A HAL page of conversations."""
+
+    _embedded = ConversationsEmbeddedSerializer()
+    page = PageSerializer()
+    _links = PageLinksSerializer(help_text="Links keep every query parameter; a link that does not apply is left out.")
+
+
+class ThreadOpenerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SENDER_KIND_CHOICES)
+    userId = serializers.CharField()
+
+
+class ThreadV2Serializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    conversationId = serializers.CharField()
+    type = serializers.CharField(help_text="`chat` (made by /chats) or `session`.")
+    status = serializers.ChoiceField(choices=THREAD_STATUS_CHOICES)
+    imported = serializers.BooleanField()
+    source = serializers.CharField(help_text="`app`, `api`, `chat_api` or `desk`.")
+    openedBy = ThreadOpenerSerializer(allow_null=True)
+    createdAt = serializers.DateTimeField()
+    closedAt = serializers.DateTimeField(allow_null=True)
+    closeReason = serializers.CharField(allow_null=True)
+    messageCount = serializers.IntegerField()
+
+
+class ThreadsEmbeddedSerializer(serializers.Serializer):
+    threads = ThreadV2Serializer(many=True)
+
+
+class ThreadListSerializer(serializers.Serializer):
+    _embedded = ThreadsEmbeddedSerializer()
+
+
+class MessageSenderSerializer(serializers.Serializer):
+    userId = serializers.CharField(help_text="A customer UUID, or an agent id.")
+    kind = serializers.ChoiceField(choices=SENDER_KIND_CHOICES)
+
+
+class MessageV2Serializer(serializers.Serializer):
+    """The v2 message (§8.2)."""
+
+    id = serializers.IntegerField()
+    conversationId = serializers.CharField()
+    threadId = serializers.IntegerField(allow_null=True)
+    type = serializers.ChoiceField(choices=MESSAGE_TYPE_CHOICES)
+    sender = MessageSenderSerializer(allow_null=True)
+    text = serializers.CharField()
+    attachments = AttachmentV2Serializer(many=True)
+    createdAt = serializers.DateTimeField()
+    origin = serializers.CharField(help_text="`app`, `rest`, `chat_api`, `desk` or `import`.")
+    imported = serializers.BooleanField()
+    referencedMessageId = serializers.IntegerField(allow_null=True)
+    custom = serializers.DictField(child=AnyValueField())
+    senderDeleted = serializers.BooleanField(required=False, help_text="Present (true) when the sender was deleted.")
+
+
+class MessagesEmbeddedSerializer(serializers.Serializer):
+    messages = MessageV2Serializer(many=True)
+
+
+class MessagePageLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    prev = LinkSerializer(required=False, help_text="Present when older messages exist.")
+    next = LinkSerializer(required=False, help_text="Present when newer messages exist.")
+
+
+class MessagePageV2Serializer(serializers.Serializer):
+    """A page in ascending time order."""
+
+    _embedded = MessagesEmbeddedSerializer()
+    _links = MessagePageLinksSerializer()
+
+
+class ChatCustomerSerializer(serializers.Serializer):
+    """`customer` of `/chats`: `id` or `email` is required; the other fields apply only to a new customer."""
+
+    id = NumberOrStringField(required=False)
+    email = serializers.EmailField(required=False, help_text="Used only when `id` is absent.")
+    firstName = serializers.CharField(required=False, min_length=1, max_length=40)
+    lastName = serializers.CharField(required=False, min_length=1, max_length=40)
+    phone = serializers.CharField(required=False)
+    photoUrl = serializers.URLField(required=False, max_length=200)
+    jobTitle = serializers.CharField(required=False, max_length=60)
+    photoType = serializers.ChoiceField(choices=PHOTO_TYPES, required=False)
+    background = serializers.CharField(required=False, max_length=200)
+    location = serializers.CharField(required=False, max_length=60)
+    organization = serializers.CharField(required=False, max_length=60)
+    gender = serializers.ChoiceField(choices=["male", "female", "unknown"], required=False)
+    age = serializers.CharField(required=False)
+
+
+class ChatThreadSerializer(ChatSerializer):
+    """The view's `ChatSerializer`, with the `customer` object and `createdAt` spelled out for the documentation."""
+
+    customer = ChatCustomerSerializer()
+    createdAt = serializers.DateTimeField(required=False, help_text="ISO 8601 UTC with `Z`; only with `imported`.")
+
+
+# `{}`: the answer of every [S2] upsert.
+EMPTY_OBJECT = {"type": "object", "maxProperties": 0, "description": "Always `{}`."}
+
+
+# --- parameters and headers --------------------------------------------------------------------------------------
+
+
+def _path(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, required=True, description=description)
+
+
+def _query(name: str, type_=OpenApiTypes.STR, description: str = "", **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description, **kwargs)
+
+
+APP_ID = _path("app_id", "The account's appId; must be the key's account (403 `app_mismatch` otherwise).")
+V1_USER_ID = _path("user_id", "An [S2] user id (1–128 of `A–Z a–z 0–9 _ - . : @ ~`): the fkId, else the UUID.")
+CONVERSATION_ID = _path("conversation_id", "The conversation id (1–128 of `A–Z a–z 0–9 _ - . : ~`).")
+USER_UUID = _path("user_id", "The user's UUID `id`.")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Optional, ≤255 characters. The first 2xx response is stored for 24 h and replayed with "
+    "`Idempotent-Replayed: true`; the same key with a different body gives 409 `idempotency_conflict`.",
+)
+REQUEST_ID_HEADER = OpenApiParameter(
+    "X-Request-Id",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=True,
+    description="The request id; equals `error.logRef` on errors.",
+)
+
+
+def _response_headers(success: int, *, location: bool = False, resource_id: bool = False) -> list[OpenApiParameter]:
+    headers = [
+        REQUEST_ID_HEADER,
+        OpenApiParameter(
+            "X-RateLimit-Limit-Minute", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[success, 429]
+        ),
+        OpenApiParameter(
+            "X-RateLimit-Remaining-Minute", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[success, 429]
+        ),
+        OpenApiParameter(
+            "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429], description="Seconds."
+        ),
+        OpenApiParameter(
+            "WWW-Authenticate",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=[401],
+            description='`Bearer realm="integration"`.',
+        ),
+    ]
+    if location:
+        headers.append(
+            OpenApiParameter(
+                "Location", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[success], description="The new URL."
+            )
+        )
+    if resource_id:
+        headers.append(
+            OpenApiParameter(
+                "Resource-ID",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[success],
+                description="The new thread's id.",
+            )
+        )
+    return headers
+
+
+MOVED_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[301],
+    description="Where the merged resource lives now.",
+)
+
+
+# --- examples ----------------------------------------------------------------------------------------------------
+
+LOG_REF = "0b6c1f3e-2d47-4e3a-9a51-7f0c9e2a4b11"
+
+
+def _error_body(status: int, code: str, message: str, *, fields=None, details=None) -> dict:
+    body = {"status": status, "code": code, "message": message, "logRef": LOG_REF}
+    if fields is not None:
+        body["fields"] = fields
+    body["details"] = details or {}
+    return {"error": body}
+
+
+ERROR_CASES: dict[str, tuple[int, str, dict]] = {
+    "validation_failed": (
+        400,
+        "2 fields are invalid.",
+        {
+            "fields": [
+                {
+                    "path": "customer.firstName",
+                    "code": "too_long",
+                    "message": "must be 1 to 40 characters",
+                    "rejectedValue": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                },
+                {"path": "attachments[0].data", "code": "invalid_base64", "message": "is not valid base64"},
+            ]
+        },
+    ),
+    "malformed_json": (400, "The body is not valid JSON: Expecting value: line 1 column 2 (char 1)", {}),
+    "authentication_required": (401, "An API key is required.", {}),
+    "invalid_api_key": (401, "The API key is not valid.", {}),
+    "app_mismatch": (403, "The appId in the path is not the key's account.", {}),
+    "not_found": (404, "Not found.", {}),
+    "conversation_merged": (404, "The conversation was merged.", {"details": {"mergedInto": "order_391_fc"}}),
+    "user_exists": (
+        409,
+        "User exists.",
+        {"details": {"field": "email", "userId": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b"}},
+    ),
+    "email_taken": (409, "Email taken.", {}),
+    "phone_taken": (409, "Phone taken.", {}),
+    "idempotency_conflict": (409, "Idempotency conflict.", {}),
+    "thread_limit_reached": (412, "Thread limit reached.", {}),
+    "conversation_too_old": (412, "Conversation too old.", {}),
+    "payload_too_large": (413, "The body is over 1 MiB.", {}),
+    "unsupported_media_type": (415, "The body must be application/json.", {}),
+    "rate_limited": (429, "Rate limited.", {}),
+}
+STATUS_DESCRIPTIONS = {
+    400: "Malformed JSON or invalid fields (every field error in one response).",
+    401: "No key, or the key is not valid.",
+    403: "The appId in the path is not the key's account.",
+    404: "Unknown resource (or another account's), or a write to a merged conversation.",
+    409: "Conflict.",
+    412: "Precondition failed (thread limit or too-old lock).",
+    413: "Body too large.",
+    415: "The body is not JSON.",
+    429: "Rate limit exceeded (see `Retry-After`).",
+}
+READ_ERRORS = ("authentication_required", "invalid_api_key", "not_found", "rate_limited")
+WRITE_ERRORS = (
+    "validation_failed",
+    "malformed_json",
+    "authentication_required",
+    "invalid_api_key",
+    "rate_limited",
+    "payload_too_large",
+    "unsupported_media_type",
+)
+
+
+def _errors(*codes: str, overrides: dict[str, dict] | None = None) -> dict[int, OpenApiResponse]:
+    """The §4 error body for each status the codes fall under, one example per code."""
+    by_status: dict[int, list[OpenApiExample]] = {}
+    for code in dict.fromkeys(codes):
+        status, message, extra = ERROR_CASES[code]
+        extra = {**extra, **((overrides or {}).get(code, {}))}
+        message = extra.get("message", message)
+        by_status.setdefault(status, []).append(
+            OpenApiExample(
+                code,
+                value=_error_body(status, code, message, fields=extra.get("fields"), details=extra.get("details")),
+                response_only=True,
+                status_codes=[str(status)],
+            )
+        )
+    return {
+        status: OpenApiResponse(IntegrationErrorSerializer, description=STATUS_DESCRIPTIONS[status], examples=examples)
+        for status, examples in sorted(by_status.items())
+    }
+
+
+def _example(name: str, value, **kwargs) -> OpenApiExample:
+    return OpenApiExample(name, value=value, **kwargs)
+
+
+def _request_example(name: str, value) -> OpenApiExample:
+    return OpenApiExample(name, value=value, request_only=True)
+
+
+def _ok(serializer, description: str, *examples: OpenApiExample) -> OpenApiResponse:
+    return OpenApiResponse(serializer, description=description, examples=list(examples))
+
+
+def _moved(name: str, old: str, final: str, href: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        MergedRedirectSerializer,
+        description="Merged: follow `Location` to the surviving resource.",
+        examples=[_example(name, {"id": old, "mergedInto": final, "_links": {"location": {"href": href}}})],
+    )
+
+
+USER = {
+    "id": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b",
+    "number": 456,
+    "firstName": "John",
+    "lastName": "Doe",
+    "context": "Support",
+    "source": "webchat",
+    "fkId": "123456",
+    "fkUserId": "u-77",
+    "email": "john@example.com",
+    "phoneNumber": "+1234567890",
+    "metadata": {"customData": {"plan": "gold"}},
+    "kind": "customer",
+    "registered": True,
+    "createdAt": "2024-05-01T10:00:00Z",
+    "updatedAt": "2024-05-01T10:00:00Z",
+}
+ATTACHMENT = {
+    "id": "att_9Qe",
+    "fileName": "file.txt",
+    "mimeType": "plain/text",
+    "size": 4,
+    "url": "/api/v2/attachments/att_9Qe",
+}
+CONVERSATION = {
+    "id": "order_391_fc",
+    "subject": "What a lovely day!",
+    "status": "active",
+    "visible": True,
+    "createdAt": "2024-05-01T10:00:00Z",
+    "updatedAt": "2024-05-01T10:05:00Z",
+    "lastActivityAt": "2024-05-01T10:05:00Z",
+    "closedAt": None,
+    "threadCount": 3,
+    "openThreadId": 567,
+    "mergedInto": None,
+    "primaryCustomer": {"id": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b", "number": 456, "email": "alice@example.com"},
+    "participants": [
+        {
+            "userId": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b",
+            "fkId": "12081",
+            "kind": "customer",
+            "access": "ReadWrite",
+            "notify": True,
+        }
+    ],
+    "assignee": None,
+    "custom": {"category": "order_inquiry"},
+    "_links": {
+        "self": {"href": "/api/v2/conversations/order_391_fc"},
+        "threads": {"href": "/api/v2/conversations/order_391_fc/threads"},
+        "messages": {"href": "/api/v2/conversations/order_391_fc/messages"},
+    },
+}
+MESSAGE_V2 = {
+    "id": 10743,
+    "conversationId": "123",
+    "threadId": 567,
+    "type": "UserMessage",
+    "sender": {"userId": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b", "kind": "customer"},
+    "text": "Buy more pens",
+    "attachments": [ATTACHMENT],
+    "createdAt": "2024-05-01T10:05:00Z",
+    "origin": "chat_api",
+    "imported": False,
+    "referencedMessageId": None,
+    "custom": {},
+}
+V1_MESSAGE = {
+    "id": 10743,
+    "conversationId": "order_391_fc",
+    "type": "UserMessage",
+    "senderId": "8029",
+    "text": "Hello Alice!",
+    "attachments": [],
+    "origin": "rest",
+    "createdAt": 1714557900000,
+    "custom": {},
+    "referencedMessageId": None,
+}
+
+_WRITE = [IDEMPOTENCY_KEY]
+
+# --- [S1] users (§7.1) -------------------------------------------------------------------------------------------
+
+extend_schema_view(
+    post=extend_schema(
+        operation_id="createUser",
+        summary="Create a conversation user",
+        description="Creates a customer (`registered: true`). `firstName` and `lastName` are required, and at least "
+        "one of `email` and `phoneNumber`. With a skip flag the value is only trimmed and length-checked. Fires "
+        "`user.created`.",
+        tags=[TAG_USERS],
+        parameters=[*_WRITE, *_response_headers(201, location=True)],
+        request=UserCreateSerializer,
+        examples=[
+            _request_example(
+                "Create",
+                {
+                    "firstName": "John",
+                    "lastName": "Doe",
+                    "email": "john@example.com",
+                    "phoneNumber": "+1234567890",
+                    "context": "Support",
+                    "source": "webchat",
+                    "fkId": "123456",
+                    "fkUserId": "u-77",
+                    "customData": {"plan": "gold"},
+                },
+            )
+        ],
+        responses={
+            201: _ok(UserSerializer, "Created; `Location` names the new user.", _example("User", USER)),
+            **_errors(*WRITE_ERRORS, "user_exists", "idempotency_conflict"),
+        },
+    )
+)(UsersView)
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="searchUsers",
+        summary="Find a user and their conversation ids",
+        description="At least one parameter is required; each is normalized, and when several are given they must all "
+        "match the same user. Unknown or repeated parameters are a 400.",
+        tags=[TAG_USERS],
+        parameters=[
+            _query("email", description="Email address (case-insensitive)."),
+            _query("phoneNumber", description="E.164 phone number; an unencoded `+` is accepted."),
+            _query("fkId", description="The operator's own key."),
+            *_response_headers(200),
+        ],
+        responses={
+            200: _ok(
+                UserSearchResultSerializer,
+                "The user plus `conversationIds`.",
+                _example("Found", {**USER, "conversationIds": ["order_391_fc", "123"]}),
+            ),
+            **_errors(
+                "validation_failed",
+                *READ_ERRORS,
+                overrides={
+                    "validation_failed": {
+                        "fields": [{"path": "query", "code": "required", "message": "give email, phoneNumber or fkId"}]
+                    }
+                },
+            ),
+        },
+    )
+)(UserSearchView)
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="getUser",
+        summary="Get a user",
+        description="404 for an unknown or malformed id, or a user of another account; 301 for a merged user.",
+        tags=[TAG_USERS],
+        parameters=[USER_UUID, *_response_headers(200), MOVED_LOCATION],
+        responses={
+            200: _ok(UserSerializer, "The user.", _example("User", USER)),
+            301: _moved(
+                "Merged user",
+                "0d6f6c4e-8a51-4f37-9c2a-1d2e3f405162",
+                USER["id"],
+                f"/api/external/users/{USER['id']}",
+            ),
+            **_errors(*READ_ERRORS),
+        },
+    ),
+    delete=extend_schema(
+        operation_id="deleteUser",
+        summary="Delete a user",
+        description="Revokes the user's devices; deletes conversations where they are the only customer; keeps their "
+        "messages elsewhere with `sender: null`. Fires `user.deleted`. A second delete gives 404.",
+        tags=[TAG_USERS],
+        parameters=[USER_UUID, *_WRITE, *_response_headers(204)],
+        responses={
+            204: OpenApiResponse(description="Deleted; empty body."),
+            **_errors(*READ_ERRORS, "idempotency_conflict"),
+        },
+    ),
+)(UserDetailView)
+
+# --- [S2] TalkJS-style upserts (§7.2) ----------------------------------------------------------------------------
+
+extend_schema_view(
+    put=extend_schema(
+        operation_id="upsertUserV1",
+        summary="Create or update a user (TalkJS-style)",
+        description="Merge-patch: fields not sent stay as they are. `name` and the `email` key are required when the "
+        "user is created (with `fkId = userId`). Idempotent: answers `200 {}`.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, V1_USER_ID, *_response_headers(200)],
+        request=UserUpsertSerializer,
+        examples=[
+            _request_example(
+                "Upsert",
+                {
+                    "name": "Alice",
+                    "email": ["alice@example.com"],
+                    "photoUrl": "https://example.com/u/12081.png",
+                    "welcomeMessage": "Hey there! :-)",
+                    "role": "buyer",
+                },
+            )
+        ],
+        responses={
+            200: _ok(EMPTY_OBJECT, "Stored.", _example("Done", {})),
+            **_errors(*WRITE_ERRORS, "app_mismatch", "email_taken", "phone_taken"),
+        },
+    ),
+    get=extend_schema(
+        operation_id="getUserV1",
+        summary="Get a user (TalkJS-style)",
+        description="Timestamps in Unix milliseconds.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, V1_USER_ID, *_response_headers(200)],
+        responses={
+            200: _ok(
+                V1UserRecordSerializer,
+                "The user.",
+                _example(
+                    "User",
+                    {
+                        "id": "12081",
+                        "name": "Alice",
+                        "email": ["alice@example.com"],
+                        "phone": [],
+                        "photoUrl": "https://example.com/u/12081.png",
+                        "welcomeMessage": "Hey there! :-)",
+                        "role": "buyer",
+                        "locale": None,
+                        "custom": {},
+                        "kind": "customer",
+                        "createdAt": 1714557600000,
+                    },
+                ),
+            ),
+            **_errors(*READ_ERRORS, "app_mismatch"),
+        },
+    ),
+)(UserView)
+
+extend_schema_view(
+    put=extend_schema(
+        operation_id="upsertConversationV1",
+        summary="Create or update a conversation (TalkJS-style)",
+        description="Participants are only ever added. A new conversation starts `closed`, with no threads and "
+        "`visible: false`. A merged id is never brought back to life (404 `conversation_merged`). Answers `200 {}`.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID, *_response_headers(200)],
+        request=ConversationUpsertSerializer,
+        examples=[
+            _request_example(
+                "Upsert",
+                {
+                    "participants": ["12081", "8029"],
+                    "subject": "What a lovely day!",
+                    "custom": {"category": "order_inquiry"},
+                },
+            )
+        ],
+        responses={
+            200: _ok(EMPTY_OBJECT, "Stored.", _example("Done", {})),
+            **_errors(*WRITE_ERRORS, "app_mismatch", "conversation_merged"),
+        },
+    ),
+    get=extend_schema(
+        operation_id="getConversationV1",
+        summary="Get a conversation (TalkJS-style)",
+        description="A merged id gives 301 to the v1 path of the survivor.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
+        responses={
+            200: _ok(
+                V1ConversationRecordSerializer,
+                "The conversation.",
+                _example(
+                    "Conversation",
+                    {
+                        "id": "order_391_fc",
+                        "subject": "What a lovely day!",
+                        "photoUrl": None,
+                        "welcomeMessages": None,
+                        "custom": {"category": "order_inquiry"},
+                        "participants": {
+                            "12081": {"access": "ReadWrite", "notify": True},
+                            "8029": {"access": "ReadWrite", "notify": True},
+                        },
+                        "lastMessage": V1_MESSAGE,
+                        "createdAt": 1714557600000,
+                    },
+                ),
+            ),
+            301: _moved("Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc"),
+            **_errors(*READ_ERRORS, "app_mismatch"),
+        },
+    ),
+)(ConversationView)
+
+extend_schema_view(
+    post=extend_schema(
+        operation_id="postMessagesV1",
+        summary="Send messages (TalkJS-style)",
+        description="An array of 1–10 messages. `UserMessage` needs a participant `sender`; `SystemMessage` has none. "
+        "Every item is validated before anything is stored. A repeated `idempotencyKey` with the same content returns "
+        "the original id. Answers the new ids in request order.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID, *_response_headers(200)],
+        request=V1MessageSerializer(many=True),
+        examples=[
+            _request_example("One user message", [{"text": "Hello Alice!", "sender": "8029", "type": "UserMessage"}])
+        ],
+        responses={
+            200: _ok(V1MessageIdSerializer(many=True), "The ids, in request order.", _example("Ids", [{"id": 10743}])),
+            **_errors(
+                *WRITE_ERRORS,
+                "app_mismatch",
+                "conversation_merged",
+                "idempotency_conflict",
+                "thread_limit_reached",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {"path": "[1].sender", "code": "not_a_participant", "message": "is not a participant"}
+                        ]
+                    },
+                    "payload_too_large": {"message": "The body is over 28 MiB."},
+                },
+            ),
+        },
+    ),
+    get=extend_schema(
+        operation_id="listMessagesV1",
+        summary="List messages (TalkJS-style)",
+        description="Newest first; `startingAfter` is a message id and the next page is older.",
+        tags=[TAG_V1],
+        parameters=[
+            APP_ID,
+            CONVERSATION_ID,
+            _query("limit", OpenApiTypes.INT, "1–100, default 10."),
+            _query("startingAfter", OpenApiTypes.INT, "A message id; returns older messages."),
+            *_response_headers(200),
+        ],
+        responses={
+            200: _ok(V1MessageListSerializer, "A page of messages.", _example("Page", {"data": [V1_MESSAGE]})),
+            **_errors("validation_failed", *READ_ERRORS, "app_mismatch"),
+        },
+    ),
+)(ConversationMessagesView)
+
+# --- [S3] create chat thread (§7.3) ------------------------------------------------------------------------------
+
+extend_schema_view(
+    post=extend_schema(
+        operation_id="createChatThread",
+        summary="Create a chat thread",
+        description="Finds the customer by `customer.id` (number or UUID), else by `customer.email`, else creates one "
+        "from the email and the optional fields. Not imported: closes any open thread (`superseded`), opens the new "
+        "one and makes the conversation `active`. Imported: stored closed, with no notifications. Answers 201 with an "
+        "empty body and `Resource-ID`.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(201, resource_id=True)],
+        request=ChatThreadSerializer,
+        examples=[
+            _request_example(
+                "Chat with an attachment",
+                {
+                    "customer": {"id": 456},
+                    "text": "Buy more pens",
+                    "attachments": [{"fileName": "file.txt", "mimeType": "plain/text", "data": "ZmlsZQ=="}],
+                },
+            )
+        ],
+        responses={
+            201: OpenApiResponse(description="Created; empty body. `Resource-ID` holds the new thread id."),
+            **_errors(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                "phone_taken",
+                "email_taken",
+                "idempotency_conflict",
+                "thread_limit_reached",
+                "conversation_too_old",
+                overrides={"payload_too_large": {"message": "The body is over 28 MiB."}},
+            ),
+        },
+    )
+)(ChatsView)
+
+# --- beyond the seeds (§8) ---------------------------------------------------------------------------------------
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="listConversations",
+        summary="List conversations",
+        description="A HAL page. The default status `all` leaves out spam; merged tombstones never appear. A page past "
+        "the end is an empty list.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[
+            _query(
+                "status",
+                description="`open` means active and pending.",
+                enum=["active", "pending", "closed", "spam", "open", "all"],
+                default="all",
+            ),
+            _query("customerId", description="A customer UUID or number."),
+            _query("participantUserId", description="A participant's UUID or number."),
+            _query("assigneeId", OpenApiTypes.INT, "An agent id."),
+            _query("modifiedSince", OpenApiTypes.DATETIME, "ISO 8601."),
+            _query("visible", OpenApiTypes.BOOL),
+            _query("sortField", enum=["lastActivityAt", "createdAt"], default="lastActivityAt"),
+            _query("sortOrder", enum=["desc", "asc"], default="desc"),
+            _query("page", OpenApiTypes.INT, "1-based.", default=1),
+            _query("size", OpenApiTypes.INT, "1–100.", default=25),
+            *_response_headers(200),
+        ],
+        responses={
+            200: _ok(
+                ConversationPageSerializer,
+                "A page.",
+                _example(
+                    "Page 2 of 3",
+                    {
+                        "_embedded": {"conversations": [CONVERSATION]},
+                        "page": {"size": 25, "totalElements": 51, "totalPages": 3, "number": 2},
+                        "_links": {
+                            "self": {"href": "/api/v2/conversations?page=2"},
+                            "first": {"href": "/api/v2/conversations?page=1"},
+                            "prev": {"href": "/api/v2/conversations?page=1"},
+                            "next": {"href": "/api/v2/conversations?page=3"},
+                            "last": {"href": "/api/v2/conversations?page=3"},
+                        },
+                    },
+                ),
+            ),
+            **_errors(
+                "validation_failed",
+                *READ_ERRORS,
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "query.size",
+                                "code": "out_of_range",
+                                "message": "is not an allowed value",
+                                "rejectedValue": "500",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    )
+)(ConversationListView)
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="getConversation",
+        summary="Get a conversation",
+        description="A merged id gives 301 with `Location` at the end of the merge chain.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
+        responses={
+            200: _ok(ConversationV2Serializer, "The conversation.", _example("Conversation", CONVERSATION)),
+            301: _moved("Merged", "A", "C", "/api/v2/conversations/C"),
+            **_errors(*READ_ERRORS),
+        },
+    ),
+    patch=extend_schema(
+        operation_id="updateConversation",
+        summary="Update, close, reopen or assign a conversation",
+        description="At least one field. `closed`/`spam` close the open thread; going from closed or spam to active or "
+        "pending opens a new session thread (subject to the 412 locks). `assigneeId` must be an agent of the account "
+        "(`not_staff`), or null to unassign.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(200)],
+        request=ConversationPatchSerializer,
+        examples=[
+            _request_example("Close", {"status": "closed"}),
+            _request_example("Hand over to a person", {"assigneeId": 12}),
+        ],
+        responses={
+            200: _ok(ConversationV2Serializer, "The conversation.", _example("Conversation", CONVERSATION)),
+            **_errors(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                "idempotency_conflict",
+                "thread_limit_reached",
+                "conversation_too_old",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "assigneeId",
+                                "code": "not_staff",
+                                "message": "is not an agent of this account",
+                                "rejectedValue": 77,
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
+)(ConversationDetailView)
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="listThreads",
+        summary="List a conversation's threads",
+        description="All threads (at most 100), oldest first.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID, *_response_headers(200)],
+        responses={
+            200: _ok(
+                ThreadListSerializer,
+                "The threads.",
+                _example(
+                    "Threads",
+                    {
+                        "_embedded": {
+                            "threads": [
+                                {
+                                    "id": 567,
+                                    "conversationId": "123",
+                                    "type": "chat",
+                                    "status": "open",
+                                    "imported": False,
+                                    "source": "chat_api",
+                                    "openedBy": {"kind": "customer", "userId": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b"},
+                                    "createdAt": "2024-05-01T10:05:00Z",
+                                    "closedAt": None,
+                                    "closeReason": None,
+                                    "messageCount": 1,
+                                }
+                            ]
+                        }
+                    },
+                ),
+            ),
+            **_errors(*READ_ERRORS),
+        },
+    )
+)(ThreadListView)
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="listMessages",
+        summary="List a conversation's messages",
+        description="A page in ascending time order: the latest `limit` messages, or those just older than `before` "
+        "or just newer than `after` (not both).",
+        tags=[TAG_MESSAGES],
+        parameters=[
+            CONVERSATION_ID,
+            _query("limit", OpenApiTypes.INT, "1–100, default 50.", default=50),
+            _query("before", OpenApiTypes.INT, "A message id."),
+            _query("after", OpenApiTypes.INT, "A message id."),
+            *_response_headers(200),
+        ],
+        responses={
+            200: _ok(
+                MessagePageV2Serializer,
+                "A page.",
+                _example(
+                    "Page",
+                    {
+                        "_embedded": {"messages": [MESSAGE_V2]},
+                        "_links": {
+                            "self": {"href": "/api/v2/conversations/123/messages"},
+                            "prev": {"href": "/api/v2/conversations/123/messages?before=10743&limit=50"},
+                        },
+                    },
+                ),
+            ),
+            **_errors("validation_failed", *READ_ERRORS),
+        },
+    ),
+    post=extend_schema(
+        operation_id="postReply",
+        summary="A bot or agent replies",
+        description="The sender is `senderId` (an agent of the account), else the key's bound bot (`sender_required` "
+        "without either). Staff-message effects: opens a `pending` thread if none is open, pushes to the app. "
+        "Answers 201 with the message and `Location`.",
+        tags=[TAG_MESSAGES],
+        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(201, location=True)],
+        request=ReplySerializer,
+        examples=[
+            _request_example(
+                "Reply",
+                {"text": "Thanks, your pens are on their way.", "senderId": 12, "idempotencyKey": "reply-10743"},
+            )
+        ],
+        responses={
+            201: _ok(
+                MessageV2Serializer,
+                "The new message.",
+                _example(
+                    "Message",
+                    {
+                        **MESSAGE_V2,
+                        "id": 10744,
+                        "sender": {"userId": "12", "kind": "bot"},
+                        "text": "Thanks, your pens are on their way.",
+                        "attachments": [],
+                        "origin": "rest",
+                    },
+                ),
+            ),
+            **_errors(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                "idempotency_conflict",
+                "thread_limit_reached",
+                "conversation_too_old",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "senderId",
+                                "code": "sender_required",
+                                "message": "no senderId and no bot bound to the key",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
+)(ConversationMessagesV2View)
+
+extend_schema_view(
+    post=extend_schema(
+        operation_id="mergeConversation",
+        summary="Merge a conversation into another",
+        description="Moves the path conversation's threads and messages into `into`, combining participants. Repeating "
+        "the same merge answers 200 again. Answers the target conversation.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(200)],
+        request=MergeSerializer,
+        examples=[_request_example("Merge", {"into": "order_391_fc"})],
+        responses={
+            200: _ok(ConversationV2Serializer, "The target conversation.", _example("Target", CONVERSATION)),
+            **_errors(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                "idempotency_conflict",
+                "thread_limit_reached",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "into",
+                                "code": "unknown_conversation",
+                                "message": "no such conversation",
+                                "rejectedValue": "nope",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    )
+)(ConversationMergeView)
+
+extend_schema_view(
+    post=extend_schema(
+        operation_id="setTyping",
+        summary="Staff typing indicator",
+        description="`start` lasts 15 s unless renewed; events more often than every 2 s are merged. Sender rules as "
+        "for replies. Answers 204.",
+        tags=[TAG_MESSAGES],
+        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(204)],
+        request=TypingSerializer,
+        examples=[_request_example("Start", {"state": "start"}), _request_example("Stop", {"state": "stop"})],
+        responses={
+            204: OpenApiResponse(description="Accepted; empty body."),
+            **_errors(*WRITE_ERRORS, "not_found", "conversation_merged", "idempotency_conflict"),
+        },
+    )
+)(ConversationTypingView)
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="downloadAttachment",
+        summary="Download an attachment",
+        description="The bytes. `Content-Type` is the stored type only for png, jpeg, gif and webp images; otherwise "
+        "`application/octet-stream` with `Content-Disposition: attachment`. Always `X-Content-Type-Options: nosniff`.",
+        tags=[TAG_ATTACHMENTS],
+        parameters=[_path("attachment_id", "The attachment id (a UUID)."), *_response_headers(200)],
+        responses={
+            **{
+                (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")
+                for media_type in ("image/png", "image/jpeg", "image/gif", "image/webp", "application/octet-stream")
+            },
+            **_errors(*READ_ERRORS),
+        },
+    )
+)(AttachmentView)

@@ -1,0 +1,167 @@
+"""The OpenAPI schema of both APIs (drf-spectacular) and the documentation pages served from our own static files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from django.core.management import call_command
+from drf_spectacular.drainage import GENERATOR_STATS
+from drf_spectacular.generators import SchemaGenerator
+
+pytestmark = pytest.mark.django_db
+
+CLIENT = "/clientApi/v{api_version}"
+
+# (path, method, takes a request body)
+EXPECTED_OPERATIONS = [
+    (f"{CLIENT}/devices", "post", True),
+    (f"{CLIENT}/config", "get", False),
+    (f"{CLIENT}/services/event/{{event}}", "post", False),
+    (f"{CLIENT}/messages", "get", False),
+    (f"{CLIENT}/messages", "post", True),
+    (f"{CLIENT}/messages/unseen/count", "get", False),
+    (f"{CLIENT}/messages/status/{{status}}", "put", True),
+    (f"{CLIENT}/messages/{{direction}}:{{cursor}}", "get", False),
+    (f"{CLIENT}/messages/{{message_id}}", "get", False),
+    (f"{CLIENT}/media", "post", True),
+    (f"{CLIENT}/media/{{year}}/{{month}}/{{day}}/{{filename}}", "get", False),
+    (f"{CLIENT}/media/{{media_id}}", "get", False),
+    ("/api/external/users", "post", True),
+    ("/api/external/users/search", "get", False),
+    ("/api/external/users/{user_id}", "get", False),
+    ("/api/external/users/{user_id}", "delete", False),
+    ("/api/v1/{app_id}/users/{user_id}", "put", True),
+    ("/api/v1/{app_id}/users/{user_id}", "get", False),
+    ("/api/v1/{app_id}/conversations/{conversation_id}", "put", True),
+    ("/api/v1/{app_id}/conversations/{conversation_id}", "get", False),
+    ("/api/v1/{app_id}/conversations/{conversation_id}/messages", "post", True),
+    ("/api/v1/{app_id}/conversations/{conversation_id}/messages", "get", False),
+    ("/api/v2/conversations", "get", False),
+    ("/api/v2/conversations/{conversation_id}", "get", False),
+    ("/api/v2/conversations/{conversation_id}", "patch", True),
+    ("/api/v2/conversations/{conversation_id}/chats", "post", True),
+    ("/api/v2/conversations/{conversation_id}/threads", "get", False),
+    ("/api/v2/conversations/{conversation_id}/messages", "get", False),
+    ("/api/v2/conversations/{conversation_id}/messages", "post", True),
+    ("/api/v2/conversations/{conversation_id}/merge", "post", True),
+    ("/api/v2/conversations/{conversation_id}/typing", "post", True),
+    ("/api/v2/attachments/{attachment_id}", "get", False),
+]
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _has_examples(operation: dict) -> bool:
+    contents = [*operation.get("requestBody", {}).get("content", {}).values()]
+    contents += [c for r in operation["responses"].values() for c in r.get("content", {}).values()]
+    return any(c.get("examples") for c in contents)
+
+
+def test_spectacular_validates_without_warnings(tmp_path):
+    GENERATOR_STATS.reset()
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))  # raises on warnings/errors
+    assert not GENERATOR_STATS
+    assert yaml.safe_load(target.read_text())["openapi"].startswith("3.")
+
+
+def test_every_endpoint_is_documented_exactly(schema):
+    documented = {(path, method) for path, item in schema["paths"].items() for method in item if method in HTTP_METHODS}
+    assert documented == {(path, method) for path, method, _ in EXPECTED_OPERATIONS}
+
+
+@pytest.mark.parametrize(("path", "method", "has_body"), EXPECTED_OPERATIONS)
+def test_operation_is_complete(schema, path, method, has_body):
+    operation = schema["paths"][path][method]
+    assert operation["operationId"] and operation["summary"] and operation["tags"]
+    if has_body:
+        content = operation["requestBody"]["content"]
+        assert content and all(media["schema"] for media in content.values())
+    else:
+        assert "requestBody" not in operation
+    successes = {code: r for code, r in operation["responses"].items() if code.startswith("2")}
+    assert successes
+    # Content with a schema, or an explicitly empty body (a 204, or the 201 of /chats).
+    assert all(r.get("content") or r["description"] for r in successes.values())
+    assert any(all(media.get("schema") for media in r.get("content", {}).values()) for r in successes.values()), (
+        successes
+    )
+    assert any(code.startswith(("4", "5")) for code in operation["responses"])
+    assert _has_examples(operation)
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path":
+            assert parameter["required"] and parameter["schema"]["type"] == "string"
+
+
+def test_operation_ids_are_unique(schema):
+    ids = [op["operationId"] for item in schema["paths"].values() for m, op in item.items() if m in HTTP_METHODS]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(("path", "method", "has_body"), [o for o in EXPECTED_OPERATIONS if o[0].startswith(CLIENT)])
+def test_client_operations_document_version_and_headers(schema, path, method, has_body):
+    operation = schema["paths"][path][method]
+    parameters = {(p["name"], p["in"]): p for p in operation["parameters"]}
+    version = parameters["api_version", "path"]["schema"]["enum"]
+    assert set(version) <= {"1.6", "1.7", "1.8", "1.9"} and "1.9" in version
+    assert parameters["x-iris-identification", "header"]["required"] is True
+    assert parameters["Authorization", "header"].get("required", False) is False
+    error = operation["responses"]["401"]["content"]["application/json"]
+    assert error["schema"]["$ref"].endswith("/ClientErrorEnvelope")
+
+
+@pytest.mark.parametrize(("path", "method", "has_body"), [o for o in EXPECTED_OPERATIONS if o[0].startswith("/api/")])
+def test_integration_operations_document_security_and_errors(schema, path, method, has_body):
+    operation = schema["paths"][path][method]
+    assert operation["security"] == [{"IntegrationBearer": []}, {"AgentSecretKey": []}]
+    error = operation["responses"]["401"]["content"]["application/json"]
+    assert error["schema"]["$ref"].endswith("/IntegrationError")
+
+
+def test_security_schemes(schema):
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["IntegrationBearer"] == {**schemes["IntegrationBearer"], "type": "http", "scheme": "bearer"}
+    assert schemes["AgentSecretKey"] == {
+        **schemes["AgentSecretKey"],
+        "type": "apiKey",
+        "in": "header",
+        "name": "Agent-Secret-Key",
+    }
+    assert schemes["ClientToken"]["name"] == "Authorization"
+
+
+def test_documentation_leaves_the_catch_all_views_out(schema):
+    assert not any("{path}" in p or p.endswith(".*$") for p in schema["paths"])
+
+
+def test_swagger_ui_and_redoc_load_from_our_static_files(client):
+    swagger = client.get("/api/docs/")
+    assert swagger.status_code == 200
+    assets = re.findall(r'(?:src|href)="(/static/drf_spectacular_sidecar/[^"]+)"', swagger.content.decode())
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        response.close()
+
+    redoc = client.get("/api/redoc/")
+    assert redoc.status_code == 200
+    [bundle] = re.findall(r'src="(/static/drf_spectacular_sidecar/redoc/[^"]+)"', redoc.content.decode())
+    response = client.get(bundle)
+    assert response.status_code == 200
+    response.close()
+
+    assert client.get("/api/schema/").status_code == 200
+
+
+def test_the_documentation_pages_load_nothing_from_other_hosts(client):
+    for page in ("/api/docs/", "/api/redoc/"):
+        html = client.get(page).content.decode()
+
+        assert re.findall(r'(?:src|href)="(https?:)?//', html) == [], page
