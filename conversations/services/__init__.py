@@ -1,0 +1,52 @@
+"""Every write to conversations, threads, messages and receipts (the only code that writes them).
+
+Lock order, everywhere: conversation rows, then customer rows, each in pk order (see `locks`).
+"""
+
+from conversations.services.batches import (
+    AttachmentDraft,
+    MessageDraft,
+    chat_thread_create,
+    conversation_upsert,
+    messages_post_batch,
+)
+from conversations.services.locks import conversations_lock_for_customer
+from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
+from conversations.services.posting import (
+    conversation_create,
+    customer_message_send,
+    message_post,
+    participant_add,
+)
+from conversations.services.receipts import receipts_mark_received, receipts_raise_status
+from conversations.services.status import (
+    conversation_assign,
+    conversation_close,
+    conversation_reopen,
+    conversation_set_status,
+)
+from conversations.services.threads import Author, thread_ensure_can_open
+
+__all__ = [
+    "AttachmentDraft",
+    "Author",
+    "MessageDraft",
+    "chat_thread_create",
+    "conversation_assign",
+    "conversation_close",
+    "conversation_create",
+    "conversation_merge",
+    "conversation_reopen",
+    "conversation_set_status",
+    "conversation_upsert",
+    "conversations_lock_for_customer",
+    "customer_conversations_delete",
+    "customer_history_merge",
+    "customer_message_send",
+    "message_post",
+    "messages_post_batch",
+    "participant_add",
+    "receipts_mark_received",
+    "receipts_raise_status",
+    "thread_ensure_can_open",
+]

@@ -1,0 +1,216 @@
+"""Conversations, participants and posting messages.
+
+Message ids are allocated while the recipient customers are locked, so ids become visible to each
+recipient in increasing order and a client polling `after:LAST` can never miss one (design.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from agents.models import Agent
+from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
+from conversations.services.locks import conversation_lock, customers_lock
+from conversations.services.threads import Author, thread_open
+from conversations.signals import message_posted
+from devices.models import Customer
+from messenger_project.errors import ServiceError
+
+# --- conversations and participants ------------------------------------------------------------------------
+
+
+def conversation_create(
+    *, account, customers: Sequence[Customer] = (), public_id: str | None = None, source: str = "", **fields: Any
+) -> Conversation:
+    """A new, empty conversation: closed, no thread, not visible until it holds a message."""
+    with transaction.atomic():
+        conversation = Conversation(
+            account=account, source=source, primary_customer=customers[0] if customers else None, **fields
+        )
+        if public_id is not None:
+            conversation.public_id = public_id
+        conversation.full_clean(exclude=["account", "primary_customer"])
+        conversation.save()
+        for customer in customers:
+            participant_add(conversation=conversation, customer=customer)
+    return conversation
+
+
+def participant_add(*, conversation: Conversation, customer: Customer) -> Participant:
+    """Idempotent: a customer already taking part keeps their participation."""
+    if customer.account_id != conversation.account_id:
+        raise ServiceError("unknown_customer", status_code=404)
+    participant, _ = Participant.objects.get_or_create(conversation=conversation, customer=customer)
+    if conversation.primary_customer_id is None:
+        Conversation.objects.filter(pk=conversation.pk, primary_customer__isnull=True).update(primary_customer=customer)
+        conversation.primary_customer = customer
+    return participant
+
+
+def _thread_for_message(
+    *, conversation: Conversation, author: Author, is_system: bool, now: datetime, source: str
+) -> tuple[Thread | None, list[str]]:
+    """Pick (or open) the thread a new message goes to and move the status; returns changed field names."""
+    open_thread = conversation.threads.filter(status=Thread.Status.OPEN).first()
+    if is_system:
+        return open_thread, []
+    if conversation.status == Conversation.Status.SPAM:
+        # Stored, but a spam conversation is never reopened by a message.
+        latest = conversation.threads.order_by("-created_at", "-id").first()
+        if latest is None:
+            latest = Thread.objects.create(
+                conversation=conversation,
+                status=Thread.Status.CLOSED,
+                source=source,
+                created_at=now,
+                closed_at=now,
+                close_reason=Thread.CloseReason.SPAM,
+            )
+        return latest, []
+    new_status = Conversation.Status.ACTIVE if isinstance(author, Customer) else Conversation.Status.PENDING
+    if open_thread is None:
+        open_thread = thread_open(conversation=conversation, now=now, source=source, by=author)
+    if conversation.status == new_status:
+        return open_thread, []
+    conversation.status = new_status
+    conversation.closed_at = None
+    return open_thread, ["status", "closed_at"]
+
+
+# --- messages ----------------------------------------------------------------------------------------------
+
+
+def type_id_for(*, reader_id: int, author: Author, silent: bool) -> int:
+    """`typeId` as the reading customer sees the message (client API §4.2)."""
+    if isinstance(author, Customer) and author.pk == reader_id:
+        return Receipt.TypeId.USER_SYSTEM if silent else Receipt.TypeId.USER
+    if silent:
+        return Receipt.TypeId.AGENT_SYSTEM
+    if author is None:
+        return Receipt.TypeId.INFO
+    return Receipt.TypeId.AGENT
+
+
+def message_post(
+    *,
+    conversation: Conversation,
+    author: Author,
+    text: str = "",
+    media: Sequence[Media] = (),
+    silent: bool = False,
+    origin: str = Message.Origin.APP,
+    thread: Thread | None = None,
+    imported: bool = False,
+    created_at: datetime | None = None,
+    **fields: Any,
+) -> Message:
+    """Post a message by a customer, an agent or bot (`Agent`), or the system (`author=None`).
+
+    Opens a thread when none is open (the conversation reopens: active for a customer, pending for staff),
+    writes a receipt for every customer participant (the author's own is already seen), updates each
+    recipient's current conversation and, after commit, sends `message_posted`.
+    With `thread` given (chat threads, imports) the message goes there and the status is left alone.
+    Raises ServiceError: conversation_merged (404), thread_limit_reached / conversation_too_old (412).
+    """
+    is_system = author is None
+    now = timezone.now()
+    with transaction.atomic():
+        conversation = conversation_lock(conversation)
+        if isinstance(author, Customer):
+            participant_add(conversation=conversation, customer=author)
+        recipient_ids = customers_lock(
+            Participant.objects.filter(conversation=conversation).values_list("customer_id", flat=True)
+        )
+        changed: list[str] = []
+        if thread is None and not imported:  # imported history never opens a thread nor moves the status
+            thread, changed = _thread_for_message(
+                conversation=conversation, author=author, is_system=is_system, now=now, source=origin
+            )
+        message = Message.objects.create(
+            conversation=conversation,
+            thread=thread,
+            type=Message.Type.SYSTEM if is_system else Message.Type.USER,
+            author_kind=(
+                Message.AuthorKind.SYSTEM
+                if is_system
+                else Message.AuthorKind.CUSTOMER
+                if isinstance(author, Customer)
+                else Message.AuthorKind.AGENT
+            ),
+            author_customer=author if isinstance(author, Customer) else None,
+            author_agent=author if isinstance(author, Agent) else None,
+            is_silent=silent,
+            text=text,
+            origin=origin,
+            imported=imported,
+            created_at=created_at or now,
+            **fields,
+        )
+        for position, item in enumerate(media):
+            item.message = message
+            item.position = position
+            item.save(update_fields=["message", "position"])
+        Receipt.objects.bulk_create(
+            Receipt(
+                customer_id=reader_id,
+                message=message,
+                type_id=type_id_for(reader_id=reader_id, author=author, silent=silent),
+                status=(
+                    Receipt.Status.SEEN
+                    if isinstance(author, Customer) and author.pk == reader_id
+                    else Receipt.Status.AVAILABLE
+                ),
+            )
+            for reader_id in recipient_ids
+        )
+        if not imported:
+            _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
+            Customer.objects.filter(pk__in=recipient_ids).exclude(current_conversation=conversation).update(
+                current_conversation=conversation
+            )
+            transaction.on_commit(lambda: message_posted.send(sender=Message, message_id=message.pk))
+        elif not conversation.visible:
+            conversation.visible = True
+            conversation.save(update_fields=["visible", "updated_at"])
+    return message
+
+
+def _conversation_touch(*, conversation: Conversation, author: Author, now: datetime, changed: list[str]) -> None:
+    conversation.visible = True
+    conversation.last_activity_at = now
+    fields = [*changed, "visible", "last_activity_at", "updated_at"]
+    if isinstance(author, Customer) and conversation.waiting_since is None:
+        conversation.waiting_since = now
+        fields.append("waiting_since")
+    elif isinstance(author, Agent) and conversation.waiting_since is not None:
+        conversation.waiting_since = None
+        fields.append("waiting_since")
+    conversation.save(update_fields=fields)
+
+
+def customer_message_send(
+    *, customer: Customer, text: str = "", media: Sequence[Media] = (), silent: bool = False, referrer: str = ""
+) -> Message:
+    """A message from the customer's app: into their current conversation, or a fresh one (the rollover).
+
+    The current conversation is left for a new one when it is missing, merged, at the thread limit or too old
+    (integration API §3.8), so an app never sees a 412.
+    """
+    current = customer.current_conversation
+    if current is not None:
+        try:
+            with transaction.atomic():
+                return message_post(
+                    conversation=current, author=customer, text=text, media=media, silent=silent, referrer=referrer
+                )
+        except ServiceError as error:
+            if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
+                raise
+    fresh = conversation_create(
+        account=customer.account, customers=[customer], source="app", previous_conversation=current
+    )
+    return message_post(conversation=fresh, author=customer, text=text, media=media, silent=silent, referrer=referrer)
