@@ -306,3 +306,20 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}/{self.message_id}: {self.status}"
+
+
+class ReadMarker(models.Model):
+    """How far an agent has read a conversation at the desk: drives the per-agent unread badge."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="read_markers")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="read_markers")
+    last_read_message_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The inbox's unread count: WHERE agent_id = ? AND conversation_id = ?
+            models.UniqueConstraint(fields=["agent", "conversation"], name="read_marker_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} read {self.conversation_id} up to {self.last_read_message_id}"

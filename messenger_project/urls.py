@@ -9,6 +9,7 @@ from messenger_project.integration_api import urls as integration_urls
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("desk/", include("agents.urls")),
     re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("messenger_project.client_api.urls", "client"))),
     re_path(r"^clientApi(/.*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

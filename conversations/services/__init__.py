@@ -10,6 +10,7 @@ from conversations.services.batches import (
     conversation_upsert,
     messages_post_batch,
 )
+from conversations.services.desk import desk_assign, desk_reply, desk_status_change, read_marker_advance
 from conversations.services.locks import conversations_lock_for_customer
 from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
 from conversations.services.posting import (
@@ -41,12 +42,16 @@ __all__ = [
     "conversation_upsert",
     "conversations_lock_for_customer",
     "customer_conversations_delete",
+    "desk_assign",
+    "desk_reply",
+    "desk_status_change",
     "customer_history_merge",
     "customer_message_send",
     "message_post",
     "messages_post_batch",
     "participant_add",
     "receipts_mark_received",
+    "read_marker_advance",
     "receipts_raise_status",
     "thread_ensure_can_open",
 ]

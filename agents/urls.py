@@ -1,0 +1,16 @@
+from django.urls import path
+
+from agents import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("conversations/<int:pk>/", views.conversation_detail, name="conversation"),
+    path("conversations/<int:pk>/updates", views.conversation_updates, name="conversation-updates"),
+    path("conversations/<int:pk>/older", views.conversation_older, name="conversation-older"),
+    path("conversations/<int:pk>/reply", views.conversation_reply, name="conversation-reply"),
+    path("conversations/<int:pk>/action", views.conversation_action, name="conversation-action"),
+    path("conversations/<int:pk>/typing", views.conversation_typing, name="conversation-typing"),
+    path("media/<uuid:media_uuid>", views.media_file, name="media"),
+]

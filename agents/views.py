@@ -1,0 +1,243 @@
+"""The agent desk: server-rendered pages with a little vanilla JS for live updates (issue: the agent desk)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+from io import BytesIO
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.http import condition, require_GET, require_POST
+from PIL import Image
+
+from agents.forms import ActionForm, ReplyForm
+from agents.models import Agent
+from conversations.desk_selectors import (
+    INBOX_VIEWS,
+    desk_accounts,
+    desk_conversations,
+    desk_customer_panel,
+    desk_inbox,
+    desk_inbox_counts,
+    desk_inbox_version,
+    desk_recent_delivery,
+    desk_search,
+    desk_timeline,
+)
+from conversations.models import Conversation, Media
+from conversations.services import desk_assign, desk_reply, desk_status_change, read_marker_advance
+from conversations.typing import agent_typing_set, customer_typing_get
+from messenger_project.errors import ServiceError
+
+STATUSES = ("active", "pending", "closed", "spam")
+THUMBNAIL_SIZE = (320, 320)
+
+
+def agent_required(view):
+    """Signed in (the admin's login) and an agent: the desk is theirs only."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        agent = Agent.objects.filter(user=request.user).first()
+        if agent is None or agent.is_bot:
+            raise Http404("Not an agent")
+        request.agent = agent
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _inbox_params(request) -> dict:
+    view = request.GET.get("view", "all")
+    status = request.GET.get("status", "active")
+    account = request.GET.get("account", "")
+    return {
+        "view": view if view in INBOX_VIEWS else "all",
+        "status": status if status in STATUSES else "active",
+        "account_id": int(account) if account.isdigit() else None,
+    }
+
+
+def _inbox_etag(request) -> str | None:
+    agent = Agent.objects.filter(user=request.user).first() if request.user.is_authenticated else None
+    if agent is None or request.GET.get("partial") != "1":
+        return None
+    state = f"{agent.pk}|{desk_inbox_version(agent=agent)}|{sorted(request.GET.items())}"
+    return hashlib.sha256(state.encode()).hexdigest()[:32]
+
+
+@require_GET
+@agent_required
+@condition(etag_func=_inbox_etag)
+def inbox(request):
+    params = _inbox_params(request)
+    query = request.GET.get("q", "").strip()
+    context = {
+        **params,
+        "rows": desk_inbox(agent=request.agent, **params),
+        "counts": desk_inbox_counts(agent=request.agent, status=params["status"], account_id=params["account_id"]),
+        "views": INBOX_VIEWS,
+        "statuses": STATUSES,
+        "accounts": desk_accounts(agent=request.agent),
+        "query": query,
+    }
+    if query:
+        context["found_customers"], context["found_messages"] = desk_search(agent=request.agent, query=query)
+    template = "agents/_inbox_rows.html" if request.GET.get("partial") == "1" else "agents/inbox.html"
+    return render(request, template, context)
+
+
+def _conversation(request, pk: int) -> Conversation:
+    """Another account's conversation is a 404, never a 403."""
+    return get_object_or_404(
+        desk_conversations(agent=request.agent).select_related("account", "assignee", "primary_customer"), pk=pk
+    )
+
+
+def _items_html(request, items) -> str:
+    return render_to_string("agents/_timeline_items.html", {"items": items, "agent": request.agent}, request)
+
+
+@require_GET
+@agent_required
+def conversation_detail(request, pk: int):
+    conversation = _conversation(request, pk)
+    items, has_older = desk_timeline(conversation=conversation)
+    messages = [item.message for item in items if item.message]
+    if messages:
+        read_marker_advance(agent=request.agent, conversation=conversation, message_id=messages[-1].pk)
+    return render(
+        request,
+        "agents/conversation.html",
+        {
+            "conversation": conversation,
+            "items": items,
+            "has_older": has_older,
+            "last_id": messages[-1].pk if messages else 0,
+            "customers": desk_customer_panel(conversation=conversation),
+            "assignable": Agent.objects.filter(memberships__account=conversation.account).order_by("display_name"),
+            "reply_form": ReplyForm(),
+            "customer_typing": customer_typing_get(conversation_id=conversation.pk) is not None,
+        },
+    )
+
+
+@require_GET
+@agent_required
+def conversation_updates(request, pk: int):
+    """What changed since `after` (a message id cursor): new items, typing, status and delivery marks."""
+    conversation = _conversation(request, pk)
+    after = request.GET.get("after", "0")
+    after = int(after) if after.isdigit() else 0
+    items, _ = desk_timeline(conversation=conversation, after=after)
+    messages = [item.message for item in items if item.message]
+    if messages:
+        read_marker_advance(agent=request.agent, conversation=conversation, message_id=messages[-1].pk)
+    return JsonResponse(
+        {
+            "html": _items_html(request, items) if items else "",
+            "last_id": messages[-1].pk if messages else after,
+            "typing": customer_typing_get(conversation_id=conversation.pk) is not None,
+            "status": conversation.status,
+            "assignee": conversation.assignee.display_name if conversation.assignee else "",
+            "delivery": desk_recent_delivery(conversation=conversation),
+        }
+    )
+
+
+@require_GET
+@agent_required
+def conversation_older(request, pk: int):
+    conversation = _conversation(request, pk)
+    before = request.GET.get("before", "")
+    if not before.isdigit():
+        return JsonResponse({"error": "before must be a message id"}, status=400)
+    items, has_older = desk_timeline(conversation=conversation, before=int(before))
+    return JsonResponse({"html": _items_html(request, items), "has_older": has_older})
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+@agent_required
+def conversation_reply(request, pk: int):
+    conversation = _conversation(request, pk)
+    form = ReplyForm(request.POST, request.FILES)
+    error = None
+    if form.is_valid():
+        try:
+            desk_reply(
+                conversation=conversation,
+                agent=request.agent,
+                text=form.cleaned_data["text"],
+                image=form.cleaned_data.get("image"),
+            )
+        except ServiceError as exc:
+            error = {"invalid_media_type": "Only images can be attached."}.get(exc.code, exc.message)
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    if _wants_json(request):
+        return JsonResponse({"ok": error is None, "error": error}, status=400 if error else 200)
+    if error:
+        flash.error(request, error)
+    return redirect("desk:conversation", pk=conversation.pk)
+
+
+@require_POST
+@agent_required
+def conversation_action(request, pk: int):
+    conversation = _conversation(request, pk)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, "Unknown action.")
+        return redirect("desk:conversation", pk=pk)
+    action = form.cleaned_data["action"]
+    try:
+        if action == "assign":
+            target = form.cleaned_data["assignee"]
+            assignee = (
+                request.agent
+                if target == "me"
+                else (get_object_or_404(Agent, pk=int(target)) if target.isdigit() else None)
+            )
+            desk_assign(conversation=conversation, agent=request.agent, assignee=assignee)
+        else:
+            desk_status_change(conversation=conversation, agent=request.agent, action=action)
+    except ServiceError as exc:
+        flash.error(request, exc.message.replace("_", " "))
+    return redirect("desk:conversation", pk=pk)
+
+
+@require_POST
+@agent_required
+def conversation_typing(request, pk: int):
+    conversation = _conversation(request, pk)
+    agent_typing_set(conversation_id=conversation.pk, agent=request.agent, typing=request.POST.get("state") == "start")
+    return HttpResponse(status=204)
+
+
+@require_GET
+@agent_required
+def media_file(request, media_uuid):
+    """Media of the agent's accounts; `?thumb=1` gives a scaled copy of an image."""
+    media = get_object_or_404(Media, uuid=media_uuid, account__memberships__agent=request.agent)
+    if request.GET.get("thumb") == "1" and media.is_image:
+        with media.file.open("rb") as handle, Image.open(handle) as image:
+            image.thumbnail(THUMBNAIL_SIZE)
+            buffer = BytesIO()
+            image.save(buffer, format=image.format or "PNG")
+        response = HttpResponse(buffer.getvalue(), content_type=media.mime_type)
+    else:
+        response = FileResponse(
+            media.file.open("rb"), content_type=media.mime_type, as_attachment=not media.is_image, filename=str(media)
+        )
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

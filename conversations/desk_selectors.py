@@ -1,0 +1,189 @@
+"""Reads for the agent desk. Every query here is flat: its count does not grow with rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from agents.models import Account, Agent
+from conversations.models import Conversation, Message, Participant, ReadMarker, Receipt, Thread
+from devices.models import Customer
+
+INBOX_VIEWS = ("unassigned", "mine", "all")
+INBOX_PAGE = 100
+TIMELINE_PAGE = 50
+DELIVERY_NAMES = {Receipt.Status.SEEN: "seen", Receipt.Status.RECEIVED: "received", Receipt.Status.AVAILABLE: "sent"}
+
+
+def desk_accounts(*, agent: Agent) -> QuerySet[Account]:
+    return Account.objects.filter(memberships__agent=agent).order_by("name")
+
+
+def desk_conversations(*, agent: Agent) -> QuerySet[Conversation]:
+    """The access rule of the desk: live, visible conversations of the accounts the agent serves."""
+    return Conversation.objects.filter(account__memberships__agent=agent, merged_into__isnull=True, visible=True)
+
+
+def _filtered(*, agent: Agent, status: str, account_id: int | None) -> QuerySet[Conversation]:
+    conversations = desk_conversations(agent=agent).filter(status=status)
+    if account_id:
+        conversations = conversations.filter(account_id=account_id)
+    return conversations
+
+
+def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None = None) -> list[Conversation]:
+    """Inbox rows with the last message, the agent's unread count and waiting time; longest waiting first."""
+    conversations = _filtered(agent=agent, status=status, account_id=account_id)
+    if view == "unassigned":
+        conversations = conversations.filter(assignee__isnull=True)
+    elif view == "mine":
+        conversations = conversations.filter(assignee=agent)
+    last_read = Coalesce(
+        Subquery(
+            ReadMarker.objects.filter(agent=agent, conversation=OuterRef(OuterRef("pk"))).values(
+                "last_read_message_id"
+            )[:1]
+        ),
+        Value(0),
+    )
+    unread = Subquery(
+        Message.objects.filter(conversation=OuterRef("pk"), author_kind=Message.AuthorKind.CUSTOMER, pk__gt=last_read)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    )
+    last_text = Subquery(
+        Message.objects.filter(conversation=OuterRef("pk"), is_silent=False).order_by("-id").values("text")[:1]
+    )
+    ordering = [F("waiting_since").asc(nulls_last=True), F("last_activity_at").desc(nulls_last=True)]
+    return list(
+        conversations.select_related("account", "assignee", "primary_customer")
+        .annotate(unread=Coalesce(unread, Value(0)), last_text=last_text)
+        .order_by(*ordering, "-pk")[:INBOX_PAGE]
+    )
+
+
+def desk_inbox_counts(*, agent: Agent, status: str, account_id: int | None = None) -> dict[str, int]:
+    """The count of each view for the chosen status, in one query."""
+    return _filtered(agent=agent, status=status, account_id=account_id).aggregate(
+        unassigned=Count("pk", filter=Q(assignee__isnull=True)),
+        mine=Count("pk", filter=Q(assignee=agent)),
+        all=Count("pk"),
+    )
+
+
+def desk_inbox_version(*, agent: Agent) -> str:
+    """Changes whenever an inbox row could change (a message, a status, an assignment): the ETag of polls."""
+    state = desk_conversations(agent=agent).aggregate(latest=Max("updated_at"), total=Count("pk"))
+    marker = ReadMarker.objects.filter(agent=agent).aggregate(read=Max("last_read_message_id"))
+    return f"{state['latest'].timestamp() if state['latest'] else 0}-{state['total']}-{marker['read'] or 0}"
+
+
+def desk_search(*, agent: Agent, query: str) -> tuple[list[Customer], list[Message]]:
+    """Customers by name, email, phone or fkId; messages by text (full-text search on PostgreSQL)."""
+    customers = Customer.objects.filter(account__memberships__agent=agent, merged_into__isnull=True).filter(
+        Q(name__icontains=query)
+        | Q(first_name__icontains=query)
+        | Q(last_name__icontains=query)
+        | Q(email__icontains=query)
+        | Q(phone__icontains=query)
+        | Q(fk_id__icontains=query)
+    )
+    messages = Message.objects.filter(conversation__in=desk_conversations(agent=agent), is_silent=False).select_related(
+        "conversation", "author_customer", "author_agent"
+    )
+    if connection.vendor == "postgresql":
+        messages = messages.annotate(search=SearchVector("text")).filter(search=SearchQuery(query))
+    else:
+        messages = messages.filter(text__icontains=query)
+    return list(customers.order_by("name", "pk")[:20]), list(messages.order_by("-pk")[:50])
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """A message, or a thread event (opened / closed) drawn as a separator."""
+
+    at: datetime
+    message: Message | None = None
+    thread: Thread | None = None
+    event: str = ""
+
+    @property
+    def key(self) -> tuple:
+        return (
+            self.at,
+            0 if self.event == "opened" else 2 if self.event == "closed" else 1,
+            self.message.pk if self.message else 0,
+        )
+
+
+def desk_messages(*, conversation: Conversation) -> QuerySet[Message]:
+    customer_receipts = Receipt.objects.exclude(type_id__in=(Receipt.TypeId.USER, Receipt.TypeId.USER_SYSTEM))
+    return conversation.messages.select_related("author_agent", "author_customer", "thread").prefetch_related(
+        "attachments", Prefetch("receipts", queryset=customer_receipts, to_attr="customer_receipts")
+    )
+
+
+def desk_timeline(
+    *, conversation: Conversation, before: int | None = None, after: int | None = None
+) -> tuple[list[TimelineItem], bool]:
+    """Messages oldest to newest with thread separators; (items, whether older messages exist)."""
+    messages = desk_messages(conversation=conversation)
+    if after is not None:
+        page = list(messages.filter(pk__gt=after).order_by("id")[:TIMELINE_PAGE])
+        has_older = False
+    else:
+        if before is not None:
+            messages = messages.filter(pk__lt=before)
+        newest_first = list(messages.order_by("-id")[: TIMELINE_PAGE + 1])
+        has_older = len(newest_first) > TIMELINE_PAGE
+        page = newest_first[:TIMELINE_PAGE][::-1]
+    items = [TimelineItem(at=m.created_at, message=m) for m in page]
+    if page and after is None:
+        start = page[0].created_at if has_older else None
+        end = page[-1].created_at if before is not None else None
+        for thread in conversation.threads.select_related("opened_by_agent", "opened_by_customer", "closed_by_agent"):
+            for event, at in (("opened", thread.created_at), ("closed", thread.closed_at)):
+                if at is not None and (start is None or at >= start) and (end is None or at <= end):
+                    items.append(TimelineItem(at=at, thread=thread, event=event))
+    return sorted(items, key=lambda item: item.key), has_older
+
+
+def message_delivery(message: Message) -> str:
+    """sent / received / seen by the customer, for the agent's own messages (expects desk_messages)."""
+    statuses = [r.status for r in getattr(message, "customer_receipts", [])]
+    return DELIVERY_NAMES[max(statuses, default=Receipt.Status.AVAILABLE)]
+
+
+def desk_customer_panel(*, conversation: Conversation) -> list[Customer]:
+    """The customers of the conversation with their devices and their other conversations."""
+    others = (
+        Participant.objects.exclude(conversation=conversation)
+        .filter(conversation__merged_into__isnull=True)
+        .select_related("conversation")
+        .order_by(F("conversation__last_activity_at").desc(nulls_last=True))
+    )
+    return list(
+        Customer.objects.filter(participations__conversation=conversation)
+        .prefetch_related("devices", Prefetch("participations", queryset=others, to_attr="other_participations"))
+        .order_by("pk")
+    )
+
+
+def desk_recent_delivery(*, conversation: Conversation, limit: int = 30) -> dict[str, str]:
+    """sent / received / seen of the latest staff messages, in one query (for the live page)."""
+    rows = (
+        Receipt.objects.filter(message__conversation=conversation, message__author_kind=Message.AuthorKind.AGENT)
+        .exclude(type_id__in=(Receipt.TypeId.USER, Receipt.TypeId.USER_SYSTEM))
+        .values("message_id")
+        .annotate(best=Max("status"))
+        .order_by("-message_id")[:limit]
+    )
+    return {str(row["message_id"]): DELIVERY_NAMES[row["best"]] for row in rows}

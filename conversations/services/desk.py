@@ -1,0 +1,87 @@
+"""What agents do at the desk: reply, act on a conversation (each action leaves a timeline line), read."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from agents.models import Agent
+from conversations.media import media_detect, media_store
+from conversations.models import Conversation, Message, ReadMarker
+from conversations.services.posting import message_post
+from conversations.services.status import conversation_assign, conversation_set_status
+from conversations.typing import agent_typing_set
+from messenger_project.errors import ServiceError
+
+ACTIONS = {
+    "close": ("closed", "closed the conversation"),
+    "reopen": ("active", "reopened the conversation"),
+    "spam": ("spam", "marked the conversation as spam"),
+}
+
+
+def _record(*, conversation: Conversation, agent: Agent, action: str, text: str) -> Message:
+    """A line in the timeline saying who did what: a silent system message (typeId 5, hidden from apps)."""
+    return message_post(
+        conversation=conversation,
+        author=None,
+        silent=True,
+        text=f"{agent.display_name} {text}",
+        origin=Message.Origin.DESK,
+        custom={"action": action, "agentId": agent.pk},
+    )
+
+
+def desk_status_change(*, conversation: Conversation, agent: Agent, action: str) -> Conversation:
+    if action not in ACTIONS:
+        raise ServiceError("invalid_action")
+    status, text = ACTIONS[action]
+    with transaction.atomic():
+        before = conversation.status
+        conversation = conversation_set_status(conversation=conversation, status=status, by=agent, source="desk")
+        if conversation.status != before:
+            _record(conversation=conversation, agent=agent, action=action, text=text)
+    return conversation
+
+
+def desk_assign(*, conversation: Conversation, agent: Agent, assignee: Agent | None) -> Conversation:
+    with transaction.atomic():
+        before = conversation.assignee_id
+        conversation = conversation_assign(conversation=conversation, assignee=assignee)
+        if conversation.assignee_id != before:
+            if assignee is None:
+                text = "unassigned the conversation"
+            elif assignee.pk == agent.pk:
+                text = "assigned the conversation to themselves"
+            else:
+                text = f"assigned the conversation to {assignee.display_name}"
+            _record(conversation=conversation, agent=agent, action="assign", text=text)
+    return conversation
+
+
+def desk_reply(*, conversation: Conversation, agent: Agent, text: str, image: UploadedFile | None = None) -> Message:
+    """An agent's reply through the same posting service as every other message; only images attach here."""
+    text = text.strip()
+    if not text and image is None:
+        raise ServiceError("empty_reply", message="Write a message or attach an image.")
+    if image is not None and not media_detect(image)[0].startswith("image/"):
+        raise ServiceError("not_an_image", message="Only images can be attached.")
+    with transaction.atomic():
+        media = [media_store(account=conversation.account, upload=image, agent=agent)] if image is not None else []
+        message = message_post(
+            conversation=conversation, author=agent, text=text, media=media, origin=Message.Origin.DESK
+        )
+        read_marker_advance(agent=agent, conversation=conversation, message_id=message.pk)
+    agent_typing_set(conversation_id=conversation.pk, agent=agent, typing=False)
+    return message
+
+
+def read_marker_advance(*, agent: Agent, conversation: Conversation, message_id: int) -> None:
+    """The agent has read up to `message_id` (never moves back)."""
+    marker, created = ReadMarker.objects.get_or_create(
+        agent=agent, conversation=conversation, defaults={"last_read_message_id": message_id}
+    )
+    if not created and marker.last_read_message_id < message_id:
+        ReadMarker.objects.filter(pk=marker.pk, last_read_message_id__lt=message_id).update(
+            last_read_message_id=message_id
+        )

@@ -1,0 +1,135 @@
+// The desk's live parts, in plain JavaScript: polls with a cursor (conversation) or an ETag (inbox), so
+// requests that carry nothing new are cheap; a dropped network is caught up from the cursor, never duplicated.
+(function () {
+  "use strict";
+  const POLL_MS = 1000;
+  const TYPING_RESEND_MS = 10000;
+  const TYPING_IDLE_MS = 4000;
+
+  function csrfToken() {
+    const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function connection(ok) {
+    const banner = document.getElementById("connection");
+    if (banner) banner.hidden = ok;
+  }
+
+  function post(url, body) {
+    return fetch(url, {method: "POST", body: body, credentials: "same-origin",
+      headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}});
+  }
+
+  function loop(step) {
+    const run = () => step().then(() => connection(true), () => connection(false))
+      .finally(() => setTimeout(run, POLL_MS));
+    setTimeout(run, POLL_MS);
+  }
+
+  function inbox(section) {
+    let etag = null;
+    const url = new URL(section.dataset.pollUrl, location.href);
+    url.searchParams.set("partial", "1");
+    loop(async () => {
+      const response = await fetch(url, {headers: etag ? {"If-None-Match": etag} : {}, credentials: "same-origin"});
+      if (response.status === 304) return;
+      if (!response.ok) throw new Error(response.status);
+      etag = response.headers.get("ETag");
+      document.getElementById("inbox-rows").innerHTML = await response.text();
+    });
+  }
+
+  function conversation(root) {
+    const timeline = document.getElementById("timeline");
+    const typing = document.getElementById("customer-typing");
+    let lastId = Number(root.dataset.lastId || 0);
+
+    function append(html) {
+      const holder = document.createElement("ol");
+      holder.innerHTML = html;
+      for (const item of Array.from(holder.children)) {
+        const id = item.dataset.id || item.dataset.thread;
+        const selector = item.dataset.id ? `[data-id="${id}"]` : `[data-thread="${id}"]`;
+        if (!timeline.querySelector(selector)) timeline.appendChild(item);
+      }
+      timeline.lastElementChild && timeline.lastElementChild.scrollIntoView({block: "end"});
+    }
+
+    async function poll() {
+      const response = await fetch(`${root.dataset.updatesUrl}?after=${lastId}`, {credentials: "same-origin"});
+      if (!response.ok) throw new Error(response.status);
+      const update = await response.json();
+      if (update.html) append(update.html);
+      lastId = Math.max(lastId, update.last_id);
+      typing.hidden = !update.typing;
+      const status = document.getElementById("conversation-status");
+      status.textContent = update.status;
+      status.className = `status status-${update.status}`;
+      document.getElementById("conversation-assignee").textContent = update.assignee || "nobody";
+      for (const [id, mark] of Object.entries(update.delivery)) {
+        const node = timeline.querySelector(`[data-delivery="${id}"]`);
+        if (node) node.textContent = mark;
+      }
+    }
+    loop(poll);
+
+    const older = document.getElementById("load-older");
+    if (older) older.addEventListener("click", async () => {
+      const first = timeline.querySelector("[data-id]");
+      const response = await fetch(`${root.dataset.olderUrl}?before=${first.dataset.id}`, {credentials: "same-origin"});
+      const page = await response.json();
+      timeline.insertAdjacentHTML("afterbegin", page.html);
+      if (!page.has_older) older.remove();
+    });
+
+    const form = document.getElementById("reply-form");
+    const text = document.getElementById("reply-text");
+    const error = document.getElementById("reply-error");
+    let typingSentAt = 0;
+    let idleTimer = null;
+
+    function sendTyping(state) {
+      const body = new FormData();
+      body.append("state", state);
+      post(root.dataset.typingUrl, body).catch(() => {});
+    }
+
+    text.addEventListener("input", () => {
+      if (Date.now() - typingSentAt > TYPING_RESEND_MS) {
+        typingSentAt = Date.now();
+        sendTyping("start");
+      }
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => { typingSentAt = 0; sendTyping("stop"); }, TYPING_IDLE_MS);
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const response = await post(form.action, new FormData(form)).catch(() => null);
+      const result = response ? await response.json().catch(() => ({ok: false})) : {ok: false, error: "No connection."};
+      if (!result.ok) {
+        error.textContent = result.error || "The reply was not sent.";
+        error.hidden = false;
+        return;
+      }
+      form.reset();
+      clearTimeout(idleTimer);
+      typingSentAt = 0;
+      await poll().catch(() => connection(false));
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const inboxSection = document.querySelector(".inbox[data-poll-url]");
+    if (inboxSection) inbox(inboxSection);
+    const conversationRoot = document.querySelector(".conversation[data-updates-url]");
+    if (conversationRoot) conversation(conversationRoot);
+  });
+})();
