@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate
+.PHONY: install run test lint migrate chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required (set PYTHON=python3.11)") if sys.version_info < (3, 11) else None'
@@ -25,7 +25,15 @@ run: migrate
 	@echo "Serving on http://$(HOST):$(PORT)/ (admin at /admin/, API docs at /api/docs/)"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+# Browser tests drive Debian's chromium, never a downloaded browser.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Chromium: install it (e.g. apt-get install chromium) or set CHROMIUM_PATH"; exit 1; fi; }
+
+test: install chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
