@@ -27,7 +27,7 @@ run: migrate
 
 # Browser tests drive Debian's chromium, never a downloaded browser.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@[ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian's chromium for the browser tests"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
