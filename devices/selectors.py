@@ -58,3 +58,16 @@ def customers_by_user_ids(*, account: Account, user_ids: list[str]) -> dict[str,
 
 def customer_by_user_id(*, account: Account, user_id: str) -> Customer | None:
     return customers_by_user_ids(account=account, user_ids=[user_id]).get(user_id)
+
+
+def email_owner(*, account: Account, email: str, excluding: Customer | None = None) -> Customer | None:
+    """The customer holding `email` as primary (on the lower(email) index) or secondary address, if any."""
+    others = Customer.objects.exclude(pk=excluding.pk) if excluding else Customer.objects.all()
+    owner = others.alias(email_lower=Lower("email")).filter(account=account, email_lower=email.lower()).first()
+    if owner is not None:
+        return owner
+    # Secondary addresses live in a JSON list: narrow down in the database, confirm exactly here.
+    for candidate in others.filter(account=account, extra_emails__icontains=email):
+        if email.lower() in (e.lower() for e in candidate.extra_emails):
+            return candidate
+    return None

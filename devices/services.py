@@ -17,7 +17,7 @@ from conversations.services import (
     customer_history_merge,
 )
 from devices.models import Customer, Device
-from devices.selectors import customer_by_user_id, customers_with_email
+from devices.selectors import customer_by_user_id, email_owner
 from messenger_project.custom_data import custom_merge
 from messenger_project.errors import ServiceError
 
@@ -184,16 +184,12 @@ def customer_merge(*, source: Customer, target: Customer) -> Customer:
 
 def _identifier_owner(*, account: Account, email: str = "", phone: str = "", fk_id: str | None = None):
     """The first (field, customer) already holding one of these identifiers in the account, or None."""
-    checks = [
-        ("email", email and customers_with_email(account=account, email=email)),
-        ("phoneNumber", phone and Customer.objects.filter(account=account, phone=phone)),
-        ("fkId", fk_id and Customer.objects.filter(account=account, fk_id=fk_id)),
-    ]
-    for field_name, queryset in checks:
-        if queryset:
-            owner = queryset.first()
-            if owner is not None:
-                return field_name, owner
+    if email and (owner := email_owner(account=account, email=email)) is not None:
+        return "email", owner
+    if phone and (owner := Customer.objects.filter(account=account, phone=phone).first()) is not None:
+        return "phoneNumber", owner
+    if fk_id and (owner := Customer.objects.filter(account=account, fk_id=fk_id).first()) is not None:
+        return "fkId", owner
     return None
 
 
@@ -252,10 +248,10 @@ def _snapshot(customer: Customer) -> tuple:
 
 
 def _clash(*, account: Account, customer: Customer | None, emails: list[str], phones: list[str]) -> None:
-    others = Customer.objects.filter(account=account).exclude(pk=customer.pk if customer else None)
     for email in emails:
-        if customers_with_email(account=account, email=email).filter(pk__in=others.values("pk")).exists():
+        if email_owner(account=account, email=email, excluding=customer) is not None:
             raise ServiceError("email_taken", status_code=409, message=f"{email} belongs to another user.")
+    others = Customer.objects.filter(account=account).exclude(pk=customer.pk if customer else None)
     if phones and others.filter(phone__in=phones).exists():
         raise ServiceError("phone_taken", status_code=409, message="A phone number belongs to another user.")
 

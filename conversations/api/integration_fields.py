@@ -56,6 +56,8 @@ class AttachmentListField(serializers.ListField):
         super().__init__(child=AttachmentSerializer(), max_length=5, required=False, **kwargs)
 
     def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:
+            raise serializers.ValidationError(field_error(f"at most {self.max_length} attachments", "too_many_items"))
         items = super().to_internal_value(data)
         if sum(len(item["data"]) for item in items) > ATTACHMENTS_TOTAL_MAX_BYTES:
             raise serializers.ValidationError(field_error("decode to more than 20 MiB in all", "attachment_too_large"))

@@ -5,12 +5,21 @@ Upserts answer 200 `{}`; timestamps are Unix milliseconds; users appear under th
 
 from __future__ import annotations
 
+import json
+
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from conversations.api.integration_fields import CONVERSATION_ID, USER_ID, AttachmentListField, path_id_check
 from conversations.models import Conversation, Message
-from conversations.services import AttachmentDraft, MessageDraft, conversation_upsert, messages_post_batch
+from conversations.selectors import conversation_final
+from conversations.services import (
+    MAX_PARTICIPANTS,
+    AttachmentDraft,
+    MessageDraft,
+    conversation_upsert,
+    messages_post_batch,
+)
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
 from devices.selectors import customer_by_user_id, customers_by_user_ids
@@ -112,7 +121,7 @@ class UserView(IntegrationAPIView):
                 "welcomeMessage": customer.welcome_message or None,
                 "role": customer.role or None,
                 "locale": customer.locale or None,
-                "custom": customer.custom_data,
+                "custom": {k: v if isinstance(v, str) else json.dumps(v) for k, v in customer.custom_data.items()},
                 "kind": "customer",
                 "createdAt": millis(customer.created_at),
             }
@@ -164,6 +173,9 @@ class ConversationView(IntegrationAPIView):
         ]
         if unknown:
             raise validation_failed(unknown)
+        current = set(existing.participants.values_list("customer_id", flat=True)) if existing else set()
+        if len(current | {c.pk for c in resolved.values()}) > MAX_PARTICIPANTS:
+            raise validation_failed([FieldError("participants", "too_many_items", "at most 100 participants")])
         names = {
             "subject": "subject",
             "custom": "custom",
@@ -183,9 +195,7 @@ class ConversationView(IntegrationAPIView):
         if conversation is None:
             raise ApiError(404, "not_found", "No such conversation.")
         if conversation.merged_into_id is not None:
-            final = conversation
-            while final.merged_into_id is not None:
-                final = final.merged_into
+            final = conversation_final(conversation)
             location = f"/api/v1/{self.account.app_id}/conversations/{final.public_id}"
             return Response(
                 {

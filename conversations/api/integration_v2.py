@@ -31,7 +31,7 @@ from conversations.services import (
 from conversations.typing import agent_typing_set
 from devices.api.integration_users import iso
 from messenger_project.errors import ServiceError
-from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
+from messenger_project.integration_api.errors import ApiError, EarlyResponse, FieldError, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
 
@@ -184,11 +184,22 @@ class QueryParams:
             raise validation_failed(self.errors)
 
 
-def _live(account, conversation_id: str) -> Conversation:
-    """GETs: an unknown id is 404; a merged one is answered by the caller with a 301."""
+def moved_response(conversation: Conversation, suffix: str = "") -> Response:
+    """301 to the live end of a merge chain (§4: a 301 is not an error)."""
+    final = conversation_final(conversation)
+    location = f"/api/v2/conversations/{final.public_id}{suffix}"
+    body = {"id": conversation.public_id, "mergedInto": final.public_id, "_links": {"location": {"href": location}}}
+    return Response(body, status=301, headers={"Location": location})
+
+
+def _live(account, conversation_id: str, *, suffix: str | None = None) -> Conversation:
+    """GETs: an unknown id is 404; a merged one is a 301 to the survivor (with `suffix`, the same sub-path)."""
     conversation = conversations_for_api(account=account).filter(public_id=conversation_id).first()
     if conversation is None:
-        raise ApiError(404, "not_found", "No such conversation.")
+        merged = Conversation.objects.filter(account=account, public_id=conversation_id).first()
+        if merged is None or suffix is None:
+            raise ApiError(404, "not_found", "No such conversation.")
+        raise EarlyResponse(moved_response(merged, suffix))
     return conversation
 
 
@@ -283,7 +294,7 @@ def _uuid_or_none(value: str):
 
 class ConversationPatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Conversation.Status.values, required=False)
-    assigneeId = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    assigneeId = serializers.JSONField(required=False, allow_null=True)  # anything not an agent id is not_staff
     subject = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
     custom = CustomDataField(strings_only=True, required=False, allow_null=True)
 
@@ -295,20 +306,7 @@ class ConversationPatchSerializer(StrictSerializer):
 
 class ConversationDetailView(IntegrationAPIView):
     def get(self, request, conversation_id: str):
-        conversation = _live_or_merged(self.account, conversation_id)
-        if conversation.merged_into_id is not None:
-            final = conversation_final(conversation)
-            location = f"/api/v2/conversations/{final.public_id}"
-            return Response(
-                {
-                    "id": conversation.public_id,
-                    "mergedInto": final.public_id,
-                    "_links": {"location": {"href": location}},
-                },
-                status=301,
-                headers={"Location": location},
-            )
-        return Response(conversation_v2(_live(self.account, conversation_id)))
+        return Response(conversation_v2(_live(self.account, conversation_id, suffix="")))
 
     def patch(self, request, conversation_id: str):
         conversation = merged_or_missing(self.account, conversation_id)
@@ -318,7 +316,12 @@ class ConversationDetailView(IntegrationAPIView):
         if "assigneeId" in data:
             assignee = None
             if data["assigneeId"] is not None:
-                assignee = Agent.objects.filter(pk=data["assigneeId"], memberships__account=self.account).first()
+                raw = str(data["assigneeId"])
+                assignee = (
+                    Agent.objects.filter(pk=int(raw), memberships__account=self.account).first()
+                    if raw.isdigit()
+                    else None
+                )
                 if assignee is None:
                     raise validation_failed(
                         [FieldError("assigneeId", "not_staff", "is not an agent of this account", data["assigneeId"])]
@@ -341,7 +344,7 @@ def _live_or_merged(account, conversation_id: str) -> Conversation:
 
 class ThreadListView(IntegrationAPIView):
     def get(self, request, conversation_id: str):
-        conversation = _live(self.account, conversation_id)
+        conversation = _live(self.account, conversation_id, suffix="/threads")
         threads = (
             conversation.threads.select_related("conversation", "opened_by_customer", "opened_by_agent")
             .annotate(message_count=Count("messages"))
@@ -366,7 +369,7 @@ class ConversationMessagesV2View(IntegrationAPIView):
     body_limit = 28 * MIB
 
     def get(self, request, conversation_id: str):
-        conversation = _live(self.account, conversation_id)
+        conversation = _live(self.account, conversation_id, suffix="/messages")
         params = QueryParams(request, {"limit", "before", "after"})
         limit = params.integer("limit", 50, 1, 100)
         before, after = params.integer("before", None, 1), params.integer("after", None, 1)
@@ -462,6 +465,8 @@ class TypingSerializer(StrictSerializer):
 
 
 class ConversationTypingView(IntegrationAPIView):
+    rate_weight = 1  # typing events count 1 (§6)
+
     def post(self, request, conversation_id: str):
         conversation = merged_or_missing(self.account, conversation_id)
         payload = TypingSerializer(data=request.data)

@@ -4,6 +4,7 @@ Lock order, everywhere: conversation rows, then customer rows, each in pk order 
 """
 
 from conversations.services.batches import (
+    MAX_PARTICIPANTS,
     AttachmentDraft,
     MessageDraft,
     chat_thread_create,
@@ -29,6 +30,7 @@ from conversations.services.status import (
 from conversations.services.threads import Author, thread_ensure_can_open
 
 __all__ = [
+    "MAX_PARTICIPANTS",
     "AttachmentDraft",
     "Author",
     "MessageDraft",

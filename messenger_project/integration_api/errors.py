@@ -41,6 +41,14 @@ FIELD_CODES = {
 }
 
 
+class EarlyResponse(Exception):  # noqa: N818  (not an error: a complete answer given before the handler's end)
+    """Ends a request with a ready response that is not an error: a 301 to a merge survivor, an idempotent replay."""
+
+    def __init__(self, response: Response):
+        super().__init__("early response")
+        self.response = response
+
+
 @dataclass
 class FieldError:
     path: str

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 
 from agents.models import Account, IdempotencyRecord
-from messenger_project.integration_api.errors import ApiError
+from messenger_project.integration_api.errors import ApiError, EarlyResponse
 
 KEPT_FOR = timedelta(hours=24)
 WAIT_SECONDS = 10.0
@@ -21,10 +21,8 @@ KEY_MAX_LENGTH = 255
 REPLAYED_HEADERS = ("Location", "Resource-ID")
 
 
-class IdempotentReplay(Exception):
-    def __init__(self, response: Response):
-        super().__init__("replay")
-        self.response = response
+class IdempotentReplay(EarlyResponse):
+    """The stored answer of an earlier request with the same key."""
 
 
 def request_hash(data) -> str:

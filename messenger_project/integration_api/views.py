@@ -6,14 +6,14 @@ import json
 
 from django.conf import settings
 from rest_framework import exceptions
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from messenger_project.client_api.views import FirstRendererNegotiation
 from messenger_project.integration_api.authentication import ApiKeyAuthentication, HasApiKey
-from messenger_project.integration_api.errors import ApiError, integration_exception_handler
-from messenger_project.integration_api.idempotency import IdempotentReplay, idempotency_claim, idempotency_settle
+from messenger_project.integration_api.errors import ApiError, EarlyResponse, integration_exception_handler
+from messenger_project.integration_api.idempotency import idempotency_claim, idempotency_settle
 from messenger_project.integration_api.ratelimit import rate_limit_hit
 
 MIB = 1024 * 1024
@@ -27,8 +27,14 @@ def _reject_duplicate_keys(pairs):
     return dict(pairs)
 
 
-class StrictJSONParser(JSONParser):
-    """UTF-8 JSON only; duplicate keys are a `malformed_json` error (§1)."""
+class StrictJSONParser(BaseParser):
+    """UTF-8 JSON only; duplicate keys are a `malformed_json` error (§1).
+
+    A BaseParser (not JSONParser) is handed the stream, so bodies up to the view's own `body_limit` (28 MiB on
+    the attachment routes) are not cut by Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+    """
+
+    media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read() if stream is not None else b""
@@ -53,6 +59,7 @@ class IntegrationAPIView(APIView):
     renderer_classes = [UTF8JSONRenderer]
     content_negotiation_class = FirstRendererNegotiation
     body_limit = 1 * MIB
+    rate_weight: int | None = None  # GET counts 1 and writes 2 unless a view says otherwise (§6)
     accepts_idempotency_key = True  # the [S2] family has its own per-message idempotency keys instead
     idempotency = None
 
@@ -72,7 +79,8 @@ class IntegrationAPIView(APIView):
         app_id = kwargs.get("app_id")
         if app_id is not None and app_id != self.account.app_id:
             raise ApiError(403, "app_mismatch", "The appId in the path is not the key's account.")
-        self.rate = rate_limit_hit(account_id=self.account.pk, weight=2 if request.method in WRITE_METHODS else 1)
+        weight = self.rate_weight or (2 if request.method in WRITE_METHODS else 1)
+        self.rate = rate_limit_hit(account_id=self.account.pk, weight=weight)
         if not self.rate.allowed:
             raise ApiError(429, "rate_limited", headers={"Retry-After": str(self.rate.retry_after)})
         if request.method in WRITE_METHODS and request.method != "DELETE":
@@ -84,7 +92,7 @@ class IntegrationAPIView(APIView):
             )
 
     def handle_exception(self, exc):
-        if isinstance(exc, IdempotentReplay):
+        if isinstance(exc, EarlyResponse):
             return exc.response
         return super().handle_exception(exc)
 
