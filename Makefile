@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint migrate chromium
+.PHONY: install run serve test lint migrate chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required (set PYTHON=python3.11)") if sys.version_info < (3, 11) else None'
@@ -22,8 +22,15 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (admin at /admin/, API docs at /api/docs/)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ (desk at /desk/, admin at /admin/, API docs at /api/docs/)"
+	LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production mode locally: gunicorn (gunicorn.conf.py) and the task worker as its own process.
+serve: migrate
+	DJANGO_DEBUG=false WHITENOISE_USE_FINDERS=false $(BIN)/python manage.py collectstatic --noinput -v0
+	@echo "Serving with gunicorn on http://$(HOST):$(PORT)/ and the task worker beside it"
+	$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  DJANGO_DEBUG=false WHITENOISE_USE_FINDERS=false BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py messenger_project.wsgi
 
 # Browser tests drive Debian's chromium, never a downloaded browser.
 chromium:
