@@ -17,6 +17,29 @@ from messenger_project.errors import ServiceError
 ACCOUNT_CACHE_SECONDS = 30
 TOKEN_CACHE_SECONDS = 60
 DEVICE_ID_MAX_LENGTH = 255
+# What the client API reads of the caller on every request. Fewer columns: the ORM builds the query and the
+# objects several times faster, which is most of an empty poll's time.
+CALLER_FIELDS = (
+    "id",
+    "account_id",
+    "device_id",
+    "device_type",
+    "customer_id",
+    "customer__id",
+    "customer__account_id",
+    "customer__registered",
+    "customer__fk_id",
+    "customer__number",
+    "customer__current_conversation_id",
+    "customer__current_conversation__id",
+    "customer__current_conversation__account_id",
+    "customer__current_conversation__assignee_id",
+    "customer__current_conversation__merged_into_id",
+    "customer__current_conversation__assignee__id",
+    "customer__current_conversation__assignee__display_name",
+    "customer__current_conversation__assignee__avatar",
+    "customer__current_conversation__assignee__is_bot",
+)
 
 
 @dataclass
@@ -95,6 +118,7 @@ def caller_identify(*, identification: str | None, authorization: str | None, re
         Device.objects.select_related(
             "customer", "customer__current_conversation", "customer__current_conversation__assignee"
         )
+        .only(*CALLER_FIELDS)
         .filter(account=account, device_id=device_id)
         .first()
     )

@@ -1,0 +1,304 @@
+"""Benchmarks of the production server (not part of the test suite). See docs/performance.md.
+
+Creates a fresh PostgreSQL database, fills it (bench/fill.py), starts gunicorn with the production settings
+(2 workers) and Redis when reachable, then measures with wrk at 32 connections:
+  ceiling (a bare view, /healthz, through the same server and middleware), the empty poll, GET messages for
+  a customer with 10 and with 10,000 messages, POST messages; and a mixed run of web visitors polling on the
+  web SDK's schedule while agents reply, reporting the delivery latency. Prints a table, writes JSON.
+
+    python bench/run.py                   # the full data set (5,000 customers, 500,000 messages)
+    python bench/run.py --quick           # a small one, to try the script
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+HOST, PORT = "127.0.0.1", 8901
+CONNECTIONS = 32
+WEB_SCHEDULE = [2] * 5 + [5] * 5 + [10] * 5 + [30] * 5 + [60] * 5  # the web SDK's ladder (first steps)
+TARGETS = {"empty_poll": 0.5, "get_messages_10": 0.3, "get_messages_10000": 0.3, "post_messages": 0.2}
+
+WRK_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests": %d, "duration_us": %d, "errors": %d, "non2xx": %d, '
+    .. '"p50_us": %d, "p99_us": %d}\\n', summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+def sh(*args: str, env: dict | None = None, capture: bool = True) -> str:
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=capture, text=True, check=True)
+    return result.stdout if capture else ""
+
+
+def prepare_database(database: str, fill_args: list[str]) -> tuple[dict, dict]:
+    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    sh(
+        "psql",
+        f"{base}/postgres",
+        "-q",
+        "-c",
+        f"DROP DATABASE IF EXISTS {database}",
+        "-c",
+        f"CREATE DATABASE {database}",
+    )
+    env = {**os.environ, "DATABASE_URL": f"{base}/{database}", "DJANGO_DEBUG": "false", "LOG_FORMAT": "json"}
+    if _redis_up():
+        env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+        env["CACHE_KEY_PREFIX"] = f"bench{int(time.time())}"
+    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    print("filling the database…", flush=True)
+    data = json.loads(sh(PYTHON, "bench/fill.py", *fill_args, env=env))
+    print(f"  {data['customers']} customers, {data['messages']} messages in {data['seconds']} s", flush=True)
+    return env, data
+
+
+def _redis_up() -> bool:
+    return (
+        shutil.which("redis-cli") is not None
+        and subprocess.run(["redis-cli", "-h", "127.0.0.1", "ping"], capture_output=True, text=True).stdout.strip()
+        == "PONG"
+    )
+
+
+def start_server(env: dict) -> subprocess.Popen:
+    server_env = {
+        **env,
+        "BIND": f"{HOST}:{PORT}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_ACCESS_LOG": "",
+        "INTEGRATION_RATE_LIMIT_PER_MINUTE": "100000000",
+        "WHITENOISE_USE_FINDERS": "false",
+    }
+    server = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "messenger_project.wsgi"],
+        cwd=ROOT,
+        env=server_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=1).read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("the server did not start")
+
+
+def wrk(name: str, lua: str, path: str, seconds: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua + WRK_DONE)
+    output = sh(
+        "wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script.name, f"http://{HOST}:{PORT}{path}"
+    )
+    os.unlink(script.name)
+    raw = json.loads(re.search(r"RESULT (\{.*\})", output).group(1))
+    result = {
+        "name": name,
+        "rps": round(raw["requests"] / (raw["duration_us"] / 1e6), 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "errors": raw["errors"],
+        "non2xx": raw["non2xx"],
+    }
+    print(
+        f"  {name:<22} {result['rps']:>9} req/s  p50 {result['p50_ms']:>7} ms  p99 {result['p99_ms']:>7} ms"
+        f"  non-2xx {result['non2xx']}",
+        flush=True,
+    )
+    return result
+
+
+def _header(identification: str, device: str) -> str:
+    return f'wrk.headers["x-iris-identification"] = "{identification}:{device}"\n'
+
+
+def post_lua(identification: str, devices: list[str]) -> str:
+    names = ", ".join(f'"{d}"' for d in devices[:500])
+    return f"""
+local devices = {{{names}}}
+request = function()
+  local device = devices[math.random(#devices)]
+  return wrk.format("POST", "/clientApi/v1.9/messages",
+    {{["x-iris-identification"] = "{identification}:" .. device, ["Content-Type"] = "text/plain;charset=UTF-8"}},
+    '{{"message":"benchmark message"}}')
+end
+"""
+
+
+# --- the mixed run: web visitors on the SDK's poll ladder while agents reply -----------------------------------
+
+
+async def http(method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, dict]:
+    reader, writer = await asyncio.open_connection(HOST, PORT)
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}", "Connection: close", f"Content-Length: {len(body)}"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, payload = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, json.loads(payload) if payload.strip() else {}
+
+
+async def mixed(data: dict, visitors: int, seconds: int, reply_every: float) -> dict:
+    ident = data["identification"]
+    sent: dict[int, float] = {}
+    latencies: list[float] = []
+    polls = 0
+    stop = time.monotonic() + seconds
+
+    async def visitor(device: str) -> None:
+        nonlocal polls
+        headers = {"x-iris-identification": f"{ident}:{device}"}
+        _, page = await http("GET", "/clientApi/v1.9/messages", headers)
+        last = max((m["id"] for m in page.get("data", [])), default=0)
+        await asyncio.sleep(random.uniform(0, 2))
+        for interval in WEB_SCHEDULE:
+            if time.monotonic() >= stop:
+                return
+            await asyncio.sleep(interval)
+            status, page = await http("GET", f"/clientApi/v1.9/messages/after:{last}", headers)
+            polls += 1
+            now = time.monotonic()
+            for message in page.get("data", []):
+                if message["id"] in sent:
+                    latencies.append(now - sent.pop(message["id"]))
+                last = max(last, message["id"])
+
+    async def agents() -> None:
+        headers = {"Authorization": f"Bearer {data['api_key']}", "Content-Type": "application/json"}
+        body = json.dumps({"text": "An agent's answer"}).encode()
+        while time.monotonic() < stop - 5:
+            conversation = random.choice(data["conversations"][:visitors])
+            started = time.monotonic()
+            status, message = await http("POST", f"/api/v2/conversations/{conversation}/messages", headers, body)
+            if status == 201:
+                sent[message["id"]] = started
+            await asyncio.sleep(reply_every)
+
+    await asyncio.gather(agents(), *(visitor(d) for d in data["devices"][:visitors]))
+    latencies.sort()
+    return {
+        "name": "mixed",
+        "visitors": visitors,
+        "polls": polls,
+        "replies_seen": len(latencies),
+        "delivery_p50_s": round(statistics.median(latencies), 2) if latencies else None,
+        "delivery_p99_s": round(latencies[int(len(latencies) * 0.99) - 1], 2) if latencies else None,
+    }
+
+
+def worker_rss_mb(server: subprocess.Popen) -> list[float]:
+    children = sh("pgrep", "-P", str(server.pid)).split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(round(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024, 1))
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a small data set and short runs")
+    parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
+    parser.add_argument("--database", default="bench")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    fill_args = ["--customers", "600", "--messages", "30000", "--big", "10000"] if args.quick else []
+    seconds = 5 if args.quick else args.seconds
+    env, data = prepare_database(args.database, fill_args)
+    server = start_server(env)
+    try:
+        ident = data["identification"]
+        print(f"measuring ({CONNECTIONS} connections, {seconds} s each)…", flush=True)
+        results = [
+            wrk("ceiling", "", "/healthz", seconds),
+            wrk(
+                "empty_poll",
+                _header(ident, data["small_device"]),
+                f"/clientApi/v1.9/messages/after:{data['small_last_id']}",
+                seconds,
+            ),
+            wrk("get_messages_10", _header(ident, data["small_device"]), "/clientApi/v1.9/messages", seconds),
+            wrk("get_messages_10000", _header(ident, data["big_device"]), "/clientApi/v1.9/messages", seconds),
+            wrk("post_messages", post_lua(ident, data["devices"]), "/clientApi/v1.9/messages", seconds),
+        ]
+        visitors = 100 if args.quick else 500
+        print(f"mixed run: {visitors} web visitors on the SDK's poll schedule while agents reply…", flush=True)
+        mix = asyncio.run(mixed(data, visitors=visitors, seconds=30 if args.quick else 90, reply_every=0.2))
+        rss = worker_rss_mb(server)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report(results, mix, rss, data, quick=args.quick)
+
+
+def report(results: list[dict], mix: dict, rss: list[float], data: dict, *, quick: bool) -> None:
+    ceiling = results[0]["rps"]
+    by_name = {r["name"]: r for r in results}
+    for result in results:
+        result["ratio"] = round(result["rps"] / ceiling, 2) if ceiling else None
+    checks = {name: by_name[name]["ratio"] >= target for name, target in TARGETS.items()}
+    p50_ratio = by_name["get_messages_10000"]["p50_ms"] / max(by_name["get_messages_10"]["p50_ms"], 0.01)
+    checks["p50_10000_within_1.2x_of_10"] = p50_ratio <= 1.2
+    checks["worker_rss_at_most_150_mb"] = max(rss, default=0) <= 150
+    print()
+    print(f"{'scenario':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'× ceiling':>11}")
+    for r in results:
+        print(f"{r['name']:<22}{r['rps']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}{r['ratio']:>11}")
+    print(
+        f"\nmixed: {mix['visitors']} visitors, {mix['polls']} polls, {mix['replies_seen']} replies seen; "
+        f"delivery p50 {mix['delivery_p50_s']} s, p99 {mix['delivery_p99_s']} s"
+    )
+    print(f"p50 GET messages 10,000 vs 10: {p50_ratio:.2f}×; worker RSS after the run: {rss} MB")
+    for name, ok in checks.items():
+        print(f"  {'PASS' if ok else 'MISS'}  {name}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / time.strftime("%Y%m%d-%H%M%S.json")
+    path.write_text(
+        json.dumps(
+            {
+                "quick": quick,
+                "customers": data["customers"],
+                "messages": data["messages"],
+                "connections": CONNECTIONS,
+                "results": results,
+                "mixed": mix,
+                "worker_rss_mb": rss,
+                "p50_10000_vs_10": round(p50_ratio, 2),
+                "checks": checks,
+                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
