@@ -9,7 +9,16 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils import timezone
 
-from agents.models import Account, Agent, ApiKey, Membership, User
+from agents.models import (
+    Account,
+    Agent,
+    ApiKey,
+    AuditEntry,
+    Membership,
+    User,
+    new_authorization_secret,
+    new_shared_secret,
+)
 
 API_KEY_PREFIX = "sk_live_"
 
@@ -25,19 +34,23 @@ def account_create(*, name: str, **fields) -> Account:
     return account
 
 
-def api_key_create(*, account: Account, name: str, bot: Agent | None = None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, account: Account, name: str, bot: Agent | None = None, actor: User | None = None
+) -> tuple[ApiKey, str]:
     """Make a key and return it with its plain text, which is never stored and cannot be shown again."""
     plain = API_KEY_PREFIX + secrets.token_urlsafe(32).replace("-", "").replace("_", "")
     key = ApiKey.objects.create(
         account=account, name=name, bot=bot, prefix=plain[: len(API_KEY_PREFIX) + 4], digest=api_key_digest(plain)
     )
+    audit_record(actor=actor, action="create API key", account=account, target=f"{name} ({key.prefix}…)")
     return key, plain
 
 
-def api_key_revoke(*, key: ApiKey) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, actor: User | None = None) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="revoke API key", account=key.account, target=str(key))
     return key
 
 
@@ -63,3 +76,21 @@ def agent_create(
         for account, role in (accounts or {}).items():
             Membership.objects.create(agent=agent, account=account, role=role)
     return agent
+
+
+SECRET_MAKERS = {"authorization_secret": new_authorization_secret, "shared_secret": new_shared_secret}
+
+
+def audit_record(*, actor: User | None, action: str, account: Account | None = None, target: str = "") -> AuditEntry:
+    return AuditEntry.objects.create(actor=actor, account=account, action=action, target=target[:200])
+
+
+def account_secret_rotate(*, account: Account, secret: str, actor: User | None) -> Account:
+    """A new authorization or shared secret: tokens made with the old one stop working at once."""
+    if secret not in SECRET_MAKERS:
+        raise ValueError(f"unknown secret {secret!r}")
+    with transaction.atomic():
+        setattr(account, secret, SECRET_MAKERS[secret]())
+        account.save(update_fields=[secret, "updated_at"])
+        audit_record(actor=actor, action=f"rotate {secret.replace('_', ' ')}", account=account, target=account.name)
+    return account
