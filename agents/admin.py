@@ -2,8 +2,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.html import format_html
 
-from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User
+from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User, hex_colour
 from agents.services import account_secret_rotate, api_key_create, api_key_revoke, audit_record
+from agents.widgets import HexColourInput
 
 
 def _copyable(value: str):
@@ -50,6 +51,12 @@ class AccountAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     actions = ["rotate_authorization_secret", "rotate_shared_secret"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if hex_colour in getattr(db_field, "validators", []):
+            kwargs["widget"] = HexColourInput()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     fieldsets = [
         (None, {"fields": ["name"]}),
         (

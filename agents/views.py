@@ -15,7 +15,8 @@ from django.views.decorators.http import condition, require_GET, require_POST
 from PIL import Image
 
 from agents.forms import ActionForm, ReplyForm
-from agents.models import Agent
+from agents.management.commands.seed_demo import DEMO_ACCOUNT
+from agents.models import Account, Agent
 from conversations.desk_selectors import (
     INBOX_VIEWS,
     desk_accounts,
@@ -241,3 +242,11 @@ def media_file(request, media_uuid):
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def demo(request):
+    """A shop page that embeds the web chat widget for the demo account (`manage.py seed_demo`)."""
+    account = Account.objects.filter(name=DEMO_ACCOUNT).first()
+    if account is None:
+        raise Http404("Run manage.py seed_demo first.")
+    return render(request, "agents/demo.html", {"account": account})

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -67,6 +68,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"  # form widgets may use templates/ (the colour picker)
 
 WSGI_APPLICATION = "messenger_project.wsgi.application"
 ASGI_APPLICATION = "messenger_project.asgi.application"
@@ -117,6 +120,7 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns on ever
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Without collectstatic (make run, tests) whitenoise finds files in the apps and static/ directly.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS  # while developing, files edited after start are served whole
 MEDIA_URL = "media/"  # never served as public static files: media goes through access-checked views
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from agents import views as agent_views
 from messenger_project import health
 from messenger_project.client_api.views import ClientNotFoundView
 from messenger_project.integration_api import urls as integration_urls
@@ -13,6 +14,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("desk/", include("agents.urls")),
+    path("demo/", agent_views.demo, name="demo"),
     re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("messenger_project.client_api.urls", "client"))),
     re_path(r"^clientApi(/.*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -86,6 +86,8 @@ def chat_config(account: Account) -> dict:
         "infoText2": account.info_text2,
         "genericPushMessage": account.generic_push_message,
         "authorizationRequired": "1" if account.authorization_required else "0",
+        # Not in seed 004: read by our own web widget (SDKs ignore keys they do not know).
+        "offlineMessage": account.offline_message,
     }
 
 

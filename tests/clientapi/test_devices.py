@@ -164,4 +164,5 @@ def test_get_config_serves_the_seed_types(web, account):
         True,
     )
     assert (data["backgroundColor"], data["iOSStatusBarTextColor"], data["balloonStyle"]) == ("eeeeee", "0", 2)
-    assert len(data) == 35
+    # The seed's 35 fields, plus the offline message our own web widget reads (SDKs ignore unknown keys).
+    assert len(data) == 36 and data["offlineMessage"] == ""
