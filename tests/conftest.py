@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.core.cache import cache
 
 from agents.models import Account, Agent
 from conversations.models import Conversation
 from devices.models import Customer
 from tests.factories import make_account, make_agent, make_conversation, make_customer, make_registered_customer
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Quotas, typing state, device touches, token checks and account lookups live in the cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path: Path) -> Path:
+    """Uploads of a test go to its own temporary folder, never into the repository."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = str(root)
+    return root
 
 
 @pytest.fixture

@@ -3,10 +3,7 @@ test-vector secrets, an agent, and a registered web install. Helpers are in test
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.core.cache import cache
 
 from agents.models import Account, Agent
 from agents.services import account_create, agent_create
@@ -17,21 +14,6 @@ from tests.clientapi.helpers import (
     App,
     register,
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Quotas, typing state, device touches, tokens and account lookups live in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    return root
 
 
 @pytest.fixture

@@ -4,31 +4,14 @@ tenants with keys, staff, and factories that set data up through the API itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 
 from agents.models import Account, Agent
 from agents.services import account_create, agent_create, api_key_create
 from conversations.models import Conversation
 from devices.models import Customer
 from tests.integration.helpers import Api
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Rate limits, failed-key counters, typing state and idempotency waits live in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = str(root)
-    return root
 
 
 @pytest.fixture
