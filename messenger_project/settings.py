@@ -99,7 +99,6 @@ else:
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://secure-messenger")}
 
 AUTH_USER_MODEL = "agents.User"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default for URL form fields, today
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
