@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from agents.models import Account, Agent
@@ -82,8 +82,10 @@ def desk_inbox_counts(*, agent: Agent, status: str, account_id: int | None = Non
 def desk_inbox_version(*, agent: Agent) -> str:
     """Changes whenever an inbox row could change (a message, a status, an assignment): the ETag of polls."""
     state = desk_conversations(agent=agent).aggregate(latest=Max("updated_at"), total=Count("pk"))
-    marker = ReadMarker.objects.filter(agent=agent).aggregate(read=Max("last_read_message_id"))
-    return f"{state['latest'].timestamp() if state['latest'] else 0}-{state['total']}-{marker['read'] or 0}"
+    # Read markers only move forward, so their sum changes whenever the agent reads anything, anywhere.
+    marker = ReadMarker.objects.filter(agent=agent).aggregate(read=Sum("last_read_message_id"), n=Count("pk"))
+    latest = state["latest"].timestamp() if state["latest"] else 0
+    return f"{latest}-{state['total']}-{marker['read'] or 0}-{marker['n']}"
 
 
 def desk_search(*, agent: Agent, query: str) -> tuple[list[Customer], list[Message]]:
@@ -147,11 +149,17 @@ def desk_timeline(
         page = newest_first[:TIMELINE_PAGE][::-1]
     items = [TimelineItem(at=m.created_at, message=m) for m in page]
     if page and after is None:
+        # A page shows the separators from its first message up to where the next (newer) page begins, so
+        # a thread event between two pages belongs to the older one and is never lost.
         start = page[0].created_at if has_older else None
-        end = page[-1].created_at if before is not None else None
+        end = (
+            conversation.messages.filter(pk=before).values_list("created_at", flat=True).first()
+            if before is not None
+            else None
+        )
         for thread in conversation.threads.select_related("opened_by_agent", "opened_by_customer", "closed_by_agent"):
             for event, at in (("opened", thread.created_at), ("closed", thread.closed_at)):
-                if at is not None and (start is None or at >= start) and (end is None or at <= end):
+                if at is not None and (start is None or at >= start) and (end is None or at < end):
                     items.append(TimelineItem(at=at, thread=thread, event=event))
     return sorted(items, key=lambda item: item.key), has_older
 

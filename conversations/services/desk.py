@@ -61,7 +61,7 @@ def desk_assign(*, conversation: Conversation, agent: Agent, assignee: Agent | N
 
 def desk_reply(*, conversation: Conversation, agent: Agent, text: str, image: UploadedFile | None = None) -> Message:
     """An agent's reply through the same posting service as every other message; only images attach here."""
-    text = text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers send textarea lines as CRLF
     if not text and image is None:
         raise ServiceError("empty_reply", message="Write a message or attach an image.")
     if image is not None and not media_detect(image)[0].startswith("image/"):

@@ -16,6 +16,14 @@
     if (banner) banner.hidden = ok;
   }
 
+  // A poll redirected to the login page means the session ended: go there instead of showing it in the page.
+  function signedOut(response) {
+    if (response.redirected) {
+      location.assign(response.url);
+      throw new Error("signed out");
+    }
+  }
+
   function post(url, body) {
     return fetch(url, {method: "POST", body: body, credentials: "same-origin",
       headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}});
@@ -34,9 +42,15 @@
     loop(async () => {
       const response = await fetch(url, {headers: etag ? {"If-None-Match": etag} : {}, credentials: "same-origin"});
       if (response.status === 304) return;
+      signedOut(response);
       if (!response.ok) throw new Error(response.status);
       etag = response.headers.get("ETag");
-      document.getElementById("inbox-rows").innerHTML = await response.text();
+      const rows = document.getElementById("inbox-rows");
+      rows.innerHTML = await response.text();
+      const counts = rows.querySelector("#inbox-counts");
+      if (counts) {
+        for (const node of document.querySelectorAll("[data-count]")) node.textContent = counts.dataset[node.dataset.count];
+      }
     });
   }
 
@@ -58,6 +72,7 @@
 
     async function poll() {
       const response = await fetch(`${root.dataset.updatesUrl}?after=${lastId}`, {credentials: "same-origin"});
+      signedOut(response);
       if (!response.ok) throw new Error(response.status);
       const update = await response.json();
       if (update.html) append(update.html);
@@ -72,6 +87,7 @@
         if (node) node.textContent = mark;
       }
     }
+    if (timeline.lastElementChild) timeline.lastElementChild.scrollIntoView({block: "end"});
     loop(poll);
 
     const older = document.getElementById("load-older");
