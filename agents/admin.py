@@ -54,7 +54,7 @@ class AccountAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if hex_colour in getattr(db_field, "validators", []):
-            kwargs["widget"] = HexColourInput()
+            kwargs["widget"] = HexColourInput(label=str(db_field.verbose_name))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     fieldsets = [

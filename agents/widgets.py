@@ -11,5 +11,11 @@ class HexColourInput(forms.TextInput):
 
     template_name = "agents/widgets/hex_colour.html"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, *, label: str = ""):
         super().__init__({"size": 8, "maxlength": 6, "pattern": "[0-9a-fA-F]{6}", **(attrs or {})})
+        self.label = label
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["picker_label"] = self.label or name
+        return context

@@ -231,7 +231,7 @@
         onType: () => this.typed(),
       });
       this.view.panel.hidden = true;
-      this.view.panel.addEventListener("keydown", (event) => { if (event.key === "Escape") this.toggle(false); });
+      this.root.addEventListener("keydown", (event) => { if (event.key === "Escape" && this.open) this.toggle(false); });
       if (config.offlineMessage) { this.view.offline.textContent = config.offlineMessage; this.view.offline.hidden = false; }
       this.view.list.parentElement.addEventListener("scroll", (event) => {
         if (event.target.scrollTop < 40) this.loadOlder();
@@ -259,7 +259,7 @@
       this.open = open;
       this.view.panel.hidden = !open;
       this.launcher.setAttribute("aria-expanded", String(open));
-      this.launcher.setAttribute("aria-label", open ? "Close chat" : "Open chat");
+      this.launcher.setAttribute("aria-label", open ? "Hide chat" : "Open chat");
       if (open) {
         this.view.input.focus();
         if (!this.lastId) this.loadLatest(); else this.restartPolling();
@@ -323,7 +323,7 @@
     setBadge(count) {
       this.badge.hidden = !count;
       this.badge.textContent = count > 9 ? "9+" : String(count);
-      this.launcher.setAttribute("aria-label", count ? `Open chat, ${count} unread` : (this.open ? "Close chat" : "Open chat"));
+      this.launcher.setAttribute("aria-label", count ? `Open chat, ${count} unread` : (this.open ? "Hide chat" : "Open chat"));
     }
 
     schedule() {
