@@ -39,7 +39,8 @@ def customer_typing_set(*, conversation_id: int, customer_id: int, typing: bool)
 
 
 def customer_typing_get(*, conversation_id: int) -> dict | None:
-    return cache.get(_customer_key(conversation_id))
+    state = cache.get(_customer_key(conversation_id))
+    return state if state is not None and _fresh(state["since"], CUSTOMER_TYPING_SECONDS) else None
 
 
 def agent_typing_set(*, conversation_id: int, agent: Agent, typing: bool) -> None:
@@ -52,4 +53,10 @@ def agent_typing_set(*, conversation_id: int, agent: Agent, typing: bool) -> Non
 
 
 def agent_typing_get(*, conversation_id: int) -> AgentTyping | None:
-    return cache.get(_agent_key(conversation_id))
+    state = cache.get(_agent_key(conversation_id))
+    return state if state is not None and _fresh(state.since, AGENT_TYPING_SECONDS) else None
+
+
+def _fresh(since: int, seconds: int) -> bool:
+    """The cache's expiry has a one-second granularity on some backends: the age decides, the TTL only cleans up."""
+    return time.time() - since <= seconds

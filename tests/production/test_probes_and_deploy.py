@@ -23,11 +23,15 @@ PRODUCTION_ENV = {
 }
 
 
+# The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is for their process only: never part of a deployment.
+BASE_ENV = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "LOG_FORMAT"}}
+
+
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env={**BASE_ENV, **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -56,7 +60,7 @@ def test_production_logs_are_one_json_object_per_line():
         text=True,
         timeout=60,
         env={
-            **{k: v for k, v in os.environ.items() if k != "LOG_FORMAT"},
+            **BASE_ENV,
             **PRODUCTION_ENV,
             "DJANGO_SETTINGS_MODULE": "messenger_project.settings",
         },
