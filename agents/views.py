@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import condition, require_GET, require_POST
 from PIL import Image
 
+from agents.demo import DEMO_ACCOUNT
 from agents.forms import ActionForm, ReplyForm
-from agents.management.commands.seed_demo import DEMO_ACCOUNT
 from agents.models import Account, Agent
 from conversations.desk_selectors import (
     INBOX_VIEWS,

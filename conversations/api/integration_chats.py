@@ -18,7 +18,7 @@ from devices.normalize import InvalidIdentifier, email_normalize, phone_normaliz
 from devices.selectors import customers_with_email
 from devices.services import customer_api_create
 from messenger_project.integration_api.errors import FieldError, field_errors, validation_failed
-from messenger_project.integration_api.serializers import StrictSerializer, field_error
+from messenger_project.integration_api.serializers import StrictSerializer, field_error, identifiers_normalized
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
 
 PHOTO_TYPES = ["unknown", "gravatar", "twitter", "facebook", "googleprofile", "googleplus", "linkedin", "instagram"]
@@ -58,16 +58,7 @@ class NewCustomerSerializer(StrictSerializer):
     age = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
     def validate(self, attrs):
-        errors = {}
-        for name, normalize in (("email", email_normalize), ("phone", phone_normalize)):
-            if attrs.get(name):
-                try:
-                    attrs[name] = normalize(attrs[name])
-                except InvalidIdentifier as exc:
-                    errors[name] = [field_error(str(exc), exc.code)]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+        return identifiers_normalized(attrs, {"email": (email_normalize, False), "phone": (phone_normalize, False)})
 
 
 class ChatSerializer(StrictSerializer):

@@ -12,7 +12,12 @@ from devices.normalize import InvalidIdentifier, email_normalize, phone_normaliz
 from devices.selectors import customer_conversation_ids, customer_search
 from devices.services import customer_api_create, customer_delete
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
-from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
+from messenger_project.integration_api.serializers import (
+    CustomDataField,
+    StrictSerializer,
+    field_error,
+    identifiers_normalized,
+)
 from messenger_project.integration_api.views import IntegrationAPIView
 
 
@@ -60,19 +65,13 @@ class UserCreateSerializer(StrictSerializer):
             raise serializers.ValidationError(
                 {"email": [field_error(message, "required")], "phoneNumber": [field_error(message, "required")]}
             )
-        errors = {}
-        for name, normalize, skip in (
-            ("email", email_normalize, attrs["skipEmailValidation"]),
-            ("phoneNumber", phone_normalize, attrs["skipPhoneNumberValidation"]),
-        ):
-            if attrs.get(name):
-                try:
-                    attrs[name] = normalize(attrs[name], skip_validation=skip)
-                except InvalidIdentifier as exc:
-                    errors[name] = [field_error(str(exc), exc.code)]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+        return identifiers_normalized(
+            attrs,
+            {
+                "email": (email_normalize, attrs["skipEmailValidation"]),
+                "phoneNumber": (phone_normalize, attrs["skipPhoneNumberValidation"]),
+            },
+        )
 
 
 class UsersView(IntegrationAPIView):

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Page
 
-from agents.management.commands.seed_demo import DEMO_ACCOUNT
+from agents.demo import DEMO_ACCOUNT
 from agents.models import Account, Agent
 from agents.services import account_create, agent_create
 

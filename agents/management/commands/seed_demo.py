@@ -8,15 +8,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from agents.demo import DEMO_ACCOUNT, DEMO_USERNAME
 from agents.models import Account, Agent, Membership
 from agents.services import account_create, agent_create
 from conversations.models import Conversation, Message
 from conversations.services import conversation_create, conversation_set_status, message_post
 from devices.models import Device
 from devices.services import DeviceAttributes, customer_get_or_create_registered, device_register
-
-DEMO_ACCOUNT = "Demo Shop"
-DEMO_USERNAME = "admin"
 
 DEMO_HISTORY = [
     # (customer key, [(author, text), ...], final status)
