@@ -105,6 +105,14 @@ def desk_search(*, agent: Agent, query: str) -> tuple[list[Customer], list[Messa
         messages = messages.annotate(search=SearchVector("text")).filter(search=SearchQuery(query))
     else:
         messages = messages.filter(text__icontains=query)
+    latest = (
+        Participant.objects.filter(
+            customer=OuterRef("pk"), conversation__visible=True, conversation__merged_into__isnull=True
+        )
+        .order_by(F("conversation__last_activity_at").desc(nulls_last=True))
+        .values("conversation_id")[:1]
+    )
+    customers = customers.annotate(latest_conversation_id=Subquery(latest))
     return list(customers.order_by("name", "pk")[:20]), list(messages.order_by("-pk")[:50])
 
 

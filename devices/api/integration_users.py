@@ -86,7 +86,7 @@ class UsersView(IntegrationAPIView):
             email=fields.get("email", ""),
             phone=fields.get("phoneNumber", ""),
             context=fields.get("context", ""),
-            source=fields.get("source") or "api",
+            source=fields.get("source", ""),  # unset optional fields read back as null (§7.1)
             fk_id=fields.get("fkId"),
             fk_user_id=fields.get("fkUserId", ""),
             custom_data=fields.get("customData"),

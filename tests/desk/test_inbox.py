@@ -156,6 +156,16 @@ def test_search_finds_customers_by_name_email_phone_and_fk_id(desk: Client, acco
     assert [customer.display_name.split()[0] for customer in response.context["found_customers"]] == [found]
 
 
+def test_a_customer_found_by_search_links_to_their_latest_conversation(desk: Client, account: Account):
+    ada = make_customer(account=account, name="Ada Lovelace", email="ada@example.com")
+    chat_with(account, ada, "An old question")
+    latest = chat_with(account, ada, "A new question")
+
+    response = desk.get(url("inbox"), {"q": "ada@example"})
+
+    assert f'<a href="/desk/conversations/{latest.pk}/">Ada Lovelace</a>' in response.content.decode()
+
+
 def test_search_finds_messages_by_their_text(desk: Client, account: Account):
     customer = make_customer(account=account, name="Ada Lovelace")
     conversation = chat_with(account, customer, "Where is my refund?", "Also, can I change my address?")

@@ -305,3 +305,17 @@ def test_row_23_delete_removes_the_files_of_deleted_conversations(api, make_user
     assert response.status_code == 204
     assert stored_files(media_root) == []
     assert Media.objects.count() == 0
+
+
+def test_a_user_created_without_optional_fields_reads_them_back_as_null(api):
+    response = api.post("/api/external/users", {"firstName": "Ann", "lastName": "Lee", "email": "ann@example.com"})
+
+    body = response.json()
+    assert response.status_code == 201
+    assert (body["source"], body["context"], body["fkId"], body["fkUserId"], body["phoneNumber"]) == (
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
