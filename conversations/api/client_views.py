@@ -13,7 +13,7 @@ from conversations.models import Receipt
 from conversations.selectors import TimelinePage, timeline_page, unseen_message_ids
 from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
 from conversations.typing import agent_typing_get, customer_typing_set
-from messenger_project.client_api.views import ClientAPIView
+from messenger_project.client_api.views import ClientAPIView, json_object
 from messenger_project.errors import ServiceError
 
 MESSAGE_MAX_LENGTH = 5000
@@ -145,9 +145,7 @@ class MessagesView(TimelineView):
             return self._send(text="", upload=upload)
         if request.content_type.startswith("multipart/"):
             raise ServiceError("missing_media")
-        if not isinstance(request.data, dict):
-            raise ServiceError("validation_error", extra_codes=("body: expected a JSON object",))
-        payload = MessageInputSerializer(data=request.data)
+        payload = MessageInputSerializer(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         fields = payload.validated_data
         silent = (fields.get("typeId") or fields.get("type")) == Receipt.TypeId.USER_SYSTEM
@@ -196,9 +194,7 @@ class MessageStatusView(ClientAPIView):
     def put(self, request, api_version: str, status: str):
         if status not in {"2", "3", "4"}:
             raise ServiceError("validation_error", extra_codes=("status: must be 2, 3 or 4",))
-        if not isinstance(request.data, dict):
-            raise ServiceError("validation_error", extra_codes=("body: expected a JSON object",))
-        payload = MessageStatusSerializer(data=request.data)
+        payload = MessageStatusSerializer(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         changed = receipts_raise_status(
             customer=self.caller.customer,

@@ -24,7 +24,7 @@ from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
 from devices.selectors import customer_by_user_id, customers_by_user_ids
 from devices.services import customer_upsert
-from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
+from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
 
@@ -196,15 +196,10 @@ class ConversationView(IntegrationAPIView):
             raise ApiError(404, "not_found", "No such conversation.")
         if conversation.merged_into_id is not None:
             final = conversation_final(conversation)
-            location = f"/api/v1/{self.account.app_id}/conversations/{final.public_id}"
-            return Response(
-                {
-                    "id": conversation.public_id,
-                    "mergedInto": final.public_id,
-                    "_links": {"location": {"href": location}},
-                },
-                status=301,
-                headers={"Location": location},
+            return moved_permanently(
+                old_id=conversation.public_id,
+                final_id=final.public_id,
+                location=f"/api/v1/{self.account.app_id}/conversations/{final.public_id}",
             )
         last = conversation.messages.select_related("author_customer").order_by("-id").first()
         participants = conversation.participants.select_related("customer")

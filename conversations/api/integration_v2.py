@@ -29,10 +29,15 @@ from conversations.services import (
     messages_post_batch,
 )
 from conversations.typing import agent_typing_set
-from devices.api.integration_users import iso
 from messenger_project.errors import ServiceError
-from messenger_project.integration_api.errors import ApiError, EarlyResponse, FieldError, validation_failed
-from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
+from messenger_project.integration_api.errors import (
+    ApiError,
+    EarlyResponse,
+    FieldError,
+    moved_permanently,
+    validation_failed,
+)
+from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error, iso
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
 
 TYPING_COALESCE_SECONDS = 2
@@ -188,8 +193,7 @@ def moved_response(conversation: Conversation, suffix: str = "") -> Response:
     """301 to the live end of a merge chain (§4: a 301 is not an error)."""
     final = conversation_final(conversation)
     location = f"/api/v2/conversations/{final.public_id}{suffix}"
-    body = {"id": conversation.public_id, "mergedInto": final.public_id, "_links": {"location": {"href": location}}}
-    return Response(body, status=301, headers={"Location": location})
+    return moved_permanently(old_id=conversation.public_id, final_id=final.public_id, location=location)
 
 
 def _live(account, conversation_id: str, *, suffix: str | None = None) -> Conversation:

@@ -11,18 +11,15 @@ from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
 from devices.selectors import customer_conversation_ids, customer_search
 from devices.services import customer_api_create, customer_delete
-from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
+from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
 from messenger_project.integration_api.serializers import (
     CustomDataField,
     StrictSerializer,
     field_error,
     identifiers_normalized,
+    iso,
 )
 from messenger_project.integration_api.views import IntegrationAPIView
-
-
-def iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def user_representation(customer: Customer) -> dict:
@@ -157,15 +154,10 @@ class UserDetailView(IntegrationAPIView):
             survivor = customer.merged_into
             while survivor.merged_into_id is not None:
                 survivor = survivor.merged_into
-            location = f"/api/external/users/{survivor.uuid}"
-            return Response(
-                {
-                    "id": str(customer.uuid),
-                    "mergedInto": str(survivor.uuid),
-                    "_links": {"location": {"href": location}},
-                },
-                status=301,
-                headers={"Location": location},
+            return moved_permanently(
+                old_id=str(customer.uuid),
+                final_id=str(survivor.uuid),
+                location=f"/api/external/users/{survivor.uuid}",
             )
         return Response(user_representation(customer))
 

@@ -8,21 +8,15 @@ from agents.models import Account
 from conversations.typing import customer_typing_set
 from devices.api.serializers import DeviceRegistrationSerializer
 from devices.services import DeviceAttributes, customer_get_or_create_registered, device_register
-from messenger_project.client_api.views import ClientAPIView
+from messenger_project.client_api.views import ClientAPIView, json_object
 from messenger_project.errors import ServiceError
-
-
-def _json_object(data) -> dict:
-    if not isinstance(data, dict):
-        raise ServiceError("validation_error", extra_codes=("body: expected a JSON object",))
-    return data
 
 
 class DevicesView(ClientAPIView):
     requires_device = False
 
     def post(self, request, api_version: str):
-        payload = DeviceRegistrationSerializer(data=_json_object(request.data))
+        payload = DeviceRegistrationSerializer(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
         fields = payload.validated_data
         caller = self.caller

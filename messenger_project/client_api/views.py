@@ -19,6 +19,13 @@ from messenger_project.errors import ServiceError
 SUPPORTED_VERSIONS = ("1.6", "1.7", "1.8", "1.9")
 
 
+def json_object(data) -> dict:
+    """The body must be a JSON object (an array or a string where an object belongs is a validation_error)."""
+    if not isinstance(data, dict):
+        raise ServiceError("validation_error", extra_codes=("body: expected a JSON object",))
+    return data
+
+
 class AnyContentTypeJSONParser(BaseParser):
     """The web and Android SDKs send JSON as `text/plain`: parse the body as JSON whatever the type (§2.4)."""
 

@@ -49,6 +49,12 @@ class EarlyResponse(Exception):  # noqa: N818  (not an error: a complete answer 
         self.response = response
 
 
+def moved_permanently(*, old_id: str, final_id: str, location: str) -> Response:
+    """301 for a merged conversation or user (§4: not an error), with the live end's Location."""
+    body = {"id": old_id, "mergedInto": final_id, "_links": {"location": {"href": location}}}
+    return Response(body, status=301, headers={"Location": location})
+
+
 @dataclass
 class FieldError:
     path: str

@@ -17,6 +17,11 @@ CUSTOM_STRING_MAX = 2000
 _CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
+def iso(value) -> str | None:
+    """ISO 8601 UTC with `Z`, the timestamps of the [S1], [S3] and [X] families (§1)."""
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
 def field_error(message: str, code: str) -> ErrorDetail:
     return ErrorDetail(message, code=code)
 
