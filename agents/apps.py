@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AgentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "agents"
+
+    def ready(self) -> None:
+        from agents import signals  # noqa: F401  (connects the receivers)
+        from agents.delivery.queue import sender_register
+        from agents.delivery.webhooks import webhook_send
+        from agents.models import Delivery
+
+        sender_register(Delivery.Kind.WEBHOOK, webhook_send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 import uuid
 
 from django.contrib.auth.models import AbstractUser
@@ -30,6 +31,22 @@ def new_authorization_secret() -> str:
 
 def new_shared_secret() -> str:
     return secrets.token_hex(64)  # 128 hex characters
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+BASE62 = string.ascii_letters + string.digits
+
+
+def new_event_id() -> str:
+    """A webhook event id (integration API §1): `evt_` and 22 base62 characters."""
+    return "evt_" + "".join(secrets.choice(BASE62) for _ in range(22))
+
+
+def default_sender_kinds() -> list[str]:
+    return ["customer"]
 
 
 class User(AbstractUser):
@@ -126,6 +143,16 @@ class Account(models.Model):
     device_quota_limit = models.PositiveIntegerField(default=3600, validators=[MinValueValidator(1)])
     device_quota_interval = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1)])
     device_quota_time_unit = models.CharField(max_length=6, choices=QuotaUnit.choices, default=QuotaUnit.HOUR)
+    missed_message_email_minutes = models.PositiveIntegerField(
+        default=10,
+        help_text="Email a registered customer an agent's message not seen within this many minutes. 0: never.",
+    )
+    chat_url = models.URLField(
+        max_length=2048,
+        blank=True,
+        help_text="Where customers open the chat: the link of missed-message emails (else the page they last "
+        "chatted from).",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -246,3 +273,144 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+
+
+class PushSettings(models.Model):
+    """An account's push credentials (client API §7): FCM HTTP v1, APNs token auth, and the custom webhooks."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="push_settings")
+    fcm_service_account = models.JSONField(
+        null=True,
+        blank=True,
+        verbose_name="FCM service account key",
+        help_text="The Firebase service account's JSON key (project_id, client_email, private_key, token_uri).",
+    )
+    apns_team_id = models.CharField(max_length=10, blank=True, verbose_name="APNs team id")
+    apns_key_id = models.CharField(max_length=10, blank=True, verbose_name="APNs key id")
+    apns_private_key = models.TextField(blank=True, verbose_name="APNs key (.p8)", help_text="PEM text of the key.")
+    apns_topic = models.CharField(max_length=255, blank=True, verbose_name="APNs topic", help_text="The bundle id.")
+    apns_sandbox = models.BooleanField(default=False, verbose_name="APNs sandbox", help_text="Development builds.")
+    webhook_url = models.URLField(
+        max_length=2048, blank=True, help_text="Push types 4 and 5: the URL that receives each push, signed."
+    )
+    webhook_secret = models.CharField(
+        max_length=64, default=new_webhook_secret, help_text="Signs push webhooks (X-Webhook-Signature)."
+    )
+    oauth_token_url = models.URLField(
+        max_length=2048, blank=True, verbose_name="OAuth token URL", help_text="Push type 5: client credentials."
+    )
+    oauth_client_id = models.CharField(max_length=255, blank=True, verbose_name="OAuth client id")
+    oauth_client_secret = models.CharField(max_length=255, blank=True, verbose_name="OAuth client secret")
+    oauth_scope = models.CharField(max_length=255, blank=True, verbose_name="OAuth scope")
+
+    class Meta:
+        verbose_name = "push settings"
+        verbose_name_plural = "push settings"
+
+    def __str__(self) -> str:
+        return f"Push settings of {self.account}"
+
+
+class Webhook(models.Model):
+    """A receiver of signed events (integration API §8.8), made through the API with a key."""
+
+    class Event(models.TextChoices):
+        MESSAGE_CREATED = "message.created"
+        CONVERSATION_CREATED = "conversation.created"
+        CONVERSATION_UPDATED = "conversation.updated"
+        CONVERSATION_STATUS_CHANGED = "conversation.status_changed"
+        CONVERSATION_ASSIGNED = "conversation.assigned"
+        CONVERSATION_MERGED = "conversation.merged"
+        THREAD_OPENED = "thread.opened"
+        THREAD_CLOSED = "thread.closed"
+        USER_CREATED = "user.created"
+        USER_UPDATED = "user.updated"
+        USER_DELETED = "user.deleted"
+        USER_MERGED = "user.merged"
+        TYPING_STARTED = "typing.started"
+        TYPING_STOPPED = "typing.stopped"
+        PING = "ping"
+
+    SENDER_KINDS = ("customer", "agent", "bot", "system")
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2048)
+    events = models.JSONField(default=list)
+    sender_kinds = models.JSONField(default=default_sender_kinds, help_text="Which senders' messages are sent.")
+    description = models.CharField(max_length=255, blank=True)
+    secret = models.CharField(max_length=64, default=new_webhook_secret)
+    # The loop guard: messages of this key's bot are not sent to this webhook.
+    owner_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhooks")
+    active = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    failing_since = models.DateTimeField(null=True, blank=True, help_text="First failure since the last success.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        # Every event: WHERE account_id = ? AND active
+        indexes = [models.Index(fields=["account", "active"], name="webhook_account_active_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class Delivery(models.Model):
+    """One thing to send out of the server (a webhook event, a push, an email) and how sending it went.
+
+    Written in the transaction of the change it reports (an outbox row), attempted by the task queue after
+    commit, retried with back-off; a worker's lease (`locked_until`) that runs out makes it due again.
+    """
+
+    class Kind(models.TextChoices):
+        WEBHOOK = "webhook", "Webhook"
+        PUSH_FCM = "push_fcm", "Push: FCM"
+        PUSH_APNS = "push_apns", "Push: APNs"
+        PUSH_WEBHOOK = "push_webhook", "Push: custom webhook"
+        PUSH_WEBHOOK_OAUTH = "push_webhook_oauth", "Push: custom webhook (OAuth)"
+        EMAIL = "email", "Missed-message email"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # waiting for its next attempt
+        SENDING = "sending"  # a worker is attempting it until `locked_until`
+        DELIVERED = "delivered"
+        FAILED = "failed"  # given up: out of retries, or refused for good
+        CANCELLED = "cancelled"  # nothing left to send: token unregistered, webhook off, message seen
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    target = models.CharField(max_length=2048, help_text="The URL, device or email address it goes to.")
+    event_id = models.CharField(max_length=32, default=new_event_id, help_text="X-Webhook-Id of a webhook event.")
+    event_type = models.CharField(max_length=40)
+    reference = models.CharField(max_length=128, blank=True, help_text="What it is about: message:10743, …")
+    webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="When a task was last queued for it.")
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        indexes = [
+            # The sweep: WHERE status IN ('pending', 'sending') AND next_attempt_at / locked_until < now
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="delivery_due_idx",
+            ),
+            # Admin search and the missed-message burst: WHERE reference = ? [AND kind = ? AND status = ?]
+            models.Index(fields=["reference", "kind"], name="delivery_reference_idx"),
+            models.Index(fields=["event_id"], name="delivery_event_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.event_type} → {self.target}"

@@ -220,7 +220,7 @@ def conversation_action(request, pk: int):
 @agent_required
 def conversation_typing(request, pk: int):
     conversation = _conversation(request, pk)
-    agent_typing_set(conversation_id=conversation.pk, agent=request.agent, typing=request.POST.get("state") == "start")
+    agent_typing_set(conversation=conversation, agent=request.agent, typing=request.POST.get("state") == "start")
     return HttpResponse(status=204)
 
 

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ConversationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "conversations"
+
+    def ready(self) -> None:
+        from agents.delivery.queue import sender_register
+        from agents.models import Delivery
+        from conversations import missed_email
+
+        sender_register(Delivery.Kind.EMAIL, missed_email.send)

@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from agents.models import Agent
+from conversations.events import typing_event
+from conversations.models import Conversation
+from conversations.notifications import agent_typing_forget, agent_typing_notify
+from devices.models import Customer
 
 CUSTOMER_TYPING_SECONDS = 25  # a stopTyping may never come (client API §5.3)
 AGENT_TYPING_SECONDS = 15  # the SDKs hide the indicator after 15 s (client API §7.4)
@@ -27,15 +31,19 @@ def _agent_key(conversation_id: int) -> str:
     return f"typing:agent:{conversation_id}"
 
 
-def customer_typing_set(*, conversation_id: int, customer_id: int, typing: bool) -> None:
+def customer_typing_set(*, conversation_id: int, customer: Customer, typing: bool) -> None:
+    """Seen by the desk; a change also goes to webhooks taking `typing.*` events."""
+    was_typing = customer_typing_get(conversation_id=conversation_id) is not None
     if typing:
         cache.set(
             _customer_key(conversation_id),
-            {"customer_id": customer_id, "since": int(time.time())},
+            {"customer_id": customer.pk, "since": int(time.time())},
             CUSTOMER_TYPING_SECONDS,
         )
     else:
         cache.delete(_customer_key(conversation_id))
+    if typing != was_typing:
+        typing_event(account_id=customer.account_id, conversation_id=conversation_id, started=typing, who=customer)
 
 
 def customer_typing_get(*, conversation_id: int) -> dict | None:
@@ -43,13 +51,23 @@ def customer_typing_get(*, conversation_id: int) -> dict | None:
     return state if state is not None and _fresh(state["since"], CUSTOMER_TYPING_SECONDS) else None
 
 
-def agent_typing_set(*, conversation_id: int, agent: Agent, typing: bool) -> None:
+def agent_typing_set(*, conversation: Conversation, agent: Agent, typing: bool, replied: bool = False) -> None:
+    """Seen by the customer's apps (`agent.isTyping`) and pushed to them; `replied`: stopped by sending a message,
+    which hides the apps' indicator by itself."""
+    state = agent_typing_get(conversation_id=conversation.pk)
+    was_typing = state is not None and state.agent_id == agent.pk
     if typing:
         cache.set(
-            _agent_key(conversation_id), AgentTyping(agent_id=agent.pk, since=int(time.time())), AGENT_TYPING_SECONDS
+            _agent_key(conversation.pk), AgentTyping(agent_id=agent.pk, since=int(time.time())), AGENT_TYPING_SECONDS
         )
     else:
-        cache.delete(_agent_key(conversation_id))
+        cache.delete(_agent_key(conversation.pk))
+    if replied:
+        agent_typing_forget(conversation=conversation, agent=agent)
+        if was_typing:
+            typing_event(account_id=conversation.account_id, conversation_id=conversation.pk, started=False, who=agent)
+    else:
+        agent_typing_notify(conversation=conversation, agent=agent, typing=typing, was_typing=was_typing)
 
 
 def agent_typing_get(*, conversation_id: int) -> AgentTyping | None:

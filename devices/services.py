@@ -16,6 +16,7 @@ from conversations.services import (
     customer_conversations_delete,
     customer_history_merge,
 )
+from devices.events import Event, user_event
 from devices.models import Customer, Device
 from devices.selectors import customer_by_user_id, email_owner
 from messenger_project.custom_data import custom_merge
@@ -44,6 +45,7 @@ def customer_create(*, account: Account, registered: bool = False, **fields: Any
         customer = Customer(account=account, number=highest + 1, registered=registered, **fields)
         customer.full_clean(validate_constraints=False)
         customer.save()
+        user_event(customer=customer, event=Event.USER_CREATED)
     return customer
 
 
@@ -136,13 +138,16 @@ def _apply_attributes(*, device: Device, attributes: DeviceAttributes) -> None:
 
 
 def _customer_profile_merge(*, customer: Customer, information: dict[str, str]) -> None:
+    """The app's `userAdditionalInformation` (sent on every registration): written only when it changes."""
     profile = {**customer.profile, **information}
-    update_fields = ["profile", "updated_at"]
+    update_fields = ["profile", "updated_at"] if profile != customer.profile else []
     customer.profile = profile
     if information.get("name") and not customer.name:
         customer.name = information["name"][:200]
-        update_fields.append("name")
-    customer.save(update_fields=update_fields)
+        update_fields += ["name", "updated_at"]
+    if update_fields:
+        customer.save(update_fields=set(update_fields))
+        user_event(customer=customer, event=Event.USER_UPDATED)
 
 
 LAST_SEEN_RESOLUTION_SECONDS = 300
@@ -179,6 +184,7 @@ def customer_merge(*, source: Customer, target: Customer) -> Customer:
         source.current_conversation = None
         source.save(update_fields=["merged_into", "current_conversation", "updated_at"])
         target.save(update_fields=["current_conversation", "updated_at"])
+        user_event(customer=target, event=Event.USER_MERGED, mergedUserId=str(source.uuid))
     return target
 
 
@@ -223,6 +229,7 @@ def customer_delete(*, customer: Customer) -> None:
     and files; elsewhere their messages stay, marked `sender_deleted`."""
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        user_event(customer=customer, event=Event.USER_DELETED)
         customer_conversations_delete(customer=customer)
         customer.delete()
 
@@ -305,4 +312,5 @@ def customer_upsert(*, account: Account, user_id: str, changes: dict[str, Any]) 
             )
         elif changed:
             customer.save()
+            user_event(customer=customer, event=Event.USER_UPDATED)
     return customer, created, changed

@@ -32,11 +32,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_tasks",
-    "django_tasks_db",
-    "agents",
+    "agents",  # before django_tasks_db: its `db_worker` command adds the delivery sweep to theirs
     "devices",
     "conversations",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +142,24 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Background work: django-tasks with the durable database backend (worker: `manage.py db_worker`).
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# Deliveries (push, webhooks, email): a worker holds one this long at most; then it is due again.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)
+# How often each worker looks for deliveries whose lease ran out or whose task was lost.
+DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=15)
+# A due delivery no task has taken for this long is queued again.
+DELIVERY_REQUEUE_AFTER_SECONDS = env.int("DELIVERY_REQUEUE_AFTER_SECONDS", default=120)
+# Outgoing HTTP (webhooks, push): the whole answer must come within this many seconds (spec §8.8: 10 s).
+DELIVERY_HTTP_TIMEOUT_SECONDS = env.float("DELIVERY_HTTP_TIMEOUT_SECONDS", default=10)
+# Webhook URLs must be https and public; self-hosters may allow private and loopback targets (plain http too).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Push services; tests and private relays point these elsewhere.
+FCM_BASE_URL = env("FCM_BASE_URL", default="https://fcm.googleapis.com")
+APNS_BASE_URL = env("APNS_BASE_URL", default="https://api.push.apple.com")
+APNS_SANDBOX_BASE_URL = env("APNS_SANDBOX_BASE_URL", default="https://api.sandbox.push.apple.com")
+
+# --- Email (missed-message emails): EMAIL_URL=smtp://user:password@host:587 (or smtp+tls://, smtp+ssl://).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Secure Messenger <messenger@localhost>")
 
 # --- APIs
 REST_FRAMEWORK = {

@@ -174,7 +174,7 @@ class MessagesView(TimelineView):
     def _created(self, message_id: int, text: str) -> Response:
         customer = self.caller.customer
         if customer.current_conversation_id:
-            customer_typing_set(conversation_id=customer.current_conversation_id, customer_id=customer.pk, typing=False)
+            customer_typing_set(conversation_id=customer.current_conversation_id, customer=customer, typing=False)
         response = Response({"messageId": str(message_id)})
         response.metadata_values = {"message": text} if text else {}
         return response

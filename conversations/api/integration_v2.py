@@ -17,7 +17,8 @@ from agents.models import Agent
 from conversations.api.integration_fields import AttachmentListField
 from conversations.api.integration_v1 import merged_or_missing
 from conversations.attachments import SAFE_EXTENSIONS
-from conversations.models import Conversation, Media, Message, Thread
+from conversations.models import Conversation, Media, Message
+from conversations.representations import conversation_v2, message_v2, thread_v2
 from conversations.selectors import conversation_final, conversations_for_api
 from conversations.services import (
     AttachmentDraft,
@@ -37,121 +38,10 @@ from messenger_project.integration_api.errors import (
     moved_permanently,
     validation_failed,
 )
-from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error, iso
+from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
 
 TYPING_COALESCE_SECONDS = 2
-
-
-# --- representations ---------------------------------------------------------------------------------------
-
-
-def _agent(agent: Agent | None) -> dict | None:
-    if agent is None:
-        return None
-    return {"id": agent.pk, "name": agent.display_name, "isBot": agent.is_bot}
-
-
-def conversation_v2(conversation: Conversation) -> dict:
-    """Expects `conversations_for_api` annotations (thread_count, open_thread_id) and prefetches."""
-    href = f"/api/v2/conversations/{conversation.public_id}"
-    primary = conversation.primary_customer
-    return {
-        "id": conversation.public_id,
-        "subject": conversation.subject or None,
-        "status": conversation.status,
-        "visible": conversation.visible,
-        "createdAt": iso(conversation.created_at),
-        "updatedAt": iso(conversation.updated_at),
-        "lastActivityAt": iso(conversation.last_activity_at),
-        "closedAt": iso(conversation.closed_at),
-        "threadCount": conversation.thread_count,
-        "openThreadId": conversation.open_thread_id,
-        "mergedInto": None,
-        "primaryCustomer": (
-            {"id": str(primary.uuid), "number": primary.number, "email": primary.email or None} if primary else None
-        ),
-        "participants": [
-            {
-                "userId": str(p.customer.uuid),
-                "fkId": p.customer.fk_id,
-                "kind": "customer",
-                "access": p.access,
-                "notify": p.notify,
-            }
-            for p in conversation.participants.all()
-        ],
-        "assignee": _agent(conversation.assignee),
-        "custom": conversation.custom,
-        "_links": {
-            "self": {"href": href},
-            "threads": {"href": f"{href}/threads"},
-            "messages": {"href": f"{href}/messages"},
-        },
-    }
-
-
-def _sender(message: Message) -> dict | None:
-    if message.author_customer is not None:
-        return {"userId": str(message.author_customer.uuid), "kind": "customer"}
-    if message.author_agent is not None:
-        return {"userId": str(message.author_agent.pk), "kind": "bot" if message.author_agent.is_bot else "agent"}
-    return None
-
-
-def attachment_v2(media: Media) -> dict:
-    return {
-        "id": str(media.uuid),
-        "fileName": media.original_name,
-        "mimeType": media.mime_type,
-        "size": media.size,
-        "url": f"/api/v2/attachments/{media.uuid}",
-    }
-
-
-def message_v2(message: Message) -> dict:
-    data = {
-        "id": message.pk,
-        "conversationId": message.conversation.public_id,
-        "threadId": message.thread_id,
-        "type": message.type,
-        "sender": _sender(message),
-        "text": message.text,
-        "attachments": [attachment_v2(m) for m in message.attachments.all()],
-        "createdAt": iso(message.created_at),
-        "origin": message.origin,
-        "imported": message.imported,
-        "referencedMessageId": message.referenced_message_id,
-        "custom": message.custom,
-    }
-    if message.sender_deleted:
-        data["senderDeleted"] = True
-    return data
-
-
-def thread_v2(thread: Thread) -> dict:
-    if thread.opened_by_customer is not None:
-        opened_by = {"kind": "customer", "userId": str(thread.opened_by_customer.uuid)}
-    elif thread.opened_by_agent is not None:
-        opened_by = {
-            "kind": "bot" if thread.opened_by_agent.is_bot else "agent",
-            "userId": str(thread.opened_by_agent.pk),
-        }
-    else:
-        opened_by = None
-    return {
-        "id": thread.pk,
-        "conversationId": thread.conversation.public_id,
-        "type": thread.type,
-        "status": thread.status,
-        "imported": thread.imported,
-        "source": thread.source,
-        "openedBy": opened_by,
-        "createdAt": iso(thread.created_at),
-        "closedAt": iso(thread.closed_at),
-        "closeReason": thread.close_reason or None,
-        "messageCount": thread.message_count,
-    }
 
 
 # --- query parameters --------------------------------------------------------------------------------------
@@ -416,7 +306,7 @@ class ConversationMessagesV2View(IntegrationAPIView):
             ],
             origin=Message.Origin.REST,
         )
-        agent_typing_set(conversation_id=conversation.pk, agent=sender, typing=False)
+        agent_typing_set(conversation=conversation, agent=sender, typing=False, replied=True)
         message = Message.objects.select_related("conversation", "author_customer", "author_agent").get(pk=message_id)
         location = f"/api/v2/conversations/{conversation.public_id}/messages?after={message_id - 1}&limit=1"
         return Response(message_v2(message), status=201, headers={"Location": location})
@@ -479,7 +369,7 @@ class ConversationTypingView(IntegrationAPIView):
         state = payload.validated_data["state"]
         # Events more often than once every 2 s per sender, conversation and state are merged into one.
         if cache.add(f"typing:coalesce:{conversation.pk}:{sender.pk}:{state}", 1, TYPING_COALESCE_SECONDS):
-            agent_typing_set(conversation_id=conversation.pk, agent=sender, typing=state == "start")
+            agent_typing_set(conversation=conversation, agent=sender, typing=state == "start")
         return Response(status=204)
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from agents.models import Agent
 from conversations.attachments import attachment_store
+from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Thread
 from conversations.services.locks import conversation_lock
 from conversations.services.posting import conversation_create, message_post, participant_add
@@ -59,6 +60,8 @@ def conversation_upsert(
                 changed = True
         if changed:
             conversation.save()
+            if not created:
+                conversation_event(conversation=conversation, event=Event.CONVERSATION_UPDATED)
     return conversation, created, changed
 
 
@@ -212,9 +215,15 @@ def chat_thread_create(
         else:
             thread_close_open(conversation=conversation, now=now, reason=Thread.CloseReason.SUPERSEDED)
         thread.save()
-        if not imported and not spam and conversation.status != Conversation.Status.ACTIVE:
-            conversation.status, conversation.closed_at = Conversation.Status.ACTIVE, None
-            conversation.save(update_fields=["status", "closed_at", "updated_at"])
+        if not imported and not spam:
+            conversation_event(conversation=conversation, event=Event.THREAD_OPENED, thread=thread)
+            if conversation.status != Conversation.Status.ACTIVE:
+                previous = conversation.status
+                conversation.status, conversation.closed_at = Conversation.Status.ACTIVE, None
+                conversation.save(update_fields=["status", "closed_at", "updated_at"])
+                conversation_event(
+                    conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous
+                )
         media = _attachments_store(account=conversation.account, drafts=attachments, author=author, stored=stored)
         message_post(
             conversation=conversation,

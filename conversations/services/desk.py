@@ -72,7 +72,7 @@ def desk_reply(*, conversation: Conversation, agent: Agent, text: str, image: Up
             conversation=conversation, author=agent, text=text, media=media, origin=Message.Origin.DESK
         )
         read_marker_advance(agent=agent, conversation=conversation, message_id=message.pk)
-    agent_typing_set(conversation_id=conversation.pk, agent=agent, typing=False)
+    agent_typing_set(conversation=conversation, agent=agent, typing=False, replied=True)
     return message
 
 

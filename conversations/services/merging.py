@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
 from conversations.services.receipts import receipts_complete
 from conversations.services.threads import thread_close_open
@@ -100,4 +101,5 @@ def conversation_merge(*, source: Conversation, target: Conversation) -> Convers
         source.merged_into, source.status, source.closed_at = target, Conversation.Status.CLOSED, now
         source.save(update_fields=["merged_into", "status", "closed_at", "updated_at"])
         Customer.objects.filter(current_conversation=source).update(current_conversation=target)
+        conversation_event(conversation=target, event=Event.CONVERSATION_MERGED, mergedConversationId=source.public_id)
     return target

@@ -13,7 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Agent
+from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
+from conversations.notifications import message_notify
 from conversations.services.locks import conversation_lock, customers_lock
 from conversations.services.threads import Author, thread_open
 from conversations.signals import message_posted
@@ -37,6 +39,7 @@ def conversation_create(
         conversation.save()
         for customer in customers:
             participant_add(conversation=conversation, customer=customer)
+        conversation_event(conversation=conversation, event=Event.CONVERSATION_CREATED)
     return conversation
 
 
@@ -126,6 +129,7 @@ def message_post(
             Participant.objects.filter(conversation=conversation).values_list("customer_id", flat=True)
         )
         changed: list[str] = []
+        previous_status = conversation.status
         if thread is None and not imported:  # imported history never opens a thread nor moves the status
             thread, changed = _thread_for_message(
                 conversation=conversation, author=author, is_system=is_system, now=now, source=origin
@@ -172,6 +176,13 @@ def message_post(
             Customer.objects.filter(pk__in=recipient_ids).exclude(current_conversation=conversation).update(
                 current_conversation=conversation
             )
+            if "status" in changed:
+                conversation_event(
+                    conversation=conversation,
+                    event=Event.CONVERSATION_STATUS_CHANGED,
+                    previousStatus=previous_status,
+                )
+            message_notify(conversation=conversation, message=message, author=author, recipient_ids=recipient_ids)
             transaction.on_commit(lambda: message_posted.send(sender=Message, message_id=message.pk))
         elif not conversation.visible:
             conversation.visible = True

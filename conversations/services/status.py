@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Agent
+from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Thread
 from conversations.services.locks import conversation_lock
 from conversations.services.threads import thread_close_open, thread_open
@@ -29,6 +30,7 @@ def conversation_set_status(
         conversation = conversation_lock(conversation)
         if conversation.status == status:
             return conversation
+        previous = conversation.status
         opening = status in Conversation.OPEN_STATUSES
         if opening and not conversation.is_open:
             thread_open(conversation=conversation, now=now, source=source, by=by)
@@ -40,6 +42,7 @@ def conversation_set_status(
         if not opening:
             conversation.waiting_since = None
         conversation.save(update_fields=["status", "closed_at", "waiting_since", "updated_at"])
+        conversation_event(conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous)
     return conversation
 
 
@@ -58,6 +61,10 @@ def conversation_assign(*, conversation: Conversation, assignee: Agent | None) -
         if assignee is not None and not assignee.memberships.filter(account_id=conversation.account_id).exists():
             raise ServiceError("not_staff")
         if conversation.assignee_id != (assignee.pk if assignee else None):
+            previous = conversation.assignee_id
             conversation.assignee = assignee
             conversation.save(update_fields=["assignee", "updated_at"])
+            conversation_event(
+                conversation=conversation, event=Event.CONVERSATION_ASSIGNED, previousAssigneeId=previous
+            )
     return conversation

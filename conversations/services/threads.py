@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from agents.models import Agent
+from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Thread
 from devices.models import Customer
 from messenger_project.errors import ServiceError
@@ -30,7 +31,7 @@ def thread_open(
     *, conversation: Conversation, now: datetime, source: str, by: Author, thread_type: str = Thread.Type.SESSION
 ) -> Thread:
     thread_ensure_can_open(conversation=conversation, now=now)
-    return Thread.objects.create(
+    thread = Thread.objects.create(
         conversation=conversation,
         type=thread_type,
         status=Thread.Status.OPEN,
@@ -39,6 +40,8 @@ def thread_open(
         opened_by_customer=by if isinstance(by, Customer) else None,
         opened_by_agent=by if isinstance(by, Agent) else None,
     )
+    conversation_event(conversation=conversation, event=Event.THREAD_OPENED, thread=thread)
+    return thread
 
 
 def thread_close_open(
@@ -51,4 +54,5 @@ def thread_close_open(
         thread.close_reason = reason
         thread.closed_by_agent = by
         thread.save(update_fields=["status", "closed_at", "close_reason", "closed_by_agent"])
+        conversation_event(conversation=conversation, event=Event.THREAD_CLOSED, thread=thread)
     return thread

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
+from devices.representations import user_representation
 from devices.selectors import customer_conversation_ids, customer_search
 from devices.services import customer_api_create, customer_delete
 from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
@@ -17,30 +18,8 @@ from messenger_project.integration_api.serializers import (
     StrictSerializer,
     field_error,
     identifiers_normalized,
-    iso,
 )
 from messenger_project.integration_api.views import IntegrationAPIView
-
-
-def user_representation(customer: Customer) -> dict:
-    """The [S1] shape: every field present, unset optional ones null, names never null."""
-    return {
-        "id": str(customer.uuid),
-        "number": customer.number,
-        "firstName": customer.first_name or "",
-        "lastName": customer.last_name or "",
-        "context": customer.context or None,
-        "source": customer.source or None,
-        "fkId": customer.fk_id,
-        "fkUserId": customer.fk_user_id or None,
-        "email": customer.email or None,
-        "phoneNumber": customer.phone or None,
-        "metadata": {"customData": customer.custom_data},
-        "kind": "customer",
-        "registered": customer.registered,
-        "createdAt": iso(customer.created_at),
-        "updatedAt": iso(customer.updated_at),
-    }
 
 
 class UserCreateSerializer(StrictSerializer):

@@ -99,6 +99,6 @@ class TypingEventView(ClientAPIView):
         customer = self.caller.customer
         if customer.current_conversation_id is not None:
             customer_typing_set(
-                conversation_id=customer.current_conversation_id, customer_id=customer.pk, typing=self.EVENTS[event]
+                conversation_id=customer.current_conversation_id, customer=customer, typing=self.EVENTS[event]
             )
         return Response(f"event {event} executed")

@@ -10,16 +10,12 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from devices.normalize import InvalidIdentifier
+from messenger_project.timestamps import iso  # noqa: F401  (the API modules import it from here)
 
 CUSTOM_MAX_BYTES = 16 * 1024
 CUSTOM_MAX_KEYS = 50
 CUSTOM_STRING_MAX = 2000
 _CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-
-
-def iso(value) -> str | None:
-    """ISO 8601 UTC with `Z`, the timestamps of the [S1], [S3] and [X] families (§1)."""
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def field_error(message: str, code: str) -> ErrorDetail:

@@ -53,7 +53,7 @@ def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_history(
     typing = chat.locator(".sm-typing")
     expect(typing).to_be_hidden()
 
-    agent_typing_set(conversation_id=conversation.pk, agent=demo_agent, typing=True)
+    agent_typing_set(conversation=conversation, agent=demo_agent, typing=True)
 
     expect(typing).to_be_visible(timeout=WITHIN_POLLS)
     expect(typing).to_have_text("Sanne de Vries is typing…")

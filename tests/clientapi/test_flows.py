@@ -150,7 +150,8 @@ def test_web_logout_is_told_to_authorize_and_continues_on_a_new_device_id(client
 def test_typing_both_ways(client, account, agent):
     ios = register(client, "8E1D2C3B-IOS-DEVICE", body=IOS_BODY, json_type=IOS_JSON)
     ios.send("Hello")
-    conversation_id = customer_of(ios).current_conversation_id
+    conversation = customer_of(ios).current_conversation
+    conversation_id = conversation.pk
 
     started = ios.post("services/event/startTyping")
     while_typing = customer_typing_get(conversation_id=conversation_id)
@@ -159,9 +160,9 @@ def test_typing_both_ways(client, account, agent):
     ios.post("services/event/startTyping")
     ios.send("Sent while typing")
     after_send = customer_typing_get(conversation_id=conversation_id)
-    agent_typing_set(conversation_id=conversation_id, agent=agent, typing=True)
+    agent_typing_set(conversation=conversation, agent=agent, typing=True)
     agent_typing = ios.get("messages").json()["agent"]
-    agent_typing_set(conversation_id=conversation_id, agent=agent, typing=False)
+    agent_typing_set(conversation=conversation, agent=agent, typing=False)
     agent_stopped = ios.get("messages").json()["agent"]
 
     assert [started.json()["data"], stopped.json()["data"]] == [

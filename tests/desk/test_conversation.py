@@ -118,7 +118,7 @@ def test_updates_carry_customer_typing_status_assignee_and_delivery(
     desk: Client, account: Account, agent: Agent, customer: Customer, chat: Conversation
 ):
     answer = desk_reply(conversation=chat, agent=agent, text="Hi")
-    customer_typing_set(conversation_id=chat.pk, customer_id=customer.pk, typing=True)
+    customer_typing_set(conversation_id=chat.pk, customer=customer, typing=True)
 
     update = desk.get(url("conversation-updates", chat), {"after": answer.pk}).json()
 

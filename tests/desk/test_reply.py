@@ -30,7 +30,7 @@ def chat(account: Account, customer: Customer) -> Conversation:
 def test_a_reply_is_posted_as_the_agent_and_reaches_the_customer(
     desk: Client, agent: Agent, chat: Conversation, customer: Customer
 ):
-    agent_typing_set(conversation_id=chat.pk, agent=agent, typing=True)
+    agent_typing_set(conversation=chat, agent=agent, typing=True)
 
     response = desk.post(url("conversation-reply", chat), {"text": "  How can I help?  "}, headers=JSON)
 

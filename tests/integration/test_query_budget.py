@@ -79,13 +79,15 @@ def test_conversation_lists_are_flat(bot_api, bot_conversation, path):
 
 @pytest.mark.parametrize("grows", ["participants", "history"])
 def test_message_batch_is_flat_in_participants_and_history(api, make_conversation, say, grows):
-    """A batch of 3 into a conversation with 1 participant and 1 message, then with 24 more of either."""
+    """A batch of 3 into a conversation with 2 participants and 1 message, then with 24 more of either.
+
+    (Two from the start: the other participant's devices are looked up for pushes, once per message.)"""
 
     def batch():
         items = [{"type": "UserMessage", "sender": "alice", "text": f"m{n}"} for n in range(3)]
         return api.post(api.v1("conversations/c1/messages"), items)
 
-    make_conversation("c1", participants=["alice"])
+    make_conversation("c1", participants=["alice", "bob"])
     say("c1")
     with_one = queries_of(batch)
     if grows == "participants":

@@ -1,0 +1,219 @@
+"""Webhooks to bots and integrations (integration API §8.8): management, events, the signed POST, disabling."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from agents.delivery.http import failure, http_post, json_body, signed_headers
+from agents.delivery.queue import DeliveryCancelled, DeliveryDraft, DeliveryError, deliveries_create
+from agents.models import Account, ApiKey, Delivery, Webhook, new_event_id
+from messenger_project.errors import ServiceError
+from messenger_project.timestamps import iso
+
+MAX_WEBHOOKS = 10
+DISABLE_AFTER = timedelta(days=3)  # of nothing but failures
+SUBSCRIPTIONS_CACHE_SECONDS = 60
+EVENTS = tuple(Webhook.Event.values)
+
+EventData = dict | Callable[[], dict]
+
+
+# --- management -------------------------------------------------------------------------------------------
+
+
+def webhook_url_problem(url: str) -> str | None:
+    """Why `url` may not receive webhooks, or None: https, and a public address unless the self-hosting setting
+    WEBHOOKS_ALLOW_PRIVATE_TARGETS allows private and loopback ones (then plain http as well)."""
+    parts = urlsplit(url)
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
+        return "must use https"
+    if not parts.hostname:
+        return "has no host"
+    if allow_private:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
+    except (OSError, UnicodeError):
+        return "does not resolve"
+    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        return "resolves to a private, loopback or link-local address"
+    return None
+
+
+def webhook_create(
+    *,
+    account: Account,
+    url: str,
+    events: Sequence[str],
+    sender_kinds: Sequence[str] = ("customer",),
+    description: str = "",
+    owner_key: ApiKey | None = None,
+) -> Webhook:
+    """A new webhook; its `secret` is shown once, in the answer to this request. At most 10 per account."""
+    with transaction.atomic():
+        Account.objects.select_for_update().only("pk").get(pk=account.pk)  # serialises the count
+        if Webhook.objects.filter(account=account).count() >= MAX_WEBHOOKS:
+            raise ServiceError("too_many_webhooks", message=f"An account has at most {MAX_WEBHOOKS} webhooks.")
+        return Webhook.objects.create(
+            account=account,
+            url=url,
+            events=list(dict.fromkeys(events)),
+            sender_kinds=list(dict.fromkeys(sender_kinds)),
+            description=description,
+            owner_key=owner_key,
+        )
+
+
+def webhook_delete(*, webhook: Webhook) -> None:
+    """Its pending deliveries are cancelled when their turn comes (the sender finds no webhook)."""
+    webhook.delete()
+
+
+def webhook_ping(*, webhook: Webhook) -> Delivery:
+    """`POST /api/v2/webhooks/{id}/test`: a `ping` event to this webhook alone."""
+    with transaction.atomic():
+        [delivery] = deliveries_create(
+            account_id=webhook.account_id,
+            drafts=[
+                _draft(webhook.pk, webhook.url, _envelope(webhook.account.app_id, "ping", {"webhookId": webhook.pk}))
+            ],
+        )
+    return delivery
+
+
+# --- events -----------------------------------------------------------------------------------------------
+
+
+def subscriptions(account_id: int) -> dict:
+    """The account's appId and active webhooks, cached: every change to a webhook or a key forgets it (signals)."""
+    key = f"webhooks:{account_id}"
+    found = cache.get(key)
+    if found is None:
+        found = {
+            "appId": Account.objects.values_list("app_id", flat=True).get(pk=account_id),
+            "hooks": [
+                {
+                    "id": w.pk,
+                    "url": w.url,
+                    "events": w.events,
+                    "senderKinds": w.sender_kinds,
+                    "botId": w.owner_key.bot_id if w.owner_key else None,
+                }
+                for w in Webhook.objects.filter(account_id=account_id, active=True).select_related("owner_key")
+            ],
+        }
+        cache.set(key, found, SUBSCRIPTIONS_CACHE_SECONDS)
+    return found
+
+
+def subscriptions_forget(account_id: int) -> None:
+    cache.delete(f"webhooks:{account_id}")
+
+
+def webhook_event_emit(
+    *,
+    account_id: int,
+    event: str,
+    data: EventData,
+    sender_kind: str | None = None,
+    sender_agent_id: int | None = None,
+) -> list[Delivery]:
+    """Record `event` for every active webhook of the account that takes it, in the caller's transaction.
+
+    `data` may be a function: it is only called when some webhook takes the event. `sender_kind` filters
+    `message.created` by each webhook's `senderKinds`; `sender_agent_id` is the loop guard: a webhook made with a
+    key bound to that bot gets neither its messages nor its typing.
+    """
+    found = subscriptions(account_id)
+    hooks = [
+        hook
+        for hook in found["hooks"]
+        if event in hook["events"]
+        and (event != Webhook.Event.MESSAGE_CREATED or sender_kind in hook["senderKinds"])
+        and (sender_agent_id is None or hook["botId"] != sender_agent_id)
+    ]
+    if not hooks:
+        return []
+    envelope = _envelope(found["appId"], event, data() if callable(data) else data)
+    return deliveries_create(
+        account_id=account_id, drafts=[_draft(hook["id"], hook["url"], envelope) for hook in hooks]
+    )
+
+
+def _envelope(app_id: str, event: str, data: dict) -> dict:
+    return {"id": new_event_id(), "type": event, "createdAt": iso(timezone.now()), "appId": app_id, "data": data}
+
+
+def _draft(webhook_id: int, url: str, envelope: dict) -> DeliveryDraft:
+    data = envelope["data"]
+    reference = ""
+    for name in ("message", "thread", "conversation", "user"):
+        if isinstance(data.get(name), dict) and "id" in data[name]:
+            reference = f"{name}:{data[name]['id']}"
+            break
+    return DeliveryDraft(
+        kind=Delivery.Kind.WEBHOOK,
+        target=url,
+        event_type=envelope["type"],
+        event_id=envelope["id"],
+        payload=envelope,
+        reference=reference[:128],
+        webhook_id=webhook_id,
+    )
+
+
+# --- sending ----------------------------------------------------------------------------------------------
+
+
+def webhook_send(delivery: Delivery) -> int:
+    """POST the event, signed with a fresh timestamp; the same id and body on every attempt (§8.8)."""
+    webhook = Webhook.objects.filter(pk=delivery.webhook_id).first()
+    if webhook is None:
+        raise DeliveryCancelled("The webhook was deleted.")
+    if not webhook.active:
+        raise DeliveryCancelled(f"The webhook is off: {webhook.disabled_reason or 'turned off'}")
+    problem = webhook_url_problem(webhook.url)  # again at send time: DNS may have changed since
+    if problem:
+        _failed(webhook)
+        raise DeliveryError(f"The URL {problem}.", retry=True)
+    body = json_body(delivery.payload)
+    headers = signed_headers(
+        secret=webhook.secret, body=body, event_id=delivery.event_id, event_type=delivery.event_type
+    )
+    try:
+        response = http_post(webhook.url, content=body, headers=headers)
+    except DeliveryError:
+        _failed(webhook)
+        raise
+    if response.is_success:
+        if webhook.failing_since is not None:
+            Webhook.objects.filter(pk=webhook.pk).update(failing_since=None)
+        return response.status_code
+    if response.status_code == 410:
+        _disable(webhook, "The receiver answered 410 Gone.")
+        raise failure(response, retry=False)
+    _failed(webhook)
+    raise failure(response)
+
+
+def _failed(webhook: Webhook) -> None:
+    now = timezone.now()
+    if webhook.failing_since is None:
+        Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=True).update(failing_since=now)
+    elif now - webhook.failing_since >= DISABLE_AFTER:
+        _disable(webhook, f"Every delivery failed since {iso(webhook.failing_since)}.")
+
+
+def _disable(webhook: Webhook, reason: str) -> None:
+    webhook.active, webhook.disabled_reason = False, reason
+    webhook.save(update_fields=["active", "disabled_reason", "updated_at"])

@@ -1,0 +1,67 @@
+"""django-tasks-db's `db_worker`, with the delivery sweep beside it.
+
+The worker of django-tasks-db leaves a task it was running when it died in "running" for ever; our deliveries
+carry their own lease instead. Every worker therefore sweeps now and then (DELIVERY_SWEEP_SECONDS): a delivery
+whose lease ran out, or whose task was lost, is queued again, so each is attempted at least once.
+This app comes before django_tasks_db in INSTALLED_APPS, so this command replaces theirs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from agents.delivery.queue import deliveries_sweep
+
+logger = logging.getLogger(__name__)
+
+
+class DeliverySweeper(threading.Thread):
+    def __init__(self, interval: float) -> None:
+        super().__init__(name="delivery-sweeper", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            sweep_once()
+            self.stopped.wait(self.interval)
+        connection.close()
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+def sweep_once() -> None:
+    close_old_connections()
+    try:
+        queued = deliveries_sweep()
+    except Exception:  # the database may be away for a moment: try again next round
+        logger.exception("delivery sweep failed")
+        return
+    if queued:
+        logger.info("delivery sweep queued %d deliveries again", queued)
+
+
+class Command(DatabaseWorkerCommand):
+    help = "Run a database background worker, with the delivery sweep (deliveries whose worker died or task got lost)"
+
+    def handle(self, *args, **options):
+        in_reloader_parent = options.get("reload") and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
+        sweeper = None
+        if options.get("batch"):
+            sweep_once()
+        elif not in_reloader_parent:
+            sweeper = DeliverySweeper(interval=settings.DELIVERY_SWEEP_SECONDS)
+            sweeper.start()
+        try:
+            return super().handle(*args, **options)
+        finally:
+            if sweeper is not None:
+                sweeper.stop()
