@@ -190,6 +190,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Integration API: conversations", "description": "Chat threads [S3], conversations and merges."},
         {"name": "Integration API: messages", "description": "Messages, bot replies and typing."},
         {"name": "Integration API: attachments", "description": "Attachment downloads."},
+        {"name": "Integration API: webhooks", "description": "Signed events to bots and integrations."},
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

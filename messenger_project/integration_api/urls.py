@@ -2,6 +2,7 @@
 
 from django.urls import path, re_path
 
+from agents.api.integration_webhooks import WebhookDetailView, WebhooksView, WebhookTestView
 from conversations.api.integration_chats import ChatsView
 from conversations.api.integration_v1 import ConversationMessagesView, ConversationView, UserView
 from conversations.api.integration_v2 import (
@@ -14,7 +15,7 @@ from conversations.api.integration_v2 import (
     ThreadListView,
 )
 from devices.api.integration_users import UserDetailView, UserSearchView, UsersView
-from messenger_project.integration_api import schema_docs  # noqa: F401  (documents the views)
+from messenger_project.integration_api import schema_docs, schema_docs_webhooks  # noqa: F401  (documents the views)
 from messenger_project.integration_api.views import IntegrationNotFoundView
 
 urlpatterns = [
@@ -42,6 +43,9 @@ urlpatterns = [
         "v2/conversations/<str:conversation_id>/typing", ConversationTypingView.as_view(), name="v2-conversation-typing"
     ),
     path("v2/attachments/<str:attachment_id>", AttachmentView.as_view(), name="v2-attachment"),
+    path("v2/webhooks", WebhooksView.as_view(), name="v2-webhooks"),
+    path("v2/webhooks/<int:webhook_id>", WebhookDetailView.as_view(), name="v2-webhook"),
+    path("v2/webhooks/<int:webhook_id>/test", WebhookTestView.as_view(), name="v2-webhook-test"),
 ]
 
 catch_all = [re_path(r"^api/(?!schema/|docs/|redoc/).*$", IntegrationNotFoundView.as_view())]

@@ -1,0 +1,158 @@
+"""OpenAPI documentation of webhook management (spec §8.8), and of what a webhook receives.
+
+Documentation only, like `schema_docs`: attached to the views at import time (from `urls.py`).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from agents.api.integration_webhooks import WebhookCreateSerializer, WebhookDetailView, WebhooksView, WebhookTestView
+from agents.models import Webhook
+from messenger_project.integration_api.schema_docs import (
+    IDEMPOTENCY_KEY,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    _errors,
+    _example,
+    _ok,
+    _path,
+    _request_example,
+    _response_headers,
+)
+
+TAG_WEBHOOKS = "Integration API: webhooks"
+WEBHOOK_ID = _path("webhook_id", "The webhook id (an integer).")
+
+RECEIVING = """
+**What a webhook receives.** A `POST` with the JSON envelope
+`{"id": "evt_…", "type": "message.created", "createdAt": "…Z", "appId": "app_…", "data": {…}}` and the headers
+`X-Webhook-Id` (the event id), `X-Webhook-Event`, `X-Webhook-Timestamp` (Unix seconds) and
+`X-Webhook-Signature: v1=<hex>`: HMAC-SHA256, keyed with the webhook's secret, of `"{timestamp}.{raw body}"`.
+Compare in constant time and reject timestamps older than 5 minutes.
+
+`data` holds `conversation` (as `GET /api/v2/conversations/{id}`), and per event `thread`, `message` (as in the
+messages list, plus `silent`), `user` (as `GET /api/external/users/{id}`), `previousStatus`, `previousAssigneeId`,
+`mergedConversationId` or `mergedUserId`. Typing events carry `conversation.id` and `user` (`kind`, `userId`).
+
+**Delivery.** Any 2xx within 10 s is success; redirects are not followed. Otherwise the same event (same id and
+body, fresh timestamp and signature) is retried after 1 min, 5 min, 30 min, 2 h, 6 h, 12 h and 24 h. A `410 Gone`
+turns the webhook off at once; 3 days of nothing but failures turn it off too (`active: false`, `disabledReason`).
+At least once and in no guaranteed order: dedupe by `X-Webhook-Id`. Imported content and spam conversations fire
+nothing. A `message.created` (or typing) of the bot bound to the key that made the webhook is not sent to it.
+"""
+
+
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.Event.values))
+    senderKinds = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.SENDER_KINDS))  # noqa: N815
+    description = serializers.CharField()
+    active = serializers.BooleanField()
+    disabledReason = serializers.CharField(allow_null=True)  # noqa: N815
+    createdAt = serializers.DateTimeField()  # noqa: N815
+    ownerKeyId = serializers.IntegerField(allow_null=True, help_text="The API key that made it (the loop guard).")  # noqa: N815
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(help_text="`whsec_…`: signs the deliveries. Shown only in this answer.")
+
+
+class WebhooksEmbeddedSerializer(serializers.Serializer):
+    webhooks = WebhookSerializer(many=True)
+
+
+class WebhookListSerializer(serializers.Serializer):
+    _embedded = WebhooksEmbeddedSerializer()
+
+
+class WebhookTestSerializer(serializers.Serializer):
+    eventId = serializers.CharField(help_text="The `ping` event's id (`X-Webhook-Id`).")  # noqa: N815
+
+
+WEBHOOK = {
+    "id": 7,
+    "url": "https://bots.example.com/hooks/messenger",
+    "events": ["message.created"],
+    "senderKinds": ["customer"],
+    "description": "Pens bot",
+    "active": True,
+    "disabledReason": None,
+    "createdAt": "2024-05-01T10:00:00Z",
+    "ownerKeyId": 3,
+}
+
+extend_schema_view(
+    get=extend_schema(
+        operation_id="listWebhooks",
+        summary="List webhooks",
+        description="The account's webhooks, without their secrets." + RECEIVING,
+        tags=[TAG_WEBHOOKS],
+        parameters=_response_headers(200),
+        responses={
+            200: _ok(
+                WebhookListSerializer, "The webhooks.", _example("Webhooks", {"_embedded": {"webhooks": [WEBHOOK]}})
+            ),
+            **_errors(*READ_ERRORS),
+        },
+    ),
+    post=extend_schema(
+        operation_id="createWebhook",
+        summary="Create a webhook",
+        description="`url` must use https and must not resolve to a loopback, private or link-local address "
+        "(unless the server's `WEBHOOKS_ALLOW_PRIVATE_TARGETS` is on, which allows those and plain http). At most "
+        '10 per account. `senderKinds` filters `message.created` (default `["customer"]`: new customer '
+        "messages)." + RECEIVING,
+        tags=[TAG_WEBHOOKS],
+        parameters=[IDEMPOTENCY_KEY, *_response_headers(201, location=True)],
+        request=WebhookCreateSerializer,
+        examples=[
+            _request_example(
+                "Bot",
+                {
+                    "url": WEBHOOK["url"],
+                    "events": ["message.created"],
+                    "senderKinds": ["customer"],
+                    "description": "Pens bot",
+                },
+            )
+        ],
+        responses={
+            201: _ok(
+                WebhookCreatedSerializer,
+                "Created; the secret is shown only now.",
+                _example("Created", {**WEBHOOK, "secret": "whsec_3b0c…"}),
+            ),
+            **_errors(*WRITE_ERRORS),
+        },
+    ),
+)(WebhooksView)
+
+extend_schema_view(
+    delete=extend_schema(
+        operation_id="deleteWebhook",
+        summary="Delete a webhook",
+        description="Its pending deliveries are dropped. Answers 204.",
+        tags=[TAG_WEBHOOKS],
+        parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY, *_response_headers(204)],
+        responses={204: OpenApiResponse(description="Deleted; empty body."), **_errors(*READ_ERRORS)},
+    )
+)(WebhookDetailView)
+
+extend_schema_view(
+    post=extend_schema(
+        operation_id="testWebhook",
+        summary="Send a ping",
+        description="Queues a `ping` event to this webhook alone (`data.webhookId`), signed and retried like any "
+        "other. Answers 202 with the event id.",
+        tags=[TAG_WEBHOOKS],
+        parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY, *_response_headers(202)],
+        request=None,
+        responses={
+            202: _ok(WebhookTestSerializer, "Queued.", _example("Queued", {"eventId": "evt_5Kp0aZ8s2W9mQ1bT7cV3xY"})),
+            **_errors(*READ_ERRORS),
+        },
+    )
+)(WebhookTestView)
