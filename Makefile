@@ -22,8 +22,9 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (desk at /desk/, admin at /admin/, API docs at /api/docs/)"
-	LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ (desk at /desk/, admin at /admin/, API docs at /api/docs/) with the task worker beside it"
+	LOG_FORMAT=plain $(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production mode locally: gunicorn (gunicorn.conf.py) and the task worker as its own process.
 serve: migrate

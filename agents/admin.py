@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.utils.html import format_html
 
+from agents.admin_delivery import PushSettingsInline
 from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User, hex_colour
 from agents.services import account_secret_rotate, api_key_create, api_key_revoke, audit_record
 from agents.widgets import HexColourInput
@@ -51,6 +52,7 @@ class AccountAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     actions = ["rotate_authorization_secret", "rotate_shared_secret"]
+    inlines = [PushSettingsInline]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if hex_colour in getattr(db_field, "validators", []):
@@ -130,6 +132,14 @@ class AccountAdmin(admin.ModelAdmin):
                     "device_quota_interval",
                     "device_quota_time_unit",
                 ]
+            },
+        ),
+        (
+            "Missed-message email",
+            {
+                "fields": ["missed_message_email_minutes", "chat_url"],
+                "description": "Registered customers with an email address get one email per burst of agent "
+                "messages they have not seen within the delay.",
             },
         ),
     ]

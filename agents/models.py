@@ -7,6 +7,7 @@ import string
 import uuid
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
@@ -309,6 +310,18 @@ class PushSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Push settings of {self.account}"
+
+    FCM_KEY_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
+
+    def clean(self) -> None:
+        key = self.fcm_service_account
+        if key in (None, {}, ""):
+            return
+        missing = [name for name in self.FCM_KEY_FIELDS if not isinstance(key, dict) or not key.get(name)]
+        if missing:
+            raise ValidationError(
+                {"fcm_service_account": f"Paste the service account's JSON key file; it lacks {', '.join(missing)}."}
+            )
 
 
 class Webhook(models.Model):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
+from agents.delivery.queue import deliveries_sweep
 from agents.models import Account, Agent
 from conversations.models import Conversation
 from devices.models import Customer
@@ -27,6 +30,39 @@ def media_root(settings, tmp_path: Path) -> Path:
     root = tmp_path / "media"
     settings.MEDIA_ROOT = str(root)
     return root
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run as they are queued (after commit), in the test's process: django-tasks' immediate backend.
+
+    Deliveries due later are left for `deliveries_sweep()`, as a worker's sweep would take them."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver's receivers (webhooks, push services) listen on 127.0.0.1 only, on a free port."""
+    return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def later(time_machine):
+    """`later(minutes=5)`: the clock moves on and a worker's sweep queues what has become due (run at once by the
+    immediate backend). Returns how many deliveries the sweep queued."""
+    time_machine.move_to(timezone.now(), tick=True)
+
+    def move(**delta) -> int:
+        time_machine.shift(timedelta(**delta))
+        return deliveries_sweep()
+
+    return move
+
+
+@pytest.fixture
+def private_targets(settings):
+    """Webhooks may go to this machine (the self-hosting setting; the receivers listen on 127.0.0.1)."""
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
 
 
 @pytest.fixture

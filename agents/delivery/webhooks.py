@@ -79,6 +79,12 @@ def webhook_delete(*, webhook: Webhook) -> None:
     webhook.delete()
 
 
+def webhook_turn_on(*, webhook: Webhook) -> None:
+    """An operator turns a webhook that was turned off (410, days of failures) on again."""
+    webhook.active, webhook.disabled_reason, webhook.failing_since = True, "", None
+    webhook.save(update_fields=["active", "disabled_reason", "failing_since", "updated_at"])
+
+
 def webhook_ping(*, webhook: Webhook) -> Delivery:
     """`POST /api/v2/webhooks/{id}/test`: a `ping` event to this webhook alone."""
     with transaction.atomic():
