@@ -23,6 +23,7 @@ from django.db import connection
 
 from agents.services import api_key_create
 from tests.factories import make_account, make_agent
+from tests.processes import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVICE = "scale-out-device-0001"
@@ -42,17 +43,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def servers():
     """Two gunicorn processes (one worker each) on the test database and the same Redis."""
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
         "WEB_CONCURRENCY": "1",
         "GUNICORN_ACCESS_LOG": "",
