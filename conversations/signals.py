@@ -1,4 +1,8 @@
-"""Hooks for work that leaves the process (push, webhooks, the desk). Sent only after the write committed."""
+"""In-process hooks. Sent only after the write committed.
+
+Work that leaves the server (push, webhooks, email) does not hang off this signal: `message_post` writes it as
+outbox rows in its own transaction (`conversations.notifications`), so it cannot be lost between commit and send.
+"""
 
 from django.dispatch import Signal
 

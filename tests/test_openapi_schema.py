@@ -48,6 +48,10 @@ EXPECTED_OPERATIONS = [
     ("/api/v2/conversations/{conversation_id}/merge", "post", True),
     ("/api/v2/conversations/{conversation_id}/typing", "post", True),
     ("/api/v2/attachments/{attachment_id}", "get", False),
+    ("/api/v2/webhooks", "get", False),
+    ("/api/v2/webhooks", "post", True),
+    ("/api/v2/webhooks/{webhook_id}", "delete", False),
+    ("/api/v2/webhooks/{webhook_id}/test", "post", False),
 ]
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

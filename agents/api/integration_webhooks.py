@@ -78,19 +78,23 @@ class WebhooksView(IntegrationAPIView):
 
 
 class WebhookDetailView(IntegrationAPIView):
-    def delete(self, request, webhook_id: int):
+    def delete(self, request, webhook_id: str):
         webhook_delete(webhook=_webhook(self.account, webhook_id))
         return Response(status=204)
 
 
 class WebhookTestView(IntegrationAPIView):
-    def post(self, request, webhook_id: int):
+    def post(self, request, webhook_id: str):
         delivery = webhook_ping(webhook=_webhook(self.account, webhook_id))
         return Response({"eventId": delivery.event_id}, status=202)
 
 
-def _webhook(account, webhook_id: int) -> Webhook:
-    webhook = Webhook.objects.filter(account=account, pk=webhook_id).select_related("account").first()
+def _webhook(account, webhook_id: str) -> Webhook:
+    """Another account's webhook, or an id that names none, is 404 (§1, tenant isolation)."""
+    found = (
+        Webhook.objects.filter(account=account, pk=int(webhook_id)) if webhook_id.isdigit() else Webhook.objects.none()
+    )
+    webhook = found.select_related("account").first()
     if webhook is None:
         raise ApiError(404, "not_found", "No such webhook.")
     return webhook

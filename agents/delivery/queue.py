@@ -262,3 +262,13 @@ def delivery_retry_now(*, delivery: Delivery) -> bool:
         if updated:
             transaction.on_commit(partial(_enqueue, delivery.pk), robust=True)
     return bool(updated)
+
+
+FINISHED = (Status.DELIVERED, Status.FAILED, Status.CANCELLED)
+
+
+def deliveries_prune(*, older_than_days: int) -> int:
+    """Delete finished deliveries older than that (run daily); pending ones stay whatever their age."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = Delivery.objects.filter(status__in=FINISHED, created_at__lt=cutoff).delete()
+    return deleted

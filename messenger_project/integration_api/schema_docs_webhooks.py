@@ -23,7 +23,7 @@ from messenger_project.integration_api.schema_docs import (
 )
 
 TAG_WEBHOOKS = "Integration API: webhooks"
-WEBHOOK_ID = _path("webhook_id", "The webhook id (an integer).")
+WEBHOOK_ID = _path("webhook_id", "The webhook id (digits).")
 
 RECEIVING = """
 **What a webhook receives.** A `POST` with the JSON envelope

@@ -44,8 +44,8 @@ urlpatterns = [
     ),
     path("v2/attachments/<str:attachment_id>", AttachmentView.as_view(), name="v2-attachment"),
     path("v2/webhooks", WebhooksView.as_view(), name="v2-webhooks"),
-    path("v2/webhooks/<int:webhook_id>", WebhookDetailView.as_view(), name="v2-webhook"),
-    path("v2/webhooks/<int:webhook_id>/test", WebhookTestView.as_view(), name="v2-webhook-test"),
+    path("v2/webhooks/<str:webhook_id>", WebhookDetailView.as_view(), name="v2-webhook"),
+    path("v2/webhooks/<str:webhook_id>/test", WebhookTestView.as_view(), name="v2-webhook-test"),
 ]
 
 catch_all = [re_path(r"^api/(?!schema/|docs/|redoc/).*$", IntegrationNotFoundView.as_view())]

@@ -4,8 +4,10 @@ recovered when a worker dies during an attempt, retried by hand from the admin."
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from werkzeug import Response
@@ -148,3 +150,18 @@ def test_deliveries_due_are_found_by_an_index(django_assert_max_num_queries, acc
 
     with django_assert_max_num_queries(2):
         deliveries_sweep()
+
+
+def test_prune_forgets_finished_deliveries_only(account, hook, httpserver, time_machine):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    time_machine.move_to(timezone.now() - timedelta(days=31), tick=True)
+    emit(account)  # delivered 31 days ago
+    Delivery.objects.create(account=account, kind="webhook", target="x", event_type="ping", status="pending")
+    time_machine.move_to(timezone.now() + timedelta(days=31), tick=True)
+    emit(account)  # delivered today
+    out = StringIO()
+
+    call_command("prune_deliveries", "--days", "30", stdout=out)
+
+    assert out.getvalue() == "Deleted 1 finished deliveries.\n"
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == ["delivered", "pending"]

@@ -105,6 +105,7 @@ def test_delete_and_another_accounts_webhook(api, other_api, subscribe):
     assert_error(theirs, 404, "not_found")
     assert deleted.status_code == 204 and deleted.content == b""
     assert_error(again, 404, "not_found")
+    assert_error(api.delete("/api/v2/webhooks/abc"), 404, "not_found")
 
 
 def test_test_sends_a_signed_ping(api, subscribe, httpserver):
