@@ -3,6 +3,8 @@ devices (client API §7.4) and the missed-message email. All are outbox rows wri
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 
 from agents.models import Agent
@@ -13,7 +15,9 @@ from devices.models import Customer
 from devices.push.payloads import parley_message, parley_typing
 from devices.push.services import push_to_customers
 
-TYPING_PUSH_EVERY = 9  # seconds: the desk re-sends "start" every 10 s; the SDKs hide the indicator after 15 s
+# Seconds. The desk re-sends "start" every 10 s; the SDKs hide the indicator after 15 s. The stored times decide
+# (the cache's expiry only cleans up: its clock and granularity differ between backends).
+TYPING_PUSH_EVERY = 9
 TYPING_SHOWN_SECONDS = 15
 
 
@@ -57,14 +61,18 @@ def agent_typing_notify(*, conversation: Conversation, agent: Agent, typing: boo
     if typing != was_typing:
         typing_event(account_id=conversation.account_id, conversation_id=conversation.pk, started=typing, who=agent)
     sent, shown = _typing_push_keys(conversation, agent)
+    now = time.time()
     if typing:
-        cache.set(shown, 1, TYPING_SHOWN_SECONDS)
-        if not cache.add(sent, 1, TYPING_PUSH_EVERY):
+        cache.set(shown, now, TYPING_SHOWN_SECONDS)
+        last = cache.get(sent)
+        if last is not None and now - last < TYPING_PUSH_EVERY:
             return
+        cache.set(sent, now, TYPING_PUSH_EVERY)
     else:
-        cache.delete(sent)
-        if not cache.delete(shown):
-            return
+        started = cache.get(shown)
+        cache.delete_many([sent, shown])
+        if started is None or now - started > TYPING_SHOWN_SECONDS:
+            return  # no indicator is showing: nothing to stop
     avatar = agent.avatar.url if agent.avatar else None
     push_to_customers(
         account_id=conversation.account_id,

@@ -97,9 +97,10 @@ def test_an_agent_message_reaches_android_and_ios_shaped_for_each(
     by_token = {m["token"]: m for m in fcm_messages(httpserver)}
     parley = {"type": "message", "object": {"id": message.pk, "typeId": 2, "title": None, "body": message.text}}
     android, ios = by_token["android-token"], by_token["ios-token"]
-    assert android == {
+    assert isinstance(android["data"]["parley"], str)  # a JSON string (§7.2) whose `object` is an object
+    assert {**android, "data": {**android["data"], "parley": json.loads(android["data"]["parley"])}} == {
         "token": "android-token",
-        "data": {"parley": json.dumps(parley, separators=(",", ":")), "message": "Your order has shipped"},
+        "data": {"parley": parley, "message": "Your order has shipped"},
         "android": {"priority": "high"},
     }
     assert json.loads(ios["data"]["parley"]) == parley and "message" not in ios["data"]
