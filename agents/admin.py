@@ -66,7 +66,7 @@ class AccountAdmin(admin.ModelAdmin):
             {
                 "fields": ["app_id_shown", "identification_shown", "authorization_secret_shown", "shared_secret_shown"],
                 "description": "Rotate a secret with the actions of the account list: tokens made with the old one "
-                "stop working at once.",
+                "stop working within seconds.",
             },
         ),
         (

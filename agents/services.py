@@ -86,7 +86,8 @@ def audit_record(*, actor: User | None, action: str, account: Account | None = N
 
 
 def account_secret_rotate(*, account: Account, secret: str, actor: User | None) -> Account:
-    """A new authorization or shared secret: tokens made with the old one stop working at once."""
+    """A new authorization or shared secret: tokens made with the old one stop working within seconds
+    (each server process keeps the account for up to 5 s)."""
     if secret not in SECRET_MAKERS:
         raise ValueError(f"unknown secret {secret!r}")
     with transaction.atomic():

@@ -286,7 +286,8 @@ class Receipt(models.Model):
         USER_SYSTEM = 4
         AGENT_SYSTEM = 5
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="receipts")
+    # No index of its own: the unique (customer, message) index serves every lookup by customer.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="receipts", db_index=False)
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="receipts")
     type_id = models.PositiveSmallIntegerField(choices=TypeId.choices)
     status = models.PositiveSmallIntegerField(choices=Status.choices, default=Status.AVAILABLE)

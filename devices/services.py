@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -154,8 +154,11 @@ LAST_SEEN_RESOLUTION_SECONDS = 300
 
 
 def device_touch(*, device: Device) -> None:
-    """Record that the device called, at most once per 5 minutes (the desk's "last seen"): polls stay read-only."""
-    if cache.add(f"device:seen:{device.pk}", 1, LAST_SEEN_RESOLUTION_SECONDS):
+    """Record that the device called, at most once per 5 minutes (the desk's "last seen"): polls stay read-only.
+
+    The process remembers its own touches, so most polls ask neither the shared cache nor the database."""
+    key = f"device:seen:{device.pk}"
+    if caches["local"].add(key, 1, LAST_SEEN_RESOLUTION_SECONDS) and cache.add(key, 1, LAST_SEEN_RESOLUTION_SECONDS):
         Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 
 from agents.delivery.queue import deliveries_sweep
@@ -18,10 +18,13 @@ from tests.factories import make_account, make_agent, make_conversation, make_cu
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Quotas, typing state, device touches, token checks and account lookups live in the cache."""
-    cache.clear()
+    """Quotas, typing state, device touches, token checks and account lookups live in the caches (the shared one
+    and each process's own)."""
+    for alias in ("default", "local"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "local"):
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -8,24 +8,28 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
+from django.core.files.storage import default_storage
+
 from agents.models import Agent
-from conversations.models import Media, Message, Receipt
+from conversations.models import Media, Receipt
+from conversations.timeline import AuthorAgent, AuthorCustomer, MediaRef, TimelineItem
 from devices.models import Customer, Device
 
 BUTTON_TYPES = {"webUrl", "phoneNumber", "reply"}
 
 
-def agent_object(agent: Agent, *, typing_since: int | None = None) -> dict[str, Any]:
+def agent_object(agent: Agent | AuthorAgent, *, typing_since: int | None = None) -> dict[str, Any]:
     """`id` an int and `name` a string, always (iOS and Android fail otherwise); `isTyping` null or Unix seconds."""
+    avatar = agent.avatar.name if isinstance(agent, Agent) else agent.avatar
     return {
-        "id": agent.pk,
+        "id": agent.id,
         "name": agent.display_name or "",
-        "avatar": agent.avatar.url if agent.avatar else None,
+        "avatar": default_storage.url(avatar) if avatar else None,
         "isTyping": typing_since,
     }
 
 
-def _customer_as_agent(customer: Customer) -> dict[str, Any]:
+def _customer_as_agent(customer: Customer | AuthorCustomer) -> dict[str, Any]:
     """Another customer's message (a conversation between customers) reads as an agent message naming them."""
     return {
         "id": customer.number,
@@ -35,20 +39,20 @@ def _customer_as_agent(customer: Customer) -> dict[str, Any]:
     }
 
 
-def media_path_parts(media: Media) -> tuple[str, str, str, str]:
+def media_path_parts(media: Media | MediaRef) -> tuple[str, str, str, str]:
     """(year, month, day, filename) of the stored file, numbers without zero padding (§4.5)."""
-    path = PurePosixPath(media.file.name)
+    path = PurePosixPath(media.file.name if isinstance(media, Media) else media.file_name)
     year, month, day = path.parent.parts[-3:]
     return str(int(year)), str(int(month)), str(int(day)), path.name
 
 
-def media_path_id(media: Media) -> str:
+def media_path_id(media: Media | MediaRef) -> str:
     """The path form of a media id in message objects, and the upload id before v1.9."""
     year, month, day, filename = media_path_parts(media)
     return f"img/{media.account_id}/{year}/{month}/{day}/{filename}"
 
 
-def media_object(media: Media, *, version: str = "1.9") -> dict[str, str]:
+def media_object(media: Media | MediaRef, *, version: str = "1.9") -> dict[str, str]:
     year, month, day, filename = media_path_parts(media)
     data = {
         # Android and iOS drop the first two segments to build `media/{y}/{m}/{d}/{file}`.
@@ -89,34 +93,31 @@ def _carousel(items: list[dict], device_type: int | None) -> list[dict[str, Any]
     ]
 
 
-def message_object(
-    receipt: Receipt, *, version: str, device_type: int | None, status: int | None = None
-) -> dict[str, Any]:
-    message: Message = receipt.message
-    media = message.media
+def message_object(item: TimelineItem, *, version: str, device_type: int | None) -> dict[str, Any]:
+    media = item.media
     media_data = media_object(media, version=version) if media is not None else None
-    if receipt.type_id in (Receipt.TypeId.USER, Receipt.TypeId.USER_SYSTEM) or message.author_kind == "system":
+    if item.type_id in (Receipt.TypeId.USER, Receipt.TypeId.USER_SYSTEM) or item.author_kind == "system":
         agent = None
-    elif message.author_agent is not None:
-        agent = agent_object(message.author_agent)
-    elif message.author_customer is not None:
-        agent = _customer_as_agent(message.author_customer)
+    elif item.author_agent is not None:
+        agent = agent_object(item.author_agent)
+    elif item.author_customer is not None:
+        agent = _customer_as_agent(item.author_customer)
     else:
         agent = None
     data: dict[str, Any] = {
-        "id": message.pk,
-        "time": max(1, int(message.created_at.timestamp())),
-        "message": message.text or None,
+        "id": item.message_id,
+        "time": max(1, int(item.created_at.timestamp())),
+        "message": item.text or None,
         "image": media_data["id"] if media_data and media.is_image else None,
-        "typeId": receipt.type_id,
+        "typeId": item.type_id,
         "agent": agent,
-        "title": message.title or None,
+        "title": item.title or None,
         "media": media_data,
-        "buttons": _buttons(message.buttons, device_type),
-        "carousel": _carousel(message.carousel, device_type),
-        "quickReplies": [str(q) for q in message.quick_replies or []],
-        "custom": message.custom or [],
+        "buttons": _buttons(item.buttons, device_type) if item.buttons else [],
+        "carousel": _carousel(item.carousel, device_type) if item.carousel else [],
+        "quickReplies": [str(q) for q in item.quick_replies or []],
+        "custom": item.custom or [],
     }
     if version >= "1.9":
-        data["status"] = status or receipt.status
+        data["status"] = item.status
     return data

@@ -10,8 +10,9 @@ from agents.models import Agent
 from conversations.api.client_format import agent_object, message_object
 from conversations.media import media_claim_for_message, media_store
 from conversations.models import Receipt
-from conversations.selectors import TimelinePage, timeline_page, unseen_message_ids
+from conversations.selectors import unseen_message_ids
 from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
+from conversations.timeline import TimelinePage, timeline_items, timeline_page
 from conversations.typing import agent_typing_get, customer_typing_set
 from messenger_project.client_api.views import ClientAPIView, json_object
 from messenger_project.errors import ServiceError
@@ -72,7 +73,7 @@ class TimelineView(ClientAPIView):
             before=min(before, MAX_MESSAGE_ID) if before is not None else None,
             after=min(after, MAX_MESSAGE_ID) if after is not None else None,
         )
-        receipts_mark_received(customer=customer, receipts=page.receipts)
+        receipts_mark_received(customer=customer, receipts=page.items)
         response = Response(self._messages(page))
         response.envelope_extra = {
             "agent": self._top_agent(),
@@ -84,7 +85,7 @@ class TimelineView(ClientAPIView):
 
     def _messages(self, page: TimelinePage) -> list[dict]:
         device_type = self.caller.device.device_type
-        return [message_object(r, version=self.version, device_type=device_type) for r in page.receipts]
+        return [message_object(item, version=self.version, device_type=device_type) for item in page.items]
 
     def _top_agent(self) -> dict | None:
         """The agent typing in, or else assigned to, the customer's current conversation; never an object of nulls."""
@@ -121,16 +122,11 @@ class MessageDetailView(ClientAPIView):
 
     def get(self, request, api_version: str, message_id: str):
         customer = self.caller.customer
-        receipt = (
-            Receipt.objects.select_related("message", "message__author_agent", "message__author_customer")
-            .prefetch_related("message__attachments")
-            .filter(customer=customer, message_id=_message_id(message_id))
-            .first()
-        )
-        if receipt is None:
+        items = timeline_items(customer_id=customer.pk, message_ids=[_message_id(message_id)])
+        if not items:
             raise ServiceError("message_not_found", status_code=404)
-        receipts_mark_received(customer=customer, receipts=[receipt])
-        return Response(message_object(receipt, version=self.version, device_type=self.caller.device.device_type))
+        receipts_mark_received(customer=customer, receipts=items)
+        return Response(message_object(items[0], version=self.version, device_type=self.caller.device.device_type))
 
 
 class MessagesView(TimelineView):

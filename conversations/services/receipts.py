@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conversations.models import Conversation, Receipt
 from conversations.services.posting import type_id_for
+from conversations.timeline import TimelineItem
 from devices.models import Customer
 from messenger_project.errors import ServiceError
 
@@ -34,10 +35,10 @@ def receipts_raise_status(*, customer: Customer, message_ids: Iterable[int], sta
     return changed
 
 
-def receipts_mark_received(*, customer: Customer, receipts: Sequence[Receipt]) -> None:
+def receipts_mark_received(*, customer: Customer, receipts: Sequence[TimelineItem]) -> None:
     """Messages returned to one of the customer's devices become RECEIVED (3) the first time (client API §4.3).
 
-    Updates the given receipts in memory too. Writes only when the page holds an AVAILABLE receipt.
+    Updates the given timeline items in memory too. Writes only when they hold an AVAILABLE one.
     """
     fresh = [r for r in receipts if r.status == Receipt.Status.AVAILABLE]
     if not fresh:

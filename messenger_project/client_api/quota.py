@@ -7,9 +7,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.core.cache import cache
-
 from agents.models import Account
+from messenger_project.cache import counter_add
 
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -44,12 +43,7 @@ def quota_hit(*, account: Account, device_id: str, now: float | None = None) -> 
     # Device ids hold up to 255 characters of anything: hash them to a short, safe cache key.
     device_key = hashlib.sha256(device_id.encode()).hexdigest()[:32]
     key = f"quota:{account.pk}:{device_key}:{window_start}"
-    cache.add(key, 0, timeout=window + 60)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window + 60)
-        used = 1
+    used = counter_add(key, 1, window + 60)
     return QuotaState(
         limit=account.device_quota_limit,
         used=used,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
+from messenger_project.cache import counter_add
+
 WINDOW_SECONDS = 60
 
 
@@ -41,11 +43,6 @@ def rate_limit_hit(*, account_id: int, weight: int, now: float | None = None) ->
     used = counts.get(current_key, 0) + counts.get(previous_key, 0) * overlap
     if used + weight > limit:
         return RateState(limit=limit, used=used, allowed=False, retry_after=max(1, int(WINDOW_SECONDS - now % 60)))
-    cache.add(current_key, 0, WINDOW_SECONDS * 2 + 5)
-    try:
-        current = cache.incr(current_key, weight)
-    except ValueError:
-        cache.set(current_key, weight, WINDOW_SECONDS * 2 + 5)
-        current = weight
+    current = counter_add(current_key, weight, WINDOW_SECONDS * 2 + 5)
     used = current + counts.get(previous_key, 0) * overlap
     return RateState(limit=limit, used=used, allowed=True, retry_after=0)

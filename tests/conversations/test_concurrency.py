@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, transaction
 
-from conversations.selectors import timeline_page
 from conversations.services import message_post
+from conversations.timeline import timeline_page
 from tests.factories import make_agent, make_conversation, make_customer
 
 pytestmark = [

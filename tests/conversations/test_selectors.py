@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.selectors import PAGE_SIZE, timeline_page
+from conversations.timeline import PAGE_SIZE, timeline_page
 from tests.factories import make_conversation, make_customer, post, timeline_pages_backwards
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_the_first_page_holds_the_newest_messages(customer, timeline):
 def test_paging_with_before_walks_the_whole_timeline_down(customer, timeline):
     pages = timeline_pages_backwards(customer)
 
-    assert [len(p.receipts) for p in pages] == [50, 50, 20]
+    assert [len(p.items) for p in pages] == [50, 50, 20]
     assert [p.has_older for p in pages] == [True, True, False]
     assert all(_is_newest_first(p.message_ids) for p in pages)
     assert [i for p in pages for i in p.message_ids] == timeline[::-1]
@@ -45,11 +45,11 @@ def test_paging_with_before_walks_the_whole_timeline_down(customer, timeline):
 def test_paging_with_after_walks_the_whole_timeline_up(customer, timeline):
     pages, cursor = [], 0
 
-    while (page := timeline_page(customer=customer, after=cursor)).receipts:
+    while (page := timeline_page(customer=customer, after=cursor)).items:
         pages.append(page)
         cursor = max(page.message_ids)
 
-    assert [len(p.receipts) for p in pages] == [50, 50, 20]
+    assert [len(p.items) for p in pages] == [50, 50, 20]
     assert [p.has_older for p in pages] == [False, True, True]
     assert all(_is_newest_first(p.message_ids) for p in pages)
     assert [i for p in pages for i in reversed(p.message_ids)] == timeline

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conversations.models import Conversation, Receipt
-from conversations.selectors import timeline_page
+from conversations.timeline import timeline_page
 from devices.models import Customer, Device
 from tests.integration.helpers import FILE_TXT, App, assert_error, b64, db_counts
 
@@ -45,7 +45,7 @@ def test_row_67_bot_reply_is_201_pending_and_reaches_the_app(bot_api, bot, app):
     assert response["Location"].startswith(f"/api/v2/conversations/{public_id}/messages")
     assert bot_api.get(f"/api/v2/conversations/{public_id}").json()["status"] == "pending"
     customer = Device.objects.get(device_id=app.device_id).customer
-    newest = timeline_page(customer=customer).receipts[0]
+    newest = timeline_page(customer=customer).items[0]
     assert (newest.message_id, newest.type_id) == (message["id"], Receipt.TypeId.AGENT)
     shown = app.messages()["data"][0]
     assert (shown["id"], shown["message"], shown["agent"]["name"]) == (

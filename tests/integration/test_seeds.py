@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conversations.models import Conversation, Message, Thread
-from conversations.selectors import timeline_page
+from conversations.timeline import timeline_page
 from devices.models import Customer
 from tests.integration.helpers import ALICE, FILE_TXT, SEBASTIAN, db_counts, renumber
 

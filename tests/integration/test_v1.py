@@ -6,7 +6,7 @@ import pytest
 
 from conversations.api.client_format import message_object
 from conversations.models import Conversation, Message, Receipt, Thread
-from conversations.selectors import timeline_page
+from conversations.timeline import timeline_page
 from devices.models import Customer
 from devices.services import customer_create
 from tests.integration.helpers import (
@@ -163,8 +163,8 @@ def test_row_30_put_conversation_creates_a_closed_hidden_conversation(api, make_
     assert (shown["subject"], shown["custom"]) == ("What a lovely day!", {"category": "order_inquiry"})
     assert sorted(p["fkId"] for p in shown["participants"]) == ["12081", "8029"]
     assert api.get("/api/v2/conversations", {"visible": "true"}).json()["_embedded"]["conversations"] == []
-    assert timeline_page(customer=alice).receipts == []
-    assert timeline_page(customer=sebastian).receipts == []
+    assert timeline_page(customer=alice).items == []
+    assert timeline_page(customer=sebastian).items == []
 
 
 def test_row_31_put_conversation_only_adds_participants(api, order):
@@ -220,11 +220,11 @@ def test_row_34_customer_message_reaches_the_other_customer_as_incoming(api, ord
     assert (shown["visible"], shown["status"], shown["threadCount"]) == (True, "active", 1)
     assert shown["openThreadId"] == Message.objects.get(pk=item["id"]).thread_id
     alice = Customer.objects.get(fk_id="12081")
-    [receipt] = timeline_page(customer=alice).receipts
+    [receipt] = timeline_page(customer=alice).items
     assert (receipt.message_id, receipt.type_id) == (item["id"], Receipt.TypeId.AGENT)
     seen = message_object(receipt, version="1.9", device_type=None)
     assert (seen["message"], seen["agent"]["name"]) == ("Hello Alice!", "Sebastian")
-    assert receipt.message.author_customer.fk_id == "8029"
+    assert Message.objects.get(pk=receipt.message_id).author_customer.fk_id == "8029"
 
 
 def test_row_35_messages_of_one_array_are_stored_in_order(api, order):
