@@ -33,15 +33,15 @@ def _agent_key(conversation_id: int) -> str:
 
 def customer_typing_set(*, conversation_id: int, customer: Customer, typing: bool) -> None:
     """Seen by the desk; a change also goes to webhooks taking `typing.*` events."""
-    was_typing = customer_typing_get(conversation_id=conversation_id) is not None
     if typing:
+        was_typing = customer_typing_get(conversation_id=conversation_id) is not None
         cache.set(
             _customer_key(conversation_id),
             {"customer_id": customer.pk, "since": int(time.time())},
             CUSTOMER_TYPING_SECONDS,
         )
-    else:
-        cache.delete(_customer_key(conversation_id))
+    else:  # after every message the app sends: one round trip
+        was_typing = cache.delete(_customer_key(conversation_id))
     if typing != was_typing:
         typing_event(account_id=customer.account_id, conversation_id=conversation_id, started=typing, who=customer)
 

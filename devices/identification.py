@@ -8,19 +8,18 @@ import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.db import connection
 
 from agents.models import Account
 from devices.models import Customer, Device
 from devices.tokens import token_verify
+from messenger_project.cache import cached, forget
 from messenger_project.errors import ServiceError
 
 ACCOUNT_CACHE_SECONDS = 30
-ACCOUNT_LOCAL_SECONDS = 5  # how long another process may use an account as it was before a change
 TOKEN_CACHE_SECONDS = 60
 DEVICE_ID_MAX_LENGTH = 255
-local_cache = caches["local"]
 # What the client API reads of the caller on every request: the device, its customer, the customer's current
 # conversation and its assignee (`caller_device`). The other fields stay deferred.
 CALLER_FIELDS = {
@@ -61,25 +60,20 @@ def _account_cache_key(identification: str) -> str:
 
 
 def account_by_identification(identification: str) -> Account:
-    """Cached: looked up on every client request, in the process for 5 s, then in the shared cache for 30 s.
-    Saving an account clears both here and the shared one everywhere (devices.signals)."""
-    key = _account_cache_key(identification)
-    account = local_cache.get(key)
+    """Cached: looked up on every client request (`messenger_project.cache.cached`: this process keeps it 5 s).
+    Saving an account forgets it (devices.signals)."""
+    account = cached(
+        _account_cache_key(identification),
+        lambda: Account.objects.filter(identification=identification).first(),
+        timeout=ACCOUNT_CACHE_SECONDS,
+    )
     if account is None:
-        account = cache.get(key)
-        if account is None:
-            account = Account.objects.filter(identification=identification).first()
-            if account is None:
-                raise ServiceError("api_key_not_valid", status_code=401)
-            cache.set(key, account, ACCOUNT_CACHE_SECONDS)
-        local_cache.set(key, account, ACCOUNT_LOCAL_SECONDS)
+        raise ServiceError("api_key_not_valid", status_code=401)
     return account
 
 
 def account_cache_forget(account: Account) -> None:
-    key = _account_cache_key(account.identification)
-    cache.delete(key)
-    local_cache.delete(key)
+    forget(_account_cache_key(account.identification))
 
 
 def token_customer_id(*, account: Account, authorization: str | None) -> str | None:
@@ -108,7 +102,7 @@ def caller_identify(*, identification: str | None, authorization: str | None, re
     caller = Caller(account=account, device_id=device_id, token_customer_id=customer_id)
     if not require_device:
         return caller
-    device = caller_device(account_id=account.pk, device_id=device_id)
+    device = caller_device(account=account, device_id=device_id)
     if device is None:
         raise ServiceError("device_not_registered")
     customer = device.customer
@@ -150,13 +144,13 @@ def _caller_query() -> tuple[str, list[tuple[type, tuple[str, ...]]]]:
     return sql, parts
 
 
-def caller_device(*, account_id: int, device_id: str) -> Device | None:
+def caller_device(*, account: Account, device_id: str) -> Device | None:
     """The device with its customer, the customer's current conversation and that conversation's assignee loaded
     (their other fields deferred, as `.only()` leaves them), or None. One query, written by hand: the ORM took
     several times longer to build it than PostgreSQL took to answer, and it runs on every client request."""
     sql, parts = _caller_query()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [account_id, device_id])
+        cursor.execute(sql, [account.pk, device_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -168,6 +162,8 @@ def caller_device(*, account_id: int, device_id: str) -> Device | None:
     device, customer, conversation, assignee = instances
     if conversation is not None:
         conversation.assignee = assignee
+        conversation.account = account
     customer.current_conversation = conversation
+    customer.account = device.account = account  # all of the caller's account, which the caller already has
     device.customer = customer
     return device

@@ -7,6 +7,9 @@ connection pool, so one client per pool serves every thread of the process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
@@ -55,3 +58,31 @@ def counter_add(key: str, delta: int, timeout: int) -> int:
     except ValueError:  # expired between add and incr
         cache.add(key, delta, timeout)
         return delta
+
+
+LOCAL_SECONDS = 5  # how long a process may serve its own copy after a change made elsewhere
+
+
+def cached(key: str, compute: Callable[[], Any], *, timeout: int) -> Any:
+    """`compute()`, cached in the shared cache for `timeout` s and in this process for LOCAL_SECONDS.
+
+    For what every request reads and rarely changes (an account, its webhooks): most requests then ask neither the
+    shared cache nor the database. `forget(key)` clears both (the shared one for every process at once; the other
+    processes' own copies expire within LOCAL_SECONDS). `compute()` returning None is not cached."""
+    local = caches["local"]
+    value = local.get(key)
+    if value is None:
+        shared = caches["default"]
+        value = shared.get(key)
+        if value is None:
+            value = compute()
+            if value is None:
+                return None
+            shared.set(key, value, timeout)
+        local.set(key, value, LOCAL_SECONDS)
+    return value
+
+
+def forget(key: str) -> None:
+    caches["default"].delete(key)
+    caches["local"].delete(key)

@@ -9,13 +9,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from agents.delivery.http import failure, http_post, json_body, signed_headers
 from agents.delivery.queue import DeliveryCancelled, DeliveryDraft, DeliveryError, deliveries_create
 from agents.models import Account, ApiKey, Delivery, Webhook, new_event_id
+from messenger_project.cache import cached, forget
 from messenger_project.errors import ServiceError
 from messenger_project.timestamps import iso
 
@@ -101,11 +101,11 @@ def webhook_ping(*, webhook: Webhook) -> Delivery:
 
 
 def subscriptions(account_id: int) -> dict:
-    """The account's appId and active webhooks, cached: every change to a webhook or a key forgets it (signals)."""
-    key = f"webhooks:{account_id}"
-    found = cache.get(key)
-    if found is None:
-        found = {
+    """The account's appId and active webhooks, cached (every change to a webhook or a key forgets it; see signals;
+    other processes' own copies within 5 s)."""
+
+    def read() -> dict:
+        return {
             "appId": Account.objects.values_list("app_id", flat=True).get(pk=account_id),
             "hooks": [
                 {
@@ -118,12 +118,12 @@ def subscriptions(account_id: int) -> dict:
                 for w in Webhook.objects.filter(account_id=account_id, active=True).select_related("owner_key")
             ],
         }
-        cache.set(key, found, SUBSCRIPTIONS_CACHE_SECONDS)
-    return found
+
+    return cached(f"webhooks:{account_id}", read, timeout=SUBSCRIPTIONS_CACHE_SECONDS)
 
 
 def subscriptions_forget(account_id: int) -> None:
-    cache.delete(f"webhooks:{account_id}")
+    forget(f"webhooks:{account_id}")
 
 
 def webhook_event_emit(

@@ -16,7 +16,7 @@ from agents.models import Agent
 from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
 from conversations.notifications import message_notify
-from conversations.services.locks import conversation_lock, customers_lock
+from conversations.services.locks import conversation_lock, participants_lock
 from conversations.services.threads import Author, thread_open
 from conversations.signals import message_posted
 from devices.models import Customer
@@ -56,14 +56,16 @@ def participant_add(*, conversation: Conversation, customer: Customer) -> Partic
 
 def _thread_for_message(
     *, conversation: Conversation, author: Author, is_system: bool, now: datetime, source: str
-) -> tuple[Thread | None, list[str]]:
-    """Pick (or open) the thread a new message goes to and move the status; returns changed field names."""
-    open_thread = conversation.threads.filter(status=Thread.Status.OPEN).first()
+) -> tuple[int | None, list[str]]:
+    """Pick (or open) the thread a new message goes to and move the status; returns its id and the changed fields.
+
+    `conversation` comes from `conversation_lock`, which read the id of its open thread with it."""
+    open_thread_id = conversation.open_thread_id
     if is_system:
-        return open_thread, []
+        return open_thread_id, []
     if conversation.status == Conversation.Status.SPAM:
         # Stored, but a spam conversation is never reopened by a message.
-        latest = conversation.threads.order_by("-created_at", "-id").first()
+        latest = conversation.threads.order_by("-created_at", "-id").values_list("pk", flat=True).first()
         if latest is None:
             latest = Thread.objects.create(
                 conversation=conversation,
@@ -72,16 +74,16 @@ def _thread_for_message(
                 created_at=now,
                 closed_at=now,
                 close_reason=Thread.CloseReason.SPAM,
-            )
+            ).pk
         return latest, []
     new_status = Conversation.Status.ACTIVE if isinstance(author, Customer) else Conversation.Status.PENDING
-    if open_thread is None:
-        open_thread = thread_open(conversation=conversation, now=now, source=source, by=author)
+    if open_thread_id is None:
+        open_thread_id = thread_open(conversation=conversation, now=now, source=source, by=author).pk
     if conversation.status == new_status:
-        return open_thread, []
+        return open_thread_id, []
     conversation.status = new_status
     conversation.closed_at = None
-    return open_thread, ["status", "closed_at"]
+    return open_thread_id, ["status", "closed_at"]
 
 
 # --- messages ----------------------------------------------------------------------------------------------
@@ -123,20 +125,21 @@ def message_post(
     now = timezone.now()
     with transaction.atomic():
         conversation = conversation_lock(conversation)
-        if isinstance(author, Customer):
-            participant_add(conversation=conversation, customer=author)
-        recipient_ids = customers_lock(
-            Participant.objects.filter(conversation=conversation).values_list("customer_id", flat=True)
-        )
+        customer_author = author if isinstance(author, Customer) else None
+        recipient_ids, author_takes_part = participants_lock(conversation=conversation, author=customer_author)
+        if customer_author is not None and not author_takes_part:  # already locked, in pk order, with the others
+            participant_add(conversation=conversation, customer=customer_author)
+            recipient_ids = sorted([*recipient_ids, customer_author.pk])
         changed: list[str] = []
         previous_status = conversation.status
+        thread_id = thread.pk if thread is not None else None
         if thread is None and not imported:  # imported history never opens a thread nor moves the status
-            thread, changed = _thread_for_message(
+            thread_id, changed = _thread_for_message(
                 conversation=conversation, author=author, is_system=is_system, now=now, source=origin
             )
         message = Message.objects.create(
             conversation=conversation,
-            thread=thread,
+            thread_id=thread_id,
             type=Message.Type.SYSTEM if is_system else Message.Type.USER,
             author_kind=(
                 Message.AuthorKind.SYSTEM
@@ -173,9 +176,7 @@ def message_post(
         )
         if not imported:
             _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
-            Customer.objects.filter(pk__in=recipient_ids).exclude(current_conversation=conversation).update(
-                current_conversation=conversation
-            )
+            _current_conversation_set(conversation=conversation, author=author, recipient_ids=recipient_ids)
             if "status" in changed:
                 conversation_event(
                     conversation=conversation,
@@ -188,6 +189,20 @@ def message_post(
             conversation.visible = True
             conversation.save(update_fields=["visible", "updated_at"])
     return message
+
+
+def _current_conversation_set(*, conversation: Conversation, author: Author, recipient_ids: list[int]) -> None:
+    """Each recipient's app messages go here next; no write when the only recipient is the author and already
+    there (a customer writing in their conversation: the common case)."""
+    if (
+        isinstance(author, Customer)
+        and recipient_ids == [author.pk]
+        and author.current_conversation_id == conversation.pk
+    ):
+        return
+    Customer.objects.filter(pk__in=recipient_ids).exclude(current_conversation=conversation).update(
+        current_conversation=conversation
+    )
 
 
 def _conversation_touch(*, conversation: Conversation, author: Author, now: datetime, changed: list[str]) -> None:
@@ -213,11 +228,10 @@ def customer_message_send(
     """
     current = customer.current_conversation
     if current is not None:
-        try:
-            with transaction.atomic():
-                return message_post(
-                    conversation=current, author=customer, text=text, media=media, silent=silent, referrer=referrer
-                )
+        try:  # message_post is atomic itself: a refusal leaves nothing behind
+            return message_post(
+                conversation=current, author=customer, text=text, media=media, silent=silent, referrer=referrer
+            )
         except ServiceError as error:
             if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
                 raise
