@@ -16,6 +16,7 @@ from devices.models import Customer, Device
 from devices.tokens import token_verify
 from messenger_project.cache import cached, forget
 from messenger_project.errors import ServiceError
+from messenger_project.sql import Columns, column, instances, select_list, table
 
 ACCOUNT_CACHE_SECONDS = 30
 TOKEN_CACHE_SECONDS = 60
@@ -115,51 +116,37 @@ def caller_identify(*, identification: str | None, authorization: str | None, re
 
 
 @functools.cache
-def _caller_query() -> tuple[str, list[tuple[type, tuple[str, ...]]]]:
-    """The SQL of `caller_device` (names from the models) and, per model, its columns in the models' field order
-    (what `Model.from_db` expects)."""
+def _caller_query() -> tuple[str, tuple[Columns, ...]]:
+    """The SQL of `caller_device` and what it reads of each model."""
     conversation = Customer._meta.get_field("current_conversation").related_model
-    models = {
-        "device": Device,
-        "customer": Customer,
-        "conversation": conversation,
-        "assignee": conversation._meta.get_field("assignee").related_model,
-    }
-    quote = connection.ops.quote_name
-    parts, selected = [], []
-    for role, model in models.items():
-        wanted = set(CALLER_FIELDS[role])
-        fields = [f for f in model._meta.concrete_fields if f.attname in wanted]
-        parts.append((model, tuple(f.attname for f in fields)))
-        selected += [f"{quote(role)}.{quote(f.column)}" for f in fields]
-    table = {role: quote(model._meta.db_table) for role, model in models.items()}
+    agent = conversation._meta.get_field("assignee").related_model
+    parts = (
+        Columns.of("d", Device, CALLER_FIELDS["device"]),
+        Columns.of("c", Customer, CALLER_FIELDS["customer"]),
+        Columns.of("v", conversation, CALLER_FIELDS["conversation"]),
+        Columns.of("a", agent, CALLER_FIELDS["assignee"]),
+    )
     sql = (
-        f"SELECT {', '.join(selected)} FROM {table['device']} {quote('device')} "
-        f"INNER JOIN {table['customer']} {quote('customer')} ON customer.id = device.customer_id "
-        f"LEFT OUTER JOIN {table['conversation']} {quote('conversation')} "
-        f"ON conversation.id = customer.current_conversation_id "
-        f"LEFT OUTER JOIN {table['assignee']} {quote('assignee')} ON assignee.id = conversation.assignee_id "
-        f"WHERE device.account_id = %s AND device.device_id = %s"
+        f"SELECT {select_list(*parts)} FROM {table(Device)} d "
+        f"INNER JOIN {table(Customer)} c ON c.id = d.{column(Device, 'customer')} "
+        f"LEFT OUTER JOIN {table(conversation)} v ON v.id = c.{column(Customer, 'current_conversation')} "
+        f"LEFT OUTER JOIN {table(agent)} a ON a.id = v.{column(conversation, 'assignee')} "
+        f"WHERE d.{column(Device, 'account')} = %s AND d.{column(Device, 'device_id')} = %s"
     )
     return sql, parts
 
 
 def caller_device(*, account: Account, device_id: str) -> Device | None:
     """The device with its customer, the customer's current conversation and that conversation's assignee loaded
-    (their other fields deferred, as `.only()` leaves them), or None. One query, written by hand: the ORM took
-    several times longer to build it than PostgreSQL took to answer, and it runs on every client request."""
+    (their other fields deferred, as `.only()` leaves them), or None. One hand-written query
+    (`messenger_project.sql`): it runs on every client request."""
     sql, parts = _caller_query()
     with connection.cursor() as cursor:
         cursor.execute(sql, [account.pk, device_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    instances, start = [], 0
-    for model, names in parts:
-        values = row[start : start + len(names)]
-        start += len(names)
-        instances.append(model.from_db(connection.alias, names, values) if values[0] is not None else None)
-    device, customer, conversation, assignee = instances
+    device, customer, conversation, assignee = instances(row, *parts)
     if conversation is not None:
         conversation.assignee = assignee
         conversation.account = account

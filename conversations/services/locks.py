@@ -2,23 +2,61 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+import functools
 
+from django.db import connection
+
+from agents.models import Account
 from conversations.models import Conversation, Participant, Thread
 from devices.models import Customer
 from messenger_project.errors import ServiceError
+from messenger_project.sql import Columns, column, for_update, instances, select_list, table
+
+# What the services read of the account under the conversation lock: its policies (read again, so a change
+# applies at once), the texts of notifications, its ids. Any other field loads when touched.
+LOCKED_ACCOUNT_FIELDS = (
+    "id",
+    "name",
+    "identification",
+    "app_id",
+    "max_threads",
+    "lock_after_days",
+    "generic_push_message",
+    "missed_message_email_minutes",
+)
+
+
+@functools.cache
+def _conversation_lock_query() -> tuple[str, tuple[Columns, ...]]:
+    parts = (
+        Columns.of("v", Conversation, tuple(f.attname for f in Conversation._meta.concrete_fields)),
+        Columns.of("a", Account, LOCKED_ACCOUNT_FIELDS),
+    )
+    open_thread = (
+        f"SELECT t.id FROM {table(Thread)} t WHERE t.{column(Thread, 'conversation')} = v.id "
+        f"AND t.{column(Thread, 'status')} = %s LIMIT 1"
+    )
+    sql = (
+        f"SELECT {select_list(*parts)}, ({open_thread}) FROM {table(Conversation)} v "
+        f"INNER JOIN {table(Account)} a ON a.id = v.{column(Conversation, 'account')} WHERE v.id = %s" + for_update("v")
+        # OF v: not the account row too, which would serialise a whole account
+    )
+    return sql, parts
 
 
 def conversation_lock(conversation: Conversation) -> Conversation:
-    """The conversation, locked and read again, with its account and the id of its open thread (`open_thread_id`)."""
-    # `of=("self",)`: FOR UPDATE would otherwise lock the joined account row too, serialising a whole account.
-    open_thread = Thread.objects.filter(conversation=OuterRef("pk"), status=Thread.Status.OPEN).values("pk")[:1]
-    locked = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("account")  # read again: its policies (thread limit, lock) decide under the lock
-        .annotate(open_thread_id=Subquery(open_thread))
-        .get(pk=conversation.pk)
-    )
+    """The conversation, locked and read again, with its account and the id of its open thread (`open_thread_id`).
+
+    One hand-written statement (`messenger_project.sql`): every posted message takes it."""
+    sql, parts = _conversation_lock_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Thread.Status.OPEN.value, conversation.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
+    locked, account = instances(row, *parts)
+    locked.account = account
+    locked.open_thread_id = row[-1]
     if locked.merged_into_id is not None:
         raise ServiceError("conversation_merged", status_code=404, details={"mergedInto": locked.merged_into_id})
     return locked
@@ -38,19 +76,29 @@ def conversations_lock_for_customer(*, customer: Customer) -> None:
     )
 
 
+@functools.cache
+def _participants_lock_sql() -> str:
+    participant, conversation, customer = (
+        table(Participant),
+        column(Participant, "conversation"),
+        column(Participant, "customer"),
+    )
+    return (
+        f"SELECT c.id, EXISTS(SELECT 1 FROM {participant} p WHERE p.{conversation} = %s AND p.{customer} = c.id) "
+        f"FROM {table(Customer)} c "
+        f"WHERE c.id IN (SELECT q.{customer} FROM {participant} q WHERE q.{conversation} = %s) OR c.id = %s "
+        f"ORDER BY c.id" + for_update("c")
+    )
+
+
 def participants_lock(*, conversation: Conversation, author: Customer | None = None) -> tuple[list[int], bool]:
     """Lock the customers taking part in the conversation, and `author`, in pk order: one statement.
 
     Returns the participants' ids and whether `author` is one of them. Caller holds the conversation lock, so the
     participants cannot change meanwhile."""
-    takes_part = Participant.objects.filter(conversation=conversation)
-    rows = (
-        Customer.objects.select_for_update(of=("self",))
-        .filter(Q(pk__in=takes_part.values("customer_id")) | Q(pk=author.pk if author else None))
-        .annotate(participant=Exists(takes_part.filter(customer=OuterRef("pk"))))
-        .order_by("pk")
-        .values_list("pk", "participant")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_participants_lock_sql(), [conversation.pk, conversation.pk, author.pk if author else None])
+        rows = cursor.fetchall()
     participants, author_takes_part = [], False
     for pk, participant in rows:
         if participant:
