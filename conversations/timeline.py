@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 
 from django.db import connection
 
+from agents.models import Agent
 from conversations.models import Media, Message, Receipt
 from devices.models import Customer
+from messenger_project.sql import column, table
 
 PAGE_SIZE = 50
 
@@ -94,84 +96,89 @@ class TimelinePage:
 def timeline_page(
     *, customer: Customer, before: int | None = None, after: int | None = None, limit: int = PAGE_SIZE
 ) -> TimelinePage:
-    """A page of the customer's timeline, newest first.
+    """A page of the customer's timeline, newest first: one query.
 
     - neither cursor: the `limit` highest ids;
     - `before=X`: the `limit` highest ids below X;
     - `after=X`: the `limit` *lowest* ids above X, so a poller catches up page by page without a gap.
-    Step 1 takes the page's ids from the unique index (customer_id, message_id) of Receipt alone; step 2 loads just
-    those rows. One query with the joins lets PostgreSQL merge-join along the messages' primary key from the
-    newest message of anyone, which grows with the whole history; this stays O(page). An empty poll stops after
-    step 1.
+    The page's ids come from the unique index (customer_id, message_id) of Receipt alone (a subquery with its own
+    LIMIT), then just those rows are joined: one query with the joins and the LIMIT outside let PostgreSQL walk
+    the messages' primary key from the newest message of anyone, which grows with the whole history. This stays
+    O(page).
     """
     if before is not None and after is not None:
         raise ValueError("before and after are exclusive")
-    if after is not None:
-        ids = _receipt_ids(customer.pk, ">", after, ascending=True, limit=limit)
-        has_older = bool(ids) and bool(_receipt_ids(customer.pk, "<", ids[0], ascending=False, limit=1))
+    if after is not None:  # parameters in statement order: EXISTS (older ones), r, then the ids' subquery
+        params = [customer.pk, after, customer.pk, customer.pk, after, limit]
+        rows = _page_rows(_page_sql(">", ascending=True), params)
+        has_older = bool(rows) and bool(rows[0][-1])
     else:
-        ids = _receipt_ids(customer.pk, "<", before, ascending=False, limit=limit + 1)
-        has_older = len(ids) > limit
-        ids = ids[:limit]
-    return TimelinePage(items=timeline_items(customer_id=customer.pk, message_ids=ids), has_older=has_older)
+        bound = "<" if before is not None else ""
+        params = [customer.pk, customer.pk, before, limit + 1] if bound else [customer.pk, customer.pk, limit + 1]
+        rows = _page_rows(_page_sql(bound, ascending=False), params)
+        has_older = len(_items_ids(rows)) > limit
+    items = _items(rows)[:limit]
+    return TimelinePage(items=items, has_older=has_older)
 
 
 def timeline_items(*, customer_id: int, message_ids: list[int]) -> list[TimelineItem]:
-    """These messages of the customer's timeline (others are left out), newest first, with their authors and first
-    attachments: one query whatever the number."""
+    """These messages of the customer's timeline (others are left out), newest first."""
     if not message_ids:
         return []
     condition, params = _any(message_ids)
-    with connection.cursor() as cursor:
-        # The id range leads PostgreSQL's generic plan (a prepared statement) to the (customer_id, message_id)
-        # index; with the list alone it guessed the list long and scanned all of a customer's receipts.
-        cursor.execute(_items_sql(condition), [customer_id, min(message_ids), max(message_ids), *params])
-        rows = cursor.fetchall()
-    items: dict[int, TimelineItem] = {}
-    for row in rows:
-        if row[0] not in items:  # a second attachment at position 0 would repeat the message: the first counts
-            items[row[0]] = _item(row)
-    return list(items.values())
+    # The id range leads PostgreSQL's generic plan (a prepared statement) to the (customer_id, message_id) index;
+    # with the list alone it guessed the list long and scanned all of a customer's receipts.
+    where = f"r.{column(Receipt, 'customer')} = %s AND r.{column(Receipt, 'message')} BETWEEN %s AND %s "
+    where += f"AND r.{column(Receipt, 'message')} {condition}"
+    rows = _page_rows(_select(where), [customer_id, min(message_ids), max(message_ids), *params])
+    return _items(rows)
 
 
 # --- the SQL ----------------------------------------------------------------------------------------------
 
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _column(model, field: str) -> str:
-    return _q(model._meta.get_field(field).column)
-
-
-@functools.cache
-def _receipt_ids_sql(comparison: str, ascending: bool) -> str:
-    message = _column(Receipt, "message")
-    bound = f" AND {message} {comparison} %s" if comparison else ""
-    return (
-        f"SELECT {message} FROM {_q(Receipt._meta.db_table)} WHERE {_column(Receipt, 'customer')} = %s{bound} "
-        f"ORDER BY {message} {'ASC' if ascending else 'DESC'} LIMIT %s"
-    )
-
-
-def _receipt_ids(customer_id: int, comparison: str, cursor: int | None, *, ascending: bool, limit: int) -> list[int]:
-    """Message ids of the customer's timeline, `comparison` (">" or "<") `cursor` (None: unbounded), in id order."""
-    if cursor is None:
-        comparison = ""
-    params = [customer_id, cursor, limit] if comparison else [customer_id, limit]
-    with connection.cursor() as db:
-        db.execute(_receipt_ids_sql(comparison, ascending), params)
-        return [row[0] for row in db.fetchall()]
-
-
+# The columns of a page's rows, in the order `_item` reads them.
 ITEM_COLUMNS = (
     ("r", Receipt, ("message", "type_id", "status")),
     ("m", Message, ("created_at", "text", "title", "author_kind", "buttons", "carousel", "quick_replies", "custom")),
-    ("a", Message._meta.get_field("author_agent").related_model, ("id", "display_name", "avatar", "is_bot")),
+    ("a", Agent, ("id", "display_name", "avatar", "is_bot")),
     ("c", Customer, ("id", "uuid", "number", "name", "first_name", "last_name", "photo_url")),
     ("f", Media, ("account", "file", "mime_type", "original_name")),  # the first attachment (position 0)
 )
+
+
+def _select(where: str, *, extra: str = "") -> str:
+    """The items' SELECT (no ORDER BY) for rows of `r` (Receipt) matching `where`; `extra` appends a column."""
+    message, receipt_message = column(Message, "id"), column(Receipt, "message")
+    columns = ", ".join(f"{alias}.{column(model, name)}" for alias, model, names in ITEM_COLUMNS for name in names)
+    return (
+        f"SELECT {columns}{extra} FROM {table(Receipt)} r "
+        f"INNER JOIN {table(Message)} m ON m.{message} = r.{receipt_message} "
+        f"LEFT OUTER JOIN {table(Agent)} a ON a.id = m.{column(Message, 'author_agent')} "
+        f"LEFT OUTER JOIN {table(Customer)} c ON c.id = m.{column(Message, 'author_customer')} "
+        f"LEFT OUTER JOIN {table(Media)} f ON f.{column(Media, 'message')} = m.{message} "
+        f"AND f.{column(Media, 'position')} = 0 "
+        f"WHERE {where} ORDER BY r.{receipt_message} DESC, f.id"
+    )
+
+
+@functools.cache
+def _page_sql(comparison: str, *, ascending: bool) -> str:
+    """One page: the ids from the index in a subquery with its LIMIT, then their rows. After a cursor, each row
+    also tells whether older messages exist (any at or below the cursor)."""
+    receipts, customer, message = table(Receipt), column(Receipt, "customer"), column(Receipt, "message")
+    bound = f" AND i.{message} {comparison} %s" if comparison else ""
+    ids = (
+        f"SELECT i.{message} FROM {receipts} i WHERE i.{customer} = %s{bound} "
+        f"ORDER BY i.{message} {'ASC' if ascending else 'DESC'} LIMIT %s"
+    )
+    extra = f", EXISTS(SELECT 1 FROM {receipts} o WHERE o.{customer} = %s AND o.{message} <= %s)" if ascending else ""
+    return _select(f"r.{customer} = %s AND r.{message} IN ({ids})", extra=extra)
+
+
+def _page_rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _any(ids: list[int]) -> tuple[str, list]:
@@ -181,21 +188,16 @@ def _any(ids: list[int]) -> tuple[str, list]:
     return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-@functools.cache
-def _items_sql(condition: str) -> str:
-    columns = ", ".join(f"{alias}.{_column(model, name)}" for alias, model, names in ITEM_COLUMNS for name in names)
-    agent = ITEM_COLUMNS[2][1]
-    return (
-        f"SELECT {columns} FROM {_q(Receipt._meta.db_table)} r "
-        f"INNER JOIN {_q(Message._meta.db_table)} m ON m.id = r.{_column(Receipt, 'message')} "
-        f"LEFT OUTER JOIN {_q(agent._meta.db_table)} a ON a.id = m.{_column(Message, 'author_agent')} "
-        f"LEFT OUTER JOIN {_q(Customer._meta.db_table)} c ON c.id = m.{_column(Message, 'author_customer')} "
-        f"LEFT OUTER JOIN {_q(Media._meta.db_table)} f "
-        f"ON f.{_column(Media, 'message')} = m.id AND f.{_column(Media, 'position')} = 0 "
-        f"WHERE r.{_column(Receipt, 'customer')} = %s AND r.{_column(Receipt, 'message')} BETWEEN %s AND %s "
-        f"AND r.{_column(Receipt, 'message')} {condition} "
-        f"ORDER BY r.{_column(Receipt, 'message')} DESC, f.id"
-    )
+def _items_ids(rows: list[tuple]) -> set[int]:
+    return {row[0] for row in rows}
+
+
+def _items(rows: list[tuple]) -> list[TimelineItem]:
+    items: dict[int, TimelineItem] = {}
+    for row in rows:
+        if row[0] not in items:  # a second attachment at position 0 would repeat the message: the first counts
+            items[row[0]] = _item(row)
+    return list(items.values())
 
 
 def _json(value):

@@ -27,7 +27,8 @@ def _customer_key(conversation_id: int) -> str:
     return f"typing:customer:{conversation_id}"
 
 
-def _agent_key(conversation_id: int) -> str:
+def agent_typing_key(conversation_id: int) -> str:
+    """The cache key of a conversation's agent typing state (a poll reads it with its quota: `agent_typing_of`)."""
     return f"typing:agent:{conversation_id}"
 
 
@@ -58,10 +59,12 @@ def agent_typing_set(*, conversation: Conversation, agent: Agent, typing: bool, 
     was_typing = state is not None and state.agent_id == agent.pk
     if typing:
         cache.set(
-            _agent_key(conversation.pk), AgentTyping(agent_id=agent.pk, since=int(time.time())), AGENT_TYPING_SECONDS
+            agent_typing_key(conversation.pk),
+            AgentTyping(agent_id=agent.pk, since=int(time.time())),
+            AGENT_TYPING_SECONDS,
         )
     else:
-        cache.delete(_agent_key(conversation.pk))
+        cache.delete(agent_typing_key(conversation.pk))
     if replied:
         agent_typing_forget(conversation=conversation, agent=agent)
         if was_typing:
@@ -71,7 +74,11 @@ def agent_typing_set(*, conversation: Conversation, agent: Agent, typing: bool, 
 
 
 def agent_typing_get(*, conversation_id: int) -> AgentTyping | None:
-    state = cache.get(_agent_key(conversation_id))
+    return agent_typing_of(cache.get(agent_typing_key(conversation_id)))
+
+
+def agent_typing_of(state: AgentTyping | None) -> AgentTyping | None:
+    """The typing state read from `agent_typing_key`, if still fresh."""
     return state if state is not None and _fresh(state.since, AGENT_TYPING_SECONDS) else None
 
 

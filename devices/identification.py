@@ -37,6 +37,9 @@ class Caller:
     device_id: str
     token_customer_id: str | None  # the customer id of a verified Authorization token, or None (anonymous)
     device: Device | None = None  # None only while registering (POST devices)
+    # With `newer_than` asked: that cursor, and the customer's first message id above it (None: nothing newer).
+    newer_than: int | None = None
+    newer_message_id: int | None = None
 
     @property
     def customer(self) -> Customer:
@@ -95,15 +98,20 @@ def token_customer_id(*, account: Account, authorization: str | None) -> str | N
     return customer_id
 
 
-def caller_identify(*, identification: str | None, authorization: str | None, require_device: bool = True) -> Caller:
-    """Steps 1 to 5 of client API §2.3. With `require_device` False (POST devices) the device may be new."""
+def caller_identify(
+    *, identification: str | None, authorization: str | None, require_device: bool = True, newer_than: int | None = None
+) -> Caller:
+    """Steps 1 to 5 of client API §2.3. With `require_device` False (POST devices) the device may be new.
+
+    `newer_than` (a poll's `after:` cursor) also asks, in the same query, whether the customer has a message above
+    it: the empty poll, the most frequent request of all, then needs nothing else from the database."""
     account_identification, device_id = identification_parse(identification)
     account = account_by_identification(account_identification)
     customer_id = token_customer_id(account=account, authorization=authorization)
     caller = Caller(account=account, device_id=device_id, token_customer_id=customer_id)
     if not require_device:
         return caller
-    device = caller_device(account=account, device_id=device_id)
+    device, newer = caller_device(account=account, device_id=device_id, newer_than=newer_than)
     if device is None:
         raise ServiceError("device_not_registered")
     customer = device.customer
@@ -112,12 +120,14 @@ def caller_identify(*, identification: str | None, authorization: str | None, re
     if customer_id is None and customer.registered:
         raise ServiceError("device_requires_authorization", extra_codes=("device_not_registered",))
     caller.device = device
+    caller.newer_than, caller.newer_message_id = newer_than, newer
     return caller
 
 
 @functools.cache
-def _caller_query() -> tuple[str, tuple[Columns, ...]]:
-    """The SQL of `caller_device` and what it reads of each model."""
+def _caller_query(with_newer: bool) -> tuple[str, tuple[Columns, ...]]:
+    """The SQL of `caller_device` and what it reads of each model; `with_newer` adds the first message id of the
+    customer's timeline above a cursor (from the (customer_id, message_id) index)."""
     conversation = Customer._meta.get_field("current_conversation").related_model
     agent = conversation._meta.get_field("assignee").related_model
     parts = (
@@ -126,8 +136,16 @@ def _caller_query() -> tuple[str, tuple[Columns, ...]]:
         Columns.of("v", conversation, CALLER_FIELDS["conversation"]),
         Columns.of("a", agent, CALLER_FIELDS["assignee"]),
     )
+    newer = ""
+    if with_newer:
+        receipt = Customer._meta.get_field("receipts").related_model
+        message = column(receipt, "message")
+        newer = (
+            f", (SELECT n.{message} FROM {table(receipt)} n WHERE n.{column(receipt, 'customer')} = c.id "
+            f"AND n.{message} > %s ORDER BY n.{message} LIMIT 1)"
+        )
     sql = (
-        f"SELECT {select_list(*parts)} FROM {table(Device)} d "
+        f"SELECT {select_list(*parts)}{newer} FROM {table(Device)} d "
         f"INNER JOIN {table(Customer)} c ON c.id = d.{column(Device, 'customer')} "
         f"LEFT OUTER JOIN {table(conversation)} v ON v.id = c.{column(Customer, 'current_conversation')} "
         f"LEFT OUTER JOIN {table(agent)} a ON a.id = v.{column(conversation, 'assignee')} "
@@ -136,16 +154,19 @@ def _caller_query() -> tuple[str, tuple[Columns, ...]]:
     return sql, parts
 
 
-def caller_device(*, account: Account, device_id: str) -> Device | None:
+def caller_device(
+    *, account: Account, device_id: str, newer_than: int | None = None
+) -> tuple[Device | None, int | None]:
     """The device with its customer, the customer's current conversation and that conversation's assignee loaded
-    (their other fields deferred, as `.only()` leaves them), or None. One hand-written query
-    (`messenger_project.sql`): it runs on every client request."""
-    sql, parts = _caller_query()
+    (their other fields deferred, as `.only()` leaves them), or None; and, with `newer_than`, the customer's first
+    message id above it. One hand-written query (`messenger_project.sql`): it runs on every client request."""
+    with_newer = newer_than is not None
+    sql, parts = _caller_query(with_newer)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [account.pk, device_id])
+        cursor.execute(sql, [newer_than, account.pk, device_id] if with_newer else [account.pk, device_id])
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, None
     device, customer, conversation, assignee = instances(row, *parts)
     if conversation is not None:
         conversation.assignee = assignee
@@ -153,4 +174,4 @@ def caller_device(*, account: Account, device_id: str) -> Device | None:
     customer.current_conversation = conversation
     customer.account = device.account = account  # all of the caller's account, which the caller already has
     device.customer = customer
-    return device
+    return device, (row[-1] if with_newer else None)

@@ -27,13 +27,23 @@ class RedisCacheClient(DjangoRedisCacheClient):
             client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
         return client
 
-    def incr_expiring(self, key: str, delta: int, timeout: int) -> int:
-        """INCRBY, and the expiry set when the key is new: one atomic round trip (EXPIRE … NX, Redis 7)."""
-        pipeline = self.get_client(key, write=True).pipeline(transaction=True)
-        pipeline.incrby(key, delta)
-        pipeline.expire(key, timeout, nx=True)
-        value, _ = pipeline.execute()
-        return value
+    # INCRBY, the expiry set when the key is new, and GETs of other keys: one atomic round trip.
+    COUNT_AND_READ = """
+        local n = redis.call('INCRBY', KEYS[1], ARGV[1])
+        if n == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+        local out = {n}
+        for i = 2, #KEYS do out[i] = redis.call('GET', KEYS[i]) end
+        return out
+    """
+
+    def incr_expiring(self, key: str, delta: int, timeout: int, read: list[str]) -> tuple[int, list]:
+        client = self.get_client(key, write=True)
+        script = self._clients.get("count_and_read")
+        if script is None:
+            script = self._clients["count_and_read"] = client.register_script(self.COUNT_AND_READ)
+        value, *found = script(keys=[key, *read], args=[delta, timeout], client=client)
+        found += [None] * (len(read) - len(found))  # a missing last key ends Lua's table early
+        return value, [self._serializer.loads(v) if v else None for v in found]
 
 
 class RedisCache(DjangoRedisCache):
@@ -41,23 +51,28 @@ class RedisCache(DjangoRedisCache):
         super().__init__(server, params)
         self._class = RedisCacheClient
 
-    def incr_expiring(self, key: str, delta: int, timeout: int) -> int:
-        return self._cache.incr_expiring(self.make_and_validate_key(key), delta, timeout)
+    def incr_expiring(self, key: str, delta: int, timeout: int, read: list[str]) -> tuple[int, list]:
+        made = [self.make_and_validate_key(k) for k in read]
+        return self._cache.incr_expiring(self.make_and_validate_key(key), delta, timeout, made)
 
 
-def counter_add(key: str, delta: int, timeout: int) -> int:
-    """Add `delta` to a counter that lives `timeout` seconds from its first use; returns the new value.
+def counter_add(key: str, delta: int, timeout: int, *, read: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:
+    """Add `delta` to a counter that lives `timeout` seconds from its first use; returns the new value, and the
+    values of the `read` keys (None when missing), fetched in the same round trip.
 
-    Atomic across processes with Redis (one round trip); the other backends add, then increment."""
+    Atomic across processes with Redis (one round trip); the other backends add, increment, then read."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        return cache.incr_expiring(key, delta, timeout)
+        value, found = cache.incr_expiring(key, delta, timeout, list(read))
+        return value, dict(zip(read, found, strict=True))
     cache.add(key, 0, timeout)
     try:
-        return cache.incr(key, delta)
+        value = cache.incr(key, delta)
     except ValueError:  # expired between add and incr
         cache.add(key, delta, timeout)
-        return delta
+        value = delta
+    found = cache.get_many(list(read)) if read else {}
+    return value, {k: found.get(k) for k in read}
 
 
 LOCAL_SECONDS = 5  # how long a process may serve its own copy after a change made elsewhere

@@ -13,7 +13,7 @@ from conversations.models import Receipt
 from conversations.selectors import unseen_message_ids
 from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
 from conversations.timeline import TimelinePage, timeline_items, timeline_page
-from conversations.typing import agent_typing_get, customer_typing_set
+from conversations.typing import agent_typing_key, agent_typing_of, customer_typing_set
 from messenger_project.client_api.views import ClientAPIView, json_object
 from messenger_project.errors import ServiceError
 
@@ -64,15 +64,32 @@ def _cursor(value: str, *, minimum: int) -> int:
 class TimelineView(ClientAPIView):
     """`GET messages`, `GET messages/before:{id}`, `GET messages/after:{id}`."""
 
+    def newer_than(self) -> int | None:
+        cursor = self.kwargs.get("cursor") or ""
+        if self.kwargs.get("direction") != "after" or not cursor.isdigit():
+            return None
+        return min(int(cursor), MAX_MESSAGE_ID)
+
+    def cache_reads(self) -> tuple[str, ...]:
+        conversation_id = self.caller.customer.current_conversation_id
+        return (agent_typing_key(conversation_id),) if conversation_id else ()
+
     def get(self, request, api_version: str, direction: str | None = None, cursor: str | None = None):
         customer = self.caller.customer
         before = _cursor(cursor, minimum=1) if direction == "before" else None
         after = _cursor(cursor, minimum=0) if direction == "after" else None
-        page = timeline_page(
-            customer=customer,
-            before=min(before, MAX_MESSAGE_ID) if before is not None else None,
-            after=min(after, MAX_MESSAGE_ID) if after is not None else None,
-        )
+        if (
+            after is not None
+            and self.caller.newer_than == min(after, MAX_MESSAGE_ID)
+            and not self.caller.newer_message_id
+        ):
+            page = TimelinePage(items=[], has_older=False)  # the empty poll: the caller's lookup found nothing newer
+        else:
+            page = timeline_page(
+                customer=customer,
+                before=min(before, MAX_MESSAGE_ID) if before is not None else None,
+                after=min(after, MAX_MESSAGE_ID) if after is not None else None,
+            )
         receipts_mark_received(customer=customer, receipts=page.items)
         response = Response(self._messages(page))
         response.envelope_extra = {
@@ -92,7 +109,7 @@ class TimelineView(ClientAPIView):
         conversation = self.caller.customer.current_conversation
         if conversation is None:
             return None
-        typing = agent_typing_get(conversation_id=conversation.pk)
+        typing = agent_typing_of(self.quota.read.get(agent_typing_key(conversation.pk)))
         if conversation.assignee is not None and (typing is None or typing.agent_id == conversation.assignee_id):
             return agent_object(conversation.assignee, typing_since=typing.since if typing else None)
         if typing is not None:  # rare: someone other than the assignee types

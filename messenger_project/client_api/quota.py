@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from agents.models import Account
@@ -20,6 +20,7 @@ class QuotaState:
     interval: int
     unit: str
     reset_at: int  # Unix seconds when the window ends
+    read: dict = field(default_factory=dict)  # other cache keys read in the same round trip
 
     @property
     def exceeded(self) -> bool:
@@ -35,19 +36,22 @@ class QuotaState:
         }
 
 
-def quota_hit(*, account: Account, device_id: str, now: float | None = None) -> QuotaState:
-    """Count one request of this device in the current fixed window. Atomic across processes with Redis."""
+def quota_hit(*, account: Account, device_id: str, now: float | None = None, read: tuple[str, ...] = ()) -> QuotaState:
+    """Count one request of this device in the current fixed window. Atomic across processes with Redis.
+
+    `read`: cache keys the request needs anyway (a poll's typing state), fetched in the same round trip."""
     window = account.device_quota_interval * UNIT_SECONDS[account.device_quota_time_unit]
     now = time.time() if now is None else now
     window_start = int(now // window) * window
     # Device ids hold up to 255 characters of anything: hash them to a short, safe cache key.
     device_key = hashlib.sha256(device_id.encode()).hexdigest()[:32]
     key = f"quota:{account.pk}:{device_key}:{window_start}"
-    used = counter_add(key, 1, window + 60)
+    used, found = counter_add(key, 1, window + 60, read=read)
     return QuotaState(
         limit=account.device_quota_limit,
         used=used,
         interval=account.device_quota_interval,
         unit=account.device_quota_time_unit,
         reset_at=window_start + window,
+        read=found,
     )

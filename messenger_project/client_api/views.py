@@ -83,16 +83,25 @@ class ClientAPIView(APIView):
             or request.headers.get("x-parley-identification"),
             authorization=request.headers.get("Authorization"),
             require_device=self.requires_device,
+            newer_than=self.newer_than(),
         )
         if self.caller.device is not None:
             device_touch(device=self.caller.device)
-        self.quota = quota_hit(account=self.caller.account, device_id=self.caller.device_id)
+        self.quota = quota_hit(account=self.caller.account, device_id=self.caller.device_id, read=self.cache_reads())
         if self.quota.exceeded:
             raise ServiceError("too_many_requests", status_code=429)
         origin = request.headers.get("Origin")
         allowed = self.caller.account.allowed_origins
         if origin and allowed and origin.rstrip("/") not in {o.rstrip("/") for o in allowed}:
             raise ServiceError("origin_not_allowed", status_code=403)
+
+    def newer_than(self) -> int | None:
+        """A poll's cursor: the caller's lookup then also tells whether anything newer exists (see TimelineView)."""
+        return None
+
+    def cache_reads(self) -> tuple[str, ...]:
+        """Cache keys the handler will read, fetched with the quota in one round trip (`self.quota.read`)."""
+        return ()
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

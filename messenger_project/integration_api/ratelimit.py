@@ -43,6 +43,6 @@ def rate_limit_hit(*, account_id: int, weight: int, now: float | None = None) ->
     used = counts.get(current_key, 0) + counts.get(previous_key, 0) * overlap
     if used + weight > limit:
         return RateState(limit=limit, used=used, allowed=False, retry_after=max(1, int(WINDOW_SECONDS - now % 60)))
-    current = counter_add(current_key, weight, WINDOW_SECONDS * 2 + 5)
+    current, _ = counter_add(current_key, weight, WINDOW_SECONDS * 2 + 5)
     used = current + counts.get(previous_key, 0) * overlap
     return RateState(limit=limit, used=used, allowed=True, retry_after=0)
