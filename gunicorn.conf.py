@@ -45,6 +45,7 @@ logconfig_dict = {
     "root": {"level": "INFO", "handlers": ["error"]},
     "loggers": {
         "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        # With logconfig_dict gunicorn logs access lines even when `accesslog` is off: silence them then.
+        "gunicorn.access": {"handlers": ["access"] if accesslog else [], "level": "INFO", "propagate": False},
     },
 }

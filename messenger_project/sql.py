@@ -48,12 +48,13 @@ class Columns:
     def select(self) -> str:
         return ", ".join(f"{self.alias}.{quote(self.model._meta.get_field(n).column)}" for n in self.names)
 
-    def convert(self, values: tuple) -> list:
-        converted = []
-        for value, (col, converters) in zip(values, self.converters, strict=True):
+    def convert(self, values: tuple) -> tuple | list:
+        if not any(converters for _, converters in self.converters):
+            return values  # the common case on PostgreSQL: nothing to convert
+        converted = list(values)
+        for index, (col, converters) in enumerate(self.converters):
             for converter in converters:
-                value = converter(value, col, connection)
-            converted.append(value)
+                converted[index] = converter(converted[index], col, connection)
         return converted
 
 

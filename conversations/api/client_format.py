@@ -106,7 +106,7 @@ def message_object(item: TimelineItem, *, version: str, device_type: int | None)
         agent = None
     data: dict[str, Any] = {
         "id": item.message_id,
-        "time": max(1, int(item.created_at.timestamp())),
+        "time": max(1, item.time),
         "message": item.text or None,
         "image": media_data["id"] if media_data and media.is_image else None,
         "typeId": item.type_id,
