@@ -314,6 +314,15 @@ class PushSettings(models.Model):
     FCM_KEY_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
 
     def clean(self) -> None:
+        from agents.delivery.http import url_problem  # the outgoing-URL policy (agents.delivery imports models)
+
+        problems = {
+            name: f"This URL {problem}."
+            for name in ("webhook_url", "oauth_token_url")
+            if getattr(self, name) and (problem := url_problem(getattr(self, name)))
+        }
+        if problems:
+            raise ValidationError(problems)
         key = self.fcm_service_account
         if key in (None, {}, ""):
             return
@@ -397,7 +406,11 @@ class Delivery(models.Model):
     event_id = models.CharField(max_length=32, default=new_event_id, help_text="X-Webhook-Id of a webhook event.")
     event_type = models.CharField(max_length=40)
     reference = models.CharField(max_length=128, blank=True, help_text="What it is about: message:10743, …")
-    webhook = models.ForeignKey(Webhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries")
+    # No database constraint: a process may still queue an event for a webhook another one just deleted (its
+    # cached list lags a few seconds); the sender then cancels the delivery.
+    webhook = models.ForeignKey(
+        Webhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries", db_constraint=False
+    )
     payload = models.JSONField(default=dict)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)

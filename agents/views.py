@@ -33,6 +33,7 @@ from conversations.models import Conversation, Media
 from conversations.services import desk_assign, desk_reply, desk_status_change, read_marker_advance
 from conversations.typing import agent_typing_set, customer_typing_get
 from messenger_project.errors import ServiceError
+from messenger_project.numbers import is_digits
 
 STATUSES = ("active", "pending", "closed", "spam")
 THUMBNAIL_SIZE = (320, 320)
@@ -60,7 +61,7 @@ def _inbox_params(request) -> dict:
     return {
         "view": view if view in INBOX_VIEWS else "all",
         "status": status if status in STATUSES else "active",
-        "account_id": int(account) if account.isdigit() else None,
+        "account_id": int(account) if is_digits(account) else None,
     }
 
 
@@ -134,7 +135,7 @@ def conversation_updates(request, pk: int):
     """What changed since `after` (a message id cursor): new items, typing, status and delivery marks."""
     conversation = _conversation(request, pk)
     after = request.GET.get("after", "0")
-    after = int(after) if after.isdigit() else 0
+    after = int(after) if is_digits(after) else 0
     items, _ = desk_timeline(conversation=conversation, after=after)
     messages = [item.message for item in items if item.message]
     if messages:
@@ -156,7 +157,7 @@ def conversation_updates(request, pk: int):
 def conversation_older(request, pk: int):
     conversation = _conversation(request, pk)
     before = request.GET.get("before", "")
-    if not before.isdigit():
+    if not is_digits(before):
         return JsonResponse({"error": "before must be a message id"}, status=400)
     items, has_older = desk_timeline(conversation=conversation, before=int(before))
     return JsonResponse({"html": _items_html(request, items), "has_older": has_older})
@@ -206,7 +207,7 @@ def conversation_action(request, pk: int):
             assignee = (
                 request.agent
                 if target == "me"
-                else (get_object_or_404(Agent, pk=int(target)) if target.isdigit() else None)
+                else (get_object_or_404(Agent, pk=int(target)) if is_digits(target) else None)
             )
             desk_assign(conversation=conversation, agent=request.agent, assignee=assignee)
         else:

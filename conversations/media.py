@@ -18,6 +18,7 @@ from agents.models import Account, Agent
 from conversations.models import Media, Receipt
 from devices.models import Customer
 from messenger_project.errors import ServiceError
+from messenger_project.numbers import is_digits
 
 MAX_MEDIA_BYTES = 10 * 1024 * 1024  # 10 MiB (client API §5.7 Decision)
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}
@@ -144,7 +145,7 @@ def _media_lookup(media_id: str) -> dict:
     except ValueError:
         pass
     parts = str(media_id).strip("/").split("/")
-    if len(parts) >= 4 and all(p.isdigit() for p in parts[-4:-1]):
+    if len(parts) >= 4 and all(is_digits(p) for p in parts[-4:-1]):
         year, month, day = (int(p) for p in parts[-4:-1])
         return {"file": media_stored_name(year=year, month=month, day=day, filename=parts[-1])}
     raise ServiceError("missing_media")

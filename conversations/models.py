@@ -308,6 +308,17 @@ class Receipt(models.Model):
     def __str__(self) -> str:
         return f"{self.customer_id}/{self.message_id}: {self.status}"
 
+    @classmethod
+    def type_id_for(cls, *, reader_id: int, author: Customer | Agent | None, silent: bool) -> int:
+        """`typeId` as the reading customer sees a message of `author` (a customer, staff, or None: the system)."""
+        if isinstance(author, Customer) and author.pk == reader_id:
+            return cls.TypeId.USER_SYSTEM if silent else cls.TypeId.USER
+        if silent:
+            return cls.TypeId.AGENT_SYSTEM
+        if author is None:
+            return cls.TypeId.INFO
+        return cls.TypeId.AGENT
+
 
 class ReadMarker(models.Model):
     """How far an agent has read a conversation at the desk: drives the per-agent unread badge."""

@@ -24,30 +24,30 @@ TYPING_SHOWN_SECONDS = 15
 def message_notify(*, conversation: Conversation, message: Message, author: Author, recipient_ids: list[int]) -> None:
     """Caller: `message_post`, inside its transaction, for a message that is not imported.
 
-    Messages in spam conversations set off nothing. The desk's silent action lines are told by `conversation.*`
-    events instead. Hidden (silent) messages and system messages ([S2] `SystemMessage`) push nothing.
+    Messages in spam conversations set off nothing (integration API §8.8). Pushes (client API §7.4): a message of
+    staff or another participant to every recipient's devices, a customer's own never back to them; a silent
+    staff line (typeId 5) without alert text; no push for a message without author (typeId 3: the [S2]
+    `SystemMessage`, "no notifications", checklist row 39).
     """
     if conversation.status == Conversation.Status.SPAM:
         return
-    if message.is_silent and not isinstance(author, Customer):
-        return
     message_created(conversation=conversation, message=message, author=author)
-    if message.is_silent or author is None:
+    if author is None or (message.is_silent and isinstance(author, Customer)):
         return
     readers = [pk for pk in recipient_ids if not (isinstance(author, Customer) and pk == author.pk)]
     if not readers:
         return  # a customer's own message is never pushed back (Android would show it twice)
     account = conversation.account
+    type_id = Receipt.type_id_for(reader_id=0, author=author, silent=message.is_silent)  # as every other reader sees it
+    alert = {"title": message.title or account.name, "body": account.generic_push_message or _preview(message)}
     push_to_customers(
         account_id=account.pk,
         customer_ids=readers,
-        parley=parley_message(
-            message_id=message.pk, type_id=Receipt.TypeId.AGENT, title=message.title or None, body=message.text
-        ),
-        alert={"title": message.title or account.name, "body": account.generic_push_message or _preview(message)},
+        parley=parley_message(message_id=message.pk, type_id=type_id, title=message.title or None, body=message.text),
+        alert=None if type_id == Receipt.TypeId.AGENT_SYSTEM else alert,
         reference=f"message:{message.pk}",
     )
-    if isinstance(author, Agent):
+    if isinstance(author, Agent) and not message.is_silent:
         missed_email_schedule(conversation=conversation, message=message, customer_ids=readers)
 
 

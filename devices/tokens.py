@@ -14,6 +14,7 @@ import hmac
 import time
 
 from messenger_project.errors import ServiceError
+from messenger_project.numbers import is_digits
 
 CLOCK_SKEW_SECONDS = 60
 
@@ -41,7 +42,7 @@ def token_verify(*, token: str, authorization_secret: str, shared_secret: str, n
     if len(fields) != 4:
         raise invalid
     customer_id, key, valid_until, verify = fields
-    if not customer_id or not valid_until.isdigit():
+    if not customer_id or not is_digits(valid_until):
         raise invalid
     expected_verify = _hmac_hex(shared_secret, f"{customer_id}{key}{valid_until}")
     expected_key = _hmac_hex(authorization_secret, customer_id)

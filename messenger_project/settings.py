@@ -174,6 +174,7 @@ APNS_SANDBOX_BASE_URL = env("APNS_SANDBOX_BASE_URL", default="https://api.sandbo
 # --- Email (missed-message emails): EMAIL_URL=smtp://user:password@host:587 (or smtp+tls://, smtp+ssl://).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Secure Messenger <messenger@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)  # seconds: a stuck mail server must not hold a worker
 
 # --- APIs
 REST_FRAMEWORK = {

@@ -5,12 +5,14 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from agents.delivery.webhooks import MAX_WEBHOOKS, webhook_create, webhook_delete, webhook_ping, webhook_url_problem
+from agents.delivery.http import url_problem
+from agents.delivery.webhooks import MAX_WEBHOOKS, webhook_create, webhook_delete, webhook_ping
 from agents.models import Webhook
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
 from messenger_project.integration_api.serializers import StrictSerializer, field_error
 from messenger_project.integration_api.views import IntegrationAPIView
+from messenger_project.numbers import is_digits
 from messenger_project.timestamps import iso
 
 
@@ -43,7 +45,7 @@ class WebhookCreateSerializer(StrictSerializer):
     description = serializers.CharField(max_length=255, required=False, allow_blank=True)
 
     def validate_url(self, value: str) -> str:
-        problem = webhook_url_problem(value)
+        problem = url_problem(value)
         if problem:
             raise serializers.ValidationError(field_error(f"{problem}", "invalid_url"))
         return value
@@ -92,7 +94,7 @@ class WebhookTestView(IntegrationAPIView):
 def _webhook(account, webhook_id: str) -> Webhook:
     """Another account's webhook, or an id that names none, is 404 (§1, tenant isolation)."""
     found = (
-        Webhook.objects.filter(account=account, pk=int(webhook_id)) if webhook_id.isdigit() else Webhook.objects.none()
+        Webhook.objects.filter(account=account, pk=int(webhook_id)) if is_digits(webhook_id) else Webhook.objects.none()
     )
     webhook = found.select_related("account").first()
     if webhook is None:

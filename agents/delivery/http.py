@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import threading
 import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
 
 from agents.delivery.queue import DeliveryError
+from messenger_project.numbers import is_digits
 
 USER_AGENT = "SecureMessenger-Delivery/1.0"
 _clients: dict[bool, httpx.Client] = {}
@@ -25,18 +30,51 @@ def http_client(*, http2: bool = False) -> httpx.Client:
             _clients[http2] = httpx.Client(
                 http2=http2,
                 follow_redirects=False,
-                timeout=httpx.Timeout(settings.DELIVERY_HTTP_TIMEOUT_SECONDS),
                 headers={"User-Agent": USER_AGENT},
             )
         return _clients[http2]
 
 
-def http_post(url: str, *, http2: bool = False, **kwargs) -> httpx.Response:
-    """POST, with transport failures (refused, reset, timed out) raised as a retryable DeliveryError."""
+@dataclass(frozen=True)
+class Answer:
+    """What a receiver answered: its status, headers and the first BODY_LIMIT bytes of its body."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+    @property
+    def is_success(self) -> bool:
+        return 200 <= self.status_code < 300
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+BODY_LIMIT = 64 * 1024  # enough for an error code or an access token; a receiver cannot make a worker read more
+
+
+def http_post(url: str, *, http2: bool = False, **kwargs) -> Answer:
+    """POST within DELIVERY_HTTP_TIMEOUT_SECONDS in all (§8.8: "2xx within 10 s"), reading at most BODY_LIMIT bytes
+    of the answer. Transport failures (refused, reset, timed out, too slow) raise a retryable DeliveryError."""
+    seconds = settings.DELIVERY_HTTP_TIMEOUT_SECONDS
+    deadline = time.monotonic() + seconds
     try:
-        return http_client(http2=http2).post(url, **kwargs)
+        with http_client(http2=http2).stream("POST", url, timeout=seconds, **kwargs) as response:
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) >= BODY_LIMIT or time.monotonic() > deadline:
+                    break
+            if time.monotonic() > deadline:
+                raise DeliveryError(f"No complete answer within {seconds:g} s.")
+            return Answer(status_code=response.status_code, headers=response.headers, content=bytes(body[:BODY_LIMIT]))
     except httpx.TimeoutException:
-        raise DeliveryError(f"No answer within {settings.DELIVERY_HTTP_TIMEOUT_SECONDS:g} s.") from None
+        raise DeliveryError(f"No answer within {seconds:g} s.") from None
     except httpx.HTTPError as error:
         raise DeliveryError(f"{type(error).__name__}: {error}") from None
 
@@ -62,13 +100,39 @@ def signed_headers(*, secret: str, body: bytes, event_id: str, event_type: str) 
     }
 
 
-def retry_after(response: httpx.Response) -> int | None:
+def retry_after(response: Answer) -> int | None:
     value = response.headers.get("Retry-After", "")
-    return int(value) if value.isdigit() else None
+    return int(value) if is_digits(value) else None
 
 
-def failure(response: httpx.Response, *, retry: bool = True) -> DeliveryError:
+def failure(response: Answer, *, retry: bool = True) -> DeliveryError:
     """A non-2xx answer as a DeliveryError naming the status and the start of the body."""
     text = response.text[:300].strip()
     message = f"HTTP {response.status_code}" + (f": {text}" if text else "")
     return DeliveryError(message, status_code=response.status_code, retry=retry, retry_after=retry_after(response))
+
+
+def url_problem(url: str) -> str | None:
+    """Why the server may not send to `url` (webhooks, push relays, token endpoints), or None: https, and a public
+    address unless the self-hosting setting WEBHOOKS_ALLOW_PRIVATE_TARGETS allows private and loopback ones (then
+    plain http as well). Checked again at each send; a name that resolves differently between the check and the
+    connection (DNS rebinding) is not caught."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "is not a valid URL"
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
+    if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
+        return "must use https"
+    if not parts.hostname:
+        return "has no host"
+    if allow_private:
+        return None
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port or 443)}
+    except (OSError, UnicodeError):
+        return "does not resolve"
+    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
+        return "resolves to a private, loopback or link-local address"
+    return None

@@ -31,6 +31,7 @@ Status = Delivery.Status
 WEBHOOK_RETRY_DELAYS = (60, 300, 1800, 7200, 21600, 43200, 86400)  # integration API §8.8
 PUSH_RETRY_DELAYS = (10, 60, 300, 1800)  # a push hours late is noise
 EMAIL_RETRY_DELAYS = (60, 300, 1800, 7200)
+MAX_RETRY_AFTER = 86400  # a receiver's Retry-After is honoured up to a day
 # Typing indicators are stale within seconds: never retried.
 UNRETRIED_EVENTS = {"startTyping", "stopTyping"}
 
@@ -161,7 +162,10 @@ def delivery_attempt(*, delivery_id: int) -> str:
 def _claim(delivery_id: int) -> Delivery | None:
     now = timezone.now()
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().select_related("account").filter(pk=delivery_id).first()
+        # OF self: not the account row too, which every insert referring to the account would wait for
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",)).select_related("account").filter(pk=delivery_id).first()
+        )
         if delivery is None or delivery.status not in (Status.PENDING, Status.SENDING):
             return None
         if delivery.status == Status.SENDING and delivery.locked_until and delivery.locked_until > now:
@@ -194,7 +198,8 @@ def _failed(delivery: Delivery, error: DeliveryError) -> str:
         _settle(delivery, status=Status.FAILED, error=str(error), status_code=error.status_code)
         return "failed"
     now = timezone.now()
-    run_at = now + timedelta(seconds=max(delays[delivery.attempts - 1], error.retry_after or 0))
+    wait = max(delays[delivery.attempts - 1], min(error.retry_after or 0, MAX_RETRY_AFTER))
+    run_at = now + timedelta(seconds=wait)
     queued = _can_queue(run_at, now)
     _still_ours(delivery).update(
         status=Status.PENDING,

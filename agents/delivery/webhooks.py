@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Callable, Sequence
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from agents.delivery.http import failure, http_post, json_body, signed_headers
+from agents.delivery.http import failure, http_post, json_body, signed_headers, url_problem
 from agents.delivery.queue import DeliveryCancelled, DeliveryDraft, DeliveryError, deliveries_create
 from agents.models import Account, ApiKey, Delivery, Webhook, new_event_id
 from messenger_project.cache import cached, forget
@@ -28,26 +24,6 @@ EventData = dict | Callable[[], dict]
 
 
 # --- management -------------------------------------------------------------------------------------------
-
-
-def webhook_url_problem(url: str) -> str | None:
-    """Why `url` may not receive webhooks, or None: https, and a public address unless the self-hosting setting
-    WEBHOOKS_ALLOW_PRIVATE_TARGETS allows private and loopback ones (then plain http as well)."""
-    parts = urlsplit(url)
-    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS
-    if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
-        return "must use https"
-    if not parts.hostname:
-        return "has no host"
-    if allow_private:
-        return None
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443)}
-    except (OSError, UnicodeError):
-        return "does not resolve"
-    if not all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses):
-        return "resolves to a private, loopback or link-local address"
-    return None
 
 
 def webhook_create(
@@ -188,7 +164,7 @@ def webhook_send(delivery: Delivery) -> int:
         raise DeliveryCancelled("The webhook was deleted.")
     if not webhook.active:
         raise DeliveryCancelled(f"The webhook is off: {webhook.disabled_reason or 'turned off'}")
-    problem = webhook_url_problem(webhook.url)  # again at send time: DNS may have changed since
+    problem = url_problem(webhook.url)  # again at send time: DNS may have changed since
     if problem:
         _failed(webhook)
         raise DeliveryError(f"The URL {problem}.", retry=True)

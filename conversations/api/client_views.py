@@ -16,6 +16,7 @@ from conversations.timeline import TimelinePage, timeline_items, timeline_page
 from conversations.typing import agent_typing_key, agent_typing_of, customer_typing_set
 from messenger_project.client_api.views import ClientAPIView, json_object
 from messenger_project.errors import ServiceError
+from messenger_project.numbers import is_digits
 
 MESSAGE_MAX_LENGTH = 5000
 MAX_MESSAGE_ID = 2**63 - 1  # the largest id any database stores; larger ones name no message
@@ -56,7 +57,7 @@ class MessageStatusSerializer(serializers.Serializer):
 
 
 def _cursor(value: str, *, minimum: int) -> int:
-    if not value.isdigit() or int(value) < minimum:
+    if not is_digits(value) or int(value) < minimum:
         raise ServiceError("validation_error", extra_codes=(f"paging: '{value}' is not a valid message id",))
     return int(value)
 
@@ -66,7 +67,7 @@ class TimelineView(ClientAPIView):
 
     def newer_than(self) -> int | None:
         cursor = self.kwargs.get("cursor") or ""
-        if self.kwargs.get("direction") != "after" or not cursor.isdigit():
+        if self.kwargs.get("direction") != "after" or not is_digits(cursor):
             return None
         return min(int(cursor), MAX_MESSAGE_ID)
 
@@ -131,7 +132,7 @@ class TimelineView(ClientAPIView):
 
 def _message_id(value: str) -> int:
     """An id in the path; anything that cannot be a stored id reads as 0, which names no message."""
-    return int(value) if value.isdigit() and int(value) <= MAX_MESSAGE_ID else 0
+    return int(value) if is_digits(value) and int(value) <= MAX_MESSAGE_ID else 0
 
 
 class MessageDetailView(ClientAPIView):

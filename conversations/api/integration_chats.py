@@ -20,6 +20,7 @@ from devices.services import customer_api_create
 from messenger_project.integration_api.errors import FieldError, field_errors, validation_failed
 from messenger_project.integration_api.serializers import StrictSerializer, field_error, identifiers_normalized
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
+from messenger_project.numbers import is_digits
 
 PHOTO_TYPES = ["unknown", "gravatar", "twitter", "facebook", "googleprofile", "googleplus", "linkedin", "instagram"]
 CUSTOMER_KEYS = {
@@ -158,7 +159,7 @@ class ChatsView(IntegrationAPIView):
 
     def _by_id(self, value) -> Customer | None:
         customers = Customer.objects.filter(account=self.account, merged_into__isnull=True)
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        if isinstance(value, int) or (isinstance(value, str) and is_digits(value)):
             return customers.filter(number=int(value)).first()
         try:
             return customers.filter(uuid=uuid.UUID(str(value))).first()

@@ -27,6 +27,7 @@ from devices.services import customer_upsert
 from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
+from messenger_project.numbers import is_digits
 
 MAX_BATCH = 10
 LOCALE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
@@ -352,6 +353,6 @@ def _int_param(request, name: str, default, minimum: int, maximum: int | None):
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
+    if not is_digits(raw) or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
         raise validation_failed([FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw)])
     return int(raw)

@@ -40,6 +40,7 @@ from messenger_project.integration_api.errors import (
 )
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
+from messenger_project.numbers import is_digits
 
 TYPING_COALESCE_SECONDS = 2
 
@@ -62,7 +63,7 @@ class QueryParams:
         raw = self.query.get(name)
         if raw is None:
             return default
-        if not raw.isdigit() or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
+        if not is_digits(raw) or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
             self.errors.append(FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw))
             return default
         return int(raw)
@@ -149,7 +150,7 @@ class ConversationListView(IntegrationAPIView):
         query = params.query
         customer_id = query.get("customerId") or query.get("participantUserId")
         if customer_id:
-            lookup = {"number": int(customer_id)} if customer_id.isdigit() else {"uuid": _uuid_or_none(customer_id)}
+            lookup = {"number": int(customer_id)} if is_digits(customer_id) else {"uuid": _uuid_or_none(customer_id)}
             queryset = queryset.filter(**{f"participants__customer__{k}": v for k, v in lookup.items()})
         if query.get("assigneeId"):
             queryset = queryset.filter(assignee_id=params.integer("assigneeId", None, 1))
@@ -213,7 +214,7 @@ class ConversationDetailView(IntegrationAPIView):
                 raw = str(data["assigneeId"])
                 assignee = (
                     Agent.objects.filter(pk=int(raw), memberships__account=self.account).first()
-                    if raw.isdigit()
+                    if is_digits(raw)
                     else None
                 )
                 if assignee is None:

@@ -32,31 +32,39 @@ def _conversation_lock_query() -> tuple[str, tuple[Columns, ...]]:
         Columns.of("v", Conversation, tuple(f.attname for f in Conversation._meta.concrete_fields)),
         Columns.of("a", Account, LOCKED_ACCOUNT_FIELDS),
     )
-    open_thread = (
-        f"SELECT t.id FROM {table(Thread)} t WHERE t.{column(Thread, 'conversation')} = v.id "
-        f"AND t.{column(Thread, 'status')} = %s LIMIT 1"
-    )
     sql = (
-        f"SELECT {select_list(*parts)}, ({open_thread}) FROM {table(Conversation)} v "
+        f"SELECT {select_list(*parts)} FROM {table(Conversation)} v "
         f"INNER JOIN {table(Account)} a ON a.id = v.{column(Conversation, 'account')} WHERE v.id = %s" + for_update("v")
         # OF v: not the account row too, which would serialise a whole account
     )
     return sql, parts
 
 
+@functools.cache
+def _open_thread_sql() -> str:
+    return (
+        f"SELECT t.id FROM {table(Thread)} t WHERE t.{column(Thread, 'conversation')} = %s "
+        f"AND t.{column(Thread, 'status')} = %s LIMIT 1"
+    )
+
+
 def conversation_lock(conversation: Conversation) -> Conversation:
     """The conversation, locked and read again, with its account and the id of its open thread (`open_thread_id`).
 
-    One hand-written statement (`messenger_project.sql`): every posted message takes it."""
+    Hand-written statements (`messenger_project.sql`): every posted message takes them."""
     sql, parts = _conversation_lock_query()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Thread.Status.OPEN.value, conversation.pk])
+        cursor.execute(sql, [conversation.pk])
         row = cursor.fetchone()
-    if row is None:
-        raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
+        if row is None:
+            raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
+        # Its own statement, once the lock is held: in the locking statement PostgreSQL would read the threads as
+        # they were before a concurrent writer of this conversation committed.
+        cursor.execute(_open_thread_sql(), [conversation.pk, Thread.Status.OPEN.value])
+        found = cursor.fetchone()
     locked, account = instances(row, *parts)
     locked.account = account
-    locked.open_thread_id = row[-1]
+    locked.open_thread_id = found[0] if found else None
     if locked.merged_into_id is not None:
         raise ServiceError("conversation_merged", status_code=404, details={"mergedInto": locked.merged_into_id})
     return locked

@@ -89,17 +89,6 @@ def _thread_for_message(
 # --- messages ----------------------------------------------------------------------------------------------
 
 
-def type_id_for(*, reader_id: int, author: Author, silent: bool) -> int:
-    """`typeId` as the reading customer sees the message (client API §4.2)."""
-    if isinstance(author, Customer) and author.pk == reader_id:
-        return Receipt.TypeId.USER_SYSTEM if silent else Receipt.TypeId.USER
-    if silent:
-        return Receipt.TypeId.AGENT_SYSTEM
-    if author is None:
-        return Receipt.TypeId.INFO
-    return Receipt.TypeId.AGENT
-
-
 def message_post(
     *,
     conversation: Conversation,
@@ -165,7 +154,7 @@ def message_post(
             Receipt(
                 customer_id=reader_id,
                 message=message,
-                type_id=type_id_for(reader_id=reader_id, author=author, silent=silent),
+                type_id=Receipt.type_id_for(reader_id=reader_id, author=author, silent=silent),
                 status=(
                     Receipt.Status.SEEN
                     if isinstance(author, Customer) and author.pk == reader_id

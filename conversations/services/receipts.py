@@ -8,7 +8,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Conversation, Receipt
-from conversations.services.posting import type_id_for
 from conversations.timeline import TimelineItem
 from devices.models import Customer
 from messenger_project.errors import ServiceError
@@ -63,7 +62,7 @@ def receipts_complete(*, conversation: Conversation) -> None:
                     Receipt(
                         customer_id=reader_id,
                         message=message,
-                        type_id=type_id_for(reader_id=reader_id, author=author, silent=message.is_silent),
+                        type_id=Receipt.type_id_for(reader_id=reader_id, author=author, silent=message.is_silent),
                         status=(
                             Receipt.Status.SEEN if message.author_customer_id == reader_id else Receipt.Status.AVAILABLE
                         ),

@@ -71,5 +71,5 @@ def send(delivery: Delivery) -> int:
 def _reason(response) -> str:
     try:
         return response.json().get("reason", "")
-    except ValueError:
+    except (ValueError, AttributeError):
         return ""

@@ -7,7 +7,7 @@ import hashlib
 
 from django.core.cache import cache
 
-from agents.delivery.http import failure, http_post, json_body, signed_headers
+from agents.delivery.http import failure, http_post, json_body, signed_headers, url_problem
 from agents.delivery.queue import DeliveryError
 from agents.models import Delivery, PushSettings
 from devices.push.payloads import webhook_body
@@ -21,6 +21,7 @@ def send(delivery: Delivery) -> int:
     push = PushSettings.objects.filter(account_id=delivery.account_id).first()
     if push is None or not push.webhook_url:
         raise DeliveryError("The account has no push webhook URL (admin → push settings).", retry=False)
+    _check_target(push.webhook_url)
     body = json_body(
         webhook_body(parley=delivery.payload["parley"], device=device, identification=delivery.account.identification)
     )
@@ -47,6 +48,7 @@ def oauth_token(push: PushSettings) -> str:
     token = cache.get(key)
     if token:
         return token
+    _check_target(push.oauth_token_url)
     form = {"grant_type": "client_credentials", "client_id": push.oauth_client_id}
     form["client_secret"] = push.oauth_client_secret
     if push.oauth_scope:
@@ -66,3 +68,9 @@ def oauth_token(push: PushSettings) -> str:
 def _token_key(push: PushSettings) -> str:
     scope = hashlib.sha256(f"{push.oauth_token_url}|{push.oauth_client_id}|{push.oauth_scope}".encode()).hexdigest()
     return f"push:oauth:{push.account_id}:{scope[:16]}"
+
+
+def _check_target(url: str) -> None:
+    problem = url_problem(url)
+    if problem:
+        raise DeliveryError(f"{url} {problem}.", retry=False)

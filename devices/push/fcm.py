@@ -13,7 +13,7 @@ import google.auth.transport.requests
 from django.conf import settings
 from google.oauth2 import service_account
 
-from agents.delivery.http import failure, http_post
+from agents.delivery.http import failure, http_post, url_problem
 from agents.delivery.queue import DeliveryError
 from agents.models import Delivery, PushSettings
 from devices.push.payloads import fcm_message
@@ -64,6 +64,9 @@ def send(delivery: Delivery) -> int:
     key = push.fcm_service_account if push else None
     if not key or not key.get("project_id"):
         raise DeliveryError("The account has no FCM service account key (admin → push settings).", retry=False)
+    problem = url_problem(str(key.get("token_uri", "")))
+    if problem:
+        raise DeliveryError(f"The service account key's token_uri {problem}.", retry=False)
     message = fcm_message(
         token=device.push_token,
         device_type=delivery.payload.get("deviceType"),
@@ -90,7 +93,7 @@ def _error_code(response) -> str:
     """FCM's own error code (details[].errorCode), else the Google status (NOT_FOUND, …)."""
     try:
         error = response.json().get("error", {})
-    except ValueError:
+    except (ValueError, AttributeError):
         return ""
     for detail in error.get("details", []):
         if detail.get("errorCode"):

@@ -15,6 +15,7 @@ from messenger_project.integration_api.authentication import ApiKeyAuthenticatio
 from messenger_project.integration_api.errors import ApiError, EarlyResponse, integration_exception_handler
 from messenger_project.integration_api.idempotency import idempotency_claim, idempotency_settle
 from messenger_project.integration_api.ratelimit import rate_limit_hit
+from messenger_project.numbers import is_digits
 
 MIB = 1024 * 1024
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -106,7 +107,7 @@ class IntegrationAPIView(APIView):
 
     def _check_body(self, request) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > self.body_limit:
+        if not is_digits(length) or int(length) > self.body_limit:
             raise ApiError(413, "payload_too_large", f"The body is over {self.body_limit // MIB} MiB.")
         if int(length) and not (request.content_type or "").startswith("application/json"):
             raise exceptions.UnsupportedMediaType(request.content_type)

@@ -334,7 +334,8 @@ def test_after_with_nothing_new_keeps_the_cursor(web):
 
 
 @pytest.mark.parametrize(
-    "path", ["messages/before:abc", "messages/after:-1", "messages/before:0", "messages/after:1.5"]
+    "path",
+    ["messages/before:abc", "messages/after:-1", "messages/before:0", "messages/after:1.5", "messages/after:²"],
 )
 def test_bad_cursor_is_validation_error_and_changes_nothing(web, agent, path):
     web.send("Hello")

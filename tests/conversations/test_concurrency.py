@@ -100,3 +100,39 @@ def test_a_post_does_not_wait_for_a_post_to_other_customers_of_the_account(accou
             holder.result()
 
     assert list(elsewhere.messages.values_list("pk", flat=True)) == [message.pk]
+
+
+def test_a_post_that_waited_for_the_lock_sees_the_thread_the_other_post_opened(account, agent):
+    """Two posts into a conversation without an open thread: the second waits for the first's lock, then must read
+    the thread it opened (read in the locking statement, PostgreSQL would show the threads from before the wait,
+    and the second post would open a second thread and fail on the one-open-thread constraint)."""
+    customer = make_customer(account=account)
+    conversation = make_conversation(account=account, customers=[customer])
+    posted, release = threading.Event(), threading.Event()
+
+    def first() -> int:
+        try:
+            with transaction.atomic():
+                message = message_post(conversation=conversation, author=agent, text="first")
+                posted.set()
+                release.wait(timeout=30)
+            return message.thread_id
+        finally:
+            connection.close()
+
+    def second() -> int:
+        try:
+            return message_post(conversation=conversation, author=customer, text="second").thread_id
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        holder = pool.submit(first)
+        assert posted.wait(timeout=30)
+        waiter = pool.submit(second)
+        time.sleep(0.5)  # let the second post queue on the conversation lock
+        release.set()
+        threads = {holder.result(), waiter.result()}
+
+    assert len(threads) == 1
+    assert conversation.threads.filter(status="open").count() == 1

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import jwt
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from werkzeug import Response
 
@@ -18,7 +19,7 @@ from devices.models import Device
 from tests.delivery.helpers import deliveries, ec_key, json_of, pem, requests_to, rsa_key, verified_body
 from tests.factories import make_conversation, make_registered_customer, register_device
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("private_targets")]
 
 FCM_SEND = "/v1/projects/shop-app/messages:send"
 ANDROID = {"device_type": Device.Type.ANDROID, "push_type": Device.PushType.FCM}
@@ -337,3 +338,37 @@ def test_apns_unregistered_marks_the_device(account, customer, conversation, age
     phone.refresh_from_db()
     assert phone.push_unregistered_at is not None
     assert deliveries()[0].status == "cancelled"
+
+
+def test_a_silent_staff_line_is_pushed_without_alert(account, customer, conversation, agent, fcm, httpserver):
+    """typeId 5 (client API §7.4): pushed, with no alert text."""
+    httpserver.expect_request(FCM_SEND).respond_with_json({})
+    device(account, customer, "ios-token", **IOS)
+
+    with transaction.atomic():
+        note = message_post(conversation=conversation, author=agent, text="Internal note", silent=True)
+
+    [message] = fcm_messages(httpserver)
+    assert json.loads(message["data"]["parley"])["object"] == {
+        "id": note.pk,
+        "typeId": 5,
+        "title": None,
+        "body": "Internal note",
+    }
+    assert message["apns"]["payload"] == {"aps": {"content-available": 1}}
+
+
+def test_push_relays_on_private_addresses_are_refused_unless_allowed(account, customer, conversation, agent, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    push = PushSettings(account=account, webhook_url="https://127.0.0.1:9/push")
+    device(account, customer, "integrator-token", push_type=Device.PushType.CUSTOM_WEBHOOK, device_type=1)
+    push.save()
+
+    reply(conversation, agent)
+
+    [delivery] = deliveries()
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert delivery.last_error == "https://127.0.0.1:9/push resolves to a private, loopback or link-local address."
+    with pytest.raises(ValidationError) as refused:
+        push.full_clean()
+    assert set(refused.value.message_dict) == {"webhook_url"}

@@ -3,10 +3,12 @@ recovered when a worker dies during an attempt, retried by hand from the admin."
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +16,7 @@ from werkzeug import Response
 
 from agents.delivery import queue
 from agents.delivery.queue import WEBHOOK_RETRY_DELAYS, deliveries_sweep
-from agents.delivery.webhooks import webhook_create, webhook_event_emit
+from agents.delivery.webhooks import subscriptions, webhook_create, webhook_event_emit
 from agents.models import Delivery, Webhook
 from tests.delivery.helpers import deliveries, requests_to
 
@@ -165,3 +167,37 @@ def test_prune_forgets_finished_deliveries_only(account, hook, httpserver, time_
 
     assert out.getvalue() == "Deleted 1 finished deliveries.\n"
     assert sorted(Delivery.objects.values_list("status", flat=True)) == ["delivered", "pending"]
+
+
+def test_a_retry_after_of_years_waits_a_day_at_most(account, hook, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("busy", status=503, headers={"Retry-After": "9" * 20})
+
+    emit(account)
+
+    [delivery] = deliveries()
+    wait = (delivery.next_attempt_at - timezone.now()).total_seconds()
+    assert delivery.status == "pending" and 86000 < wait <= 86400
+
+
+def test_an_answer_slower_than_the_timeout_is_a_failure(account, hook, httpserver, settings):
+    settings.DELIVERY_HTTP_TIMEOUT_SECONDS = 0.3
+    httpserver.expect_request("/hook").respond_with_handler(lambda request: time.sleep(0.6) or Response("late"))
+
+    emit(account)
+
+    [delivery] = deliveries()
+    assert (delivery.status, delivery.last_error) == ("pending", "No answer within 0.3 s.")
+
+
+def test_an_event_for_a_webhook_deleted_meanwhile_is_cancelled_not_an_error(account, hook, httpserver):
+    """Another process may still hold the account's webhooks in its own cache for a few seconds after a delete."""
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    stale = subscriptions(account.pk)
+    hook.delete()
+    caches["local"].set(f"webhooks:{account.pk}", stale)  # that other process's copy
+
+    emit(account)
+
+    [delivery] = deliveries()
+    assert (delivery.status, delivery.last_error) == ("cancelled", "The webhook was deleted.")
+    assert requests_to(httpserver, "/hook") == []

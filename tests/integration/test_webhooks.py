@@ -12,6 +12,7 @@ from werkzeug import Response
 
 from agents.models import Delivery, Webhook
 from conversations.models import Conversation
+from conversations.services import desk_status_change
 from tests.delivery.helpers import free_port, is_fresh, json_of, requests_to, verified_body
 from tests.integration.helpers import FILE_TXT, App, assert_error
 
@@ -369,3 +370,29 @@ def test_staff_typing_events_skip_the_typing_bots_webhook(api, bot_api, subscrib
     bot_api.post("/api/v2/conversations/123/typing", {"state": "start"})
 
     assert (event_types(httpserver, "/bot"), event_types(httpserver, "/crm")) == ([], ["typing.started"])
+
+
+def test_a_malformed_url_is_a_field_error(api):
+    for url in ("https://bots.example.com:99999/hook", "https://[::1/hook"):
+        response = api.post("/api/v2/webhooks", {"url": url, "events": ["ping"]})
+
+        assert_error(response, 400, "validation_failed", fields=[("url", "invalid_url")])
+
+
+def test_desk_action_lines_reach_webhooks_taking_system_messages(
+    api, agent, subscribe, make_conversation, say, httpserver
+):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    subscribe("message.created", senderKinds=["system"])
+    make_conversation("123")
+    say("123", "alice", "Hello")
+
+    desk_status_change(conversation=Conversation.objects.get(public_id="123"), agent=agent, action="close")
+
+    [event] = events_at(httpserver)
+    message = event["data"]["message"]
+    assert (message["sender"], message["silent"], message["text"]) == (
+        None,
+        True,
+        f"{agent.display_name} closed the conversation",
+    )

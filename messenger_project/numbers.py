@@ -1,0 +1,6 @@
+"""Numbers in paths, query strings and headers."""
+
+
+def is_digits(value: str) -> bool:
+    """Only 0-9. `str.isdigit()` alone also accepts "²" and other digits that `int()` refuses (a 500)."""
+    return value.isascii() and value.isdigit()
