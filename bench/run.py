@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 HOST, PORT = "127.0.0.1", 8901
 CONNECTIONS = 32
+WARMUP_SECONDS = 3
 WEB_SCHEDULE = [2] * 5 + [5] * 5 + [10] * 5 + [30] * 5 + [60] * 5  # the web SDK's ladder (first steps)
 TARGETS = {"empty_poll": 0.5, "get_messages_10": 0.3, "get_messages_10000": 0.3, "post_messages": 0.2}
 
@@ -107,11 +108,13 @@ def start_server(env: dict) -> subprocess.Popen:
 
 
 def wrk(name: str, lua: str, path: str, seconds: int) -> dict:
+    """Steady state: a warm-up run first (not recorded) lets every server thread open its database connection and
+    prepare its statements, and touches the devices of the scenario ("last seen", written once per 5 minutes)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua + WRK_DONE)
-    output = sh(
-        "wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script.name, f"http://{HOST}:{PORT}{path}"
-    )
+    url = f"http://{HOST}:{PORT}{path}"
+    sh("wrk", "-t2", f"-c{CONNECTIONS}", f"-d{WARMUP_SECONDS}s", "-s", script.name, url)
+    output = sh("wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", script.name, url)
     os.unlink(script.name)
     raw = json.loads(re.search(r"RESULT (\{.*\})", output).group(1))
     result = {
