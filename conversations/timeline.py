@@ -110,13 +110,14 @@ def timeline_page(
     if after is not None:  # parameters in statement order: EXISTS (older ones), r, then the ids' subquery
         params = [customer.pk, after, customer.pk, customer.pk, after, limit]
         rows = _page_rows(_page_sql(">", ascending=True), params)
+        items = _items(rows)
         has_older = bool(rows) and bool(rows[0][-1])
     else:
         bound = "<" if before is not None else ""
         params = [customer.pk, customer.pk, before, limit + 1] if bound else [customer.pk, customer.pk, limit + 1]
-        rows = _page_rows(_page_sql(bound, ascending=False), params)
-        has_older = len(_items_ids(rows)) > limit
-    items = _items(rows)[:limit]
+        items = _items(_page_rows(_page_sql(bound, ascending=False), params))
+        has_older = len(items) > limit
+    items = items[:limit]
     return TimelinePage(items=items, has_older=has_older)
 
 
@@ -199,10 +200,6 @@ def _any(ids: list[int]) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return "= ANY(%s)", [list(ids)]
     return f"IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
-def _items_ids(rows: list[tuple]) -> set[int]:
-    return {row[0] for row in rows}
 
 
 def _items(rows: list[tuple]) -> list[TimelineItem]:

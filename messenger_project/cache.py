@@ -19,6 +19,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
+        self._count_and_read = None  # the registered Lua script
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -38,9 +39,9 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
     def incr_expiring(self, key: str, delta: int, timeout: int, read: list[str]) -> tuple[int, list]:
         client = self.get_client(key, write=True)
-        script = self._clients.get("count_and_read")
-        if script is None:
-            script = self._clients["count_and_read"] = client.register_script(self.COUNT_AND_READ)
+        if self._count_and_read is None:
+            self._count_and_read = client.register_script(self.COUNT_AND_READ)
+        script = self._count_and_read
         value, *found = script(keys=[key, *read], args=[delta, timeout], client=client)
         found += [None] * (len(read) - len(found))  # a missing last key ends Lua's table early
         return value, [self._serializer.loads(v) if v else None for v in found]
