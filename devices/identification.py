@@ -37,9 +37,9 @@ class Caller:
     device_id: str
     token_customer_id: str | None  # the customer id of a verified Authorization token, or None (anonymous)
     device: Device | None = None  # None only while registering (POST devices)
-    # With `newer_than` asked: that cursor, and the customer's first message id above it (None: nothing newer).
-    newer_than: int | None = None
-    newer_message_id: int | None = None
+    # With `with_newest` asked: the customer's newest message id (None: no message at all).
+    newest_known: bool = False
+    newest_message_id: int | None = None
 
     @property
     def customer(self) -> Customer:
@@ -80,15 +80,23 @@ def account_cache_forget(account: Account) -> None:
     forget(_account_cache_key(account.identification))
 
 
-def token_customer_id(*, account: Account, authorization: str | None) -> str | None:
-    """The verified customer id of an Authorization header (empty means anonymous), cached by a hash of it."""
+def token_cache_key(*, account: Account, authorization: str | None) -> tuple[str, str] | None:
+    """The token of an Authorization header and the cache key of its verified customer id; None: anonymous."""
     token = (authorization or "").strip()
     if token.lower().startswith("bearer "):
         token = token[7:].strip()
     if not token:
         return None
     digest = hashlib.sha256(f"{account.pk}:{account.authorization_secret}:{account.shared_secret}:{token}".encode())
-    key = "token:" + digest.hexdigest()[:40]
+    return token, "token:" + digest.hexdigest()[:40]
+
+
+def token_customer_id(*, account: Account, authorization: str | None) -> str | None:
+    """The verified customer id of an Authorization header (empty means anonymous), cached by a hash of it."""
+    cached_token = token_cache_key(account=account, authorization=authorization)
+    if cached_token is None:
+        return None
+    token, key = cached_token
     customer_id = cache.get(key)
     if customer_id is None:
         customer_id = token_verify(
@@ -99,19 +107,19 @@ def token_customer_id(*, account: Account, authorization: str | None) -> str | N
 
 
 def caller_identify(
-    *, identification: str | None, authorization: str | None, require_device: bool = True, newer_than: int | None = None
+    *, identification: str | None, authorization: str | None, require_device: bool = True, with_newest: bool = False
 ) -> Caller:
     """Steps 1 to 5 of client API §2.3. With `require_device` False (POST devices) the device may be new.
 
-    `newer_than` (a poll's `after:` cursor) also asks, in the same query, whether the customer has a message above
-    it: the empty poll, the most frequent request of all, then needs nothing else from the database."""
+    `with_newest` (a poll) also asks, in the same query, for the customer's newest message id: a poll with nothing
+    newer than its cursor then needs nothing else from the database."""
     account_identification, device_id = identification_parse(identification)
     account = account_by_identification(account_identification)
     customer_id = token_customer_id(account=account, authorization=authorization)
     caller = Caller(account=account, device_id=device_id, token_customer_id=customer_id)
     if not require_device:
         return caller
-    device, newer = caller_device(account=account, device_id=device_id, newer_than=newer_than)
+    device, newest = caller_device(account=account, device_id=device_id, with_newest=with_newest)
     if device is None:
         raise ServiceError("device_not_registered")
     customer = device.customer
@@ -120,14 +128,14 @@ def caller_identify(
     if customer_id is None and customer.registered:
         raise ServiceError("device_requires_authorization", extra_codes=("device_not_registered",))
     caller.device = device
-    caller.newer_than, caller.newer_message_id = newer_than, newer
+    caller.newest_known, caller.newest_message_id = with_newest, newest
     return caller
 
 
 @functools.cache
-def _caller_query(with_newer: bool) -> tuple[str, tuple[Columns, ...]]:
-    """The SQL of `caller_device` and what it reads of each model; `with_newer` adds the first message id of the
-    customer's timeline above a cursor (from the (customer_id, message_id) index)."""
+def _caller_query(with_newest: bool) -> tuple[str, tuple[Columns, ...]]:
+    """The SQL of `caller_device` and what it reads of each model; `with_newest` adds the newest message id of the
+    customer's timeline (from the (customer_id, message_id) index)."""
     conversation = Customer._meta.get_field("current_conversation").related_model
     agent = conversation._meta.get_field("assignee").related_model
     parts = (
@@ -136,16 +144,16 @@ def _caller_query(with_newer: bool) -> tuple[str, tuple[Columns, ...]]:
         Columns.of("v", conversation, CALLER_FIELDS["conversation"]),
         Columns.of("a", agent, CALLER_FIELDS["assignee"]),
     )
-    newer = ""
-    if with_newer:
+    newest = ""
+    if with_newest:
         receipt = Customer._meta.get_field("receipts").related_model
         message = column(receipt, "message")
-        newer = (
+        newest = (
             f", (SELECT n.{message} FROM {table(receipt)} n WHERE n.{column(receipt, 'customer')} = c.id "
-            f"AND n.{message} > %s ORDER BY n.{message} LIMIT 1)"
+            f"ORDER BY n.{message} DESC LIMIT 1)"
         )
     sql = (
-        f"SELECT {select_list(*parts)}{newer} FROM {table(Device)} d "
+        f"SELECT {select_list(*parts)}{newest} FROM {table(Device)} d "
         f"INNER JOIN {table(Customer)} c ON c.id = d.{column(Device, 'customer')} "
         f"LEFT OUTER JOIN {table(conversation)} v ON v.id = c.{column(Customer, 'current_conversation')} "
         f"LEFT OUTER JOIN {table(agent)} a ON a.id = v.{column(conversation, 'assignee')} "
@@ -154,16 +162,13 @@ def _caller_query(with_newer: bool) -> tuple[str, tuple[Columns, ...]]:
     return sql, parts
 
 
-def caller_device(
-    *, account: Account, device_id: str, newer_than: int | None = None
-) -> tuple[Device | None, int | None]:
+def caller_device(*, account: Account, device_id: str, with_newest: bool = False) -> tuple[Device | None, int | None]:
     """The device with its customer, the customer's current conversation and that conversation's assignee loaded
-    (their other fields deferred, as `.only()` leaves them), or None; and, with `newer_than`, the customer's first
-    message id above it. One hand-written query (`messenger_project.sql`): it runs on every client request."""
-    with_newer = newer_than is not None
-    sql, parts = _caller_query(with_newer)
+    (their other fields deferred, as `.only()` leaves them), or None; and, `with_newest`, the customer's newest
+    message id. One hand-written query (`messenger_project.sql`): it runs on every client request."""
+    sql, parts = _caller_query(with_newest)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [newer_than, account.pk, device_id] if with_newer else [account.pk, device_id])
+        cursor.execute(sql, [account.pk, device_id])
         row = cursor.fetchone()
     if row is None:
         return None, None
@@ -174,4 +179,4 @@ def caller_device(
     customer.current_conversation = conversation
     customer.account = device.account = account  # all of the caller's account, which the caller already has
     device.customer = customer
-    return device, (row[-1] if with_newer else None)
+    return device, (row[-1] if with_newest else None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.core.cache import cache, caches
@@ -11,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agents.models import Account
+from conversations.poll_state import snapshots_forget
 from conversations.services import (
     conversations_lock_for_customer,
     customer_conversations_delete,
@@ -157,9 +159,18 @@ def device_touch(*, device: Device) -> None:
     """Record that the device called, at most once per 5 minutes (the desk's "last seen"): polls stay read-only.
 
     The process remembers its own touches, so most polls ask neither the shared cache nor the database."""
-    key = f"device:seen:{device.pk}"
+    key = _seen_key(device.pk)
     if caches["local"].add(key, 1, LAST_SEEN_RESOLUTION_SECONDS) and cache.add(key, 1, LAST_SEEN_RESOLUTION_SECONDS):
         Device.objects.filter(pk=device.pk).update(last_seen_at=timezone.now())
+
+
+def device_touched_here(*, device_pk: int) -> bool:
+    """Whether this process recorded the device's call within the last 5 minutes (`device_touch` would not write)."""
+    return caches["local"].get(_seen_key(device_pk)) is not None
+
+
+def _seen_key(device_pk: int) -> str:
+    return f"device:seen:{device_pk}"
 
 
 def customer_merge(*, source: Customer, target: Customer) -> Customer:
@@ -180,7 +191,11 @@ def customer_merge(*, source: Customer, target: Customer) -> Customer:
         if source.merged_into_id is not None:
             raise ServiceError("customer_merged", status_code=409)
         customer_history_merge(source=source, target=target)
+        moved = list(Device.objects.filter(customer=source).values_list("device_id", flat=True))
         Device.objects.filter(customer=source).update(customer=target)
+        forget = partial(snapshots_forget, account_id=target.account_id, device_ids=moved)
+        forget()  # and again after the commit: a poll in between may have cached the old customer again
+        transaction.on_commit(forget)
         if target.current_conversation_id is None:
             target.current_conversation_id = source.current_conversation_id
         source.merged_into = target

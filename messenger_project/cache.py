@@ -19,7 +19,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
-        self._count_and_read = None  # the registered Lua script
+        self._scripts: dict[str, object] = {}  # registered Lua scripts by source
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -37,14 +37,26 @@ class RedisCacheClient(DjangoRedisCacheClient):
         return out
     """
 
+    def script(self, source: str, keys: list[str], args: list) -> Any:
+        """Run a Lua script (registered once per process, then called by its SHA) on the write connection."""
+        client = self.get_client(keys[0] if keys else None, write=True)
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = client.register_script(source)
+        return script(keys=keys, args=args, client=client)
+
+    def loads(self, raw: bytes | None) -> Any:
+        """A value as `get()` would return it, from the raw bytes a script returned."""
+        return self._serializer.loads(raw) if raw else None
+
+    def set_raw(self, key: str, value: bytes, timeout: int) -> None:
+        """Store bytes as they are (not pickled), for Lua scripts to read."""
+        self.get_client(key, write=True).set(key, value, ex=timeout)
+
     def incr_expiring(self, key: str, delta: int, timeout: int, read: list[str]) -> tuple[int, list]:
-        client = self.get_client(key, write=True)
-        if self._count_and_read is None:
-            self._count_and_read = client.register_script(self.COUNT_AND_READ)
-        script = self._count_and_read
-        value, *found = script(keys=[key, *read], args=[delta, timeout], client=client)
+        value, *found = self.script(self.COUNT_AND_READ, [key, *read], [delta, timeout])
         found += [None] * (len(read) - len(found))  # a missing last key ends Lua's table early
-        return value, [self._serializer.loads(v) if v else None for v in found]
+        return value, [self.loads(v) for v in found]
 
 
 class RedisCache(DjangoRedisCache):
@@ -55,6 +67,17 @@ class RedisCache(DjangoRedisCache):
     def incr_expiring(self, key: str, delta: int, timeout: int, read: list[str]) -> tuple[int, list]:
         made = [self.make_and_validate_key(k) for k in read]
         return self._cache.incr_expiring(self.make_and_validate_key(key), delta, timeout, made)
+
+    def script(self, source: str, keys: list[str], args: list) -> Any:
+        """Run a Lua script with `keys` made into this cache's keys; ARGV goes as given (`make_key` for any key
+        prefix the script builds keys from)."""
+        return self._cache.script(source, [self.make_and_validate_key(k) for k in keys], args)
+
+    def loads(self, raw: bytes | None) -> Any:
+        return self._cache.loads(raw)
+
+    def set_raw(self, key: str, value: bytes, timeout: int) -> None:
+        self._cache.set_raw(self.make_and_validate_key(key), value, timeout)
 
 
 def counter_add(key: str, delta: int, timeout: int, *, read: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:

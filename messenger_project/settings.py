@@ -104,6 +104,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://secure-messenger")}
+# A poll with nothing new answered from the shared cache alone (conversations/poll_state.py). It needs a cache
+# that every process shares: on by default with Redis; with local memory only for one process (runserver, tests).
+EMPTY_POLL_FROM_CACHE = env.bool("EMPTY_POLL_FROM_CACHE", default=bool(REDIS_URL))
 # Each process's own short-lived copies of what every client request reads (the account of an identification):
 # they spare the shared cache a round trip and may lag a change made elsewhere by a few seconds.
 CACHES["local"] = {

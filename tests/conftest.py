@@ -28,6 +28,13 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def empty_poll_from_cache(settings):
+    """Empty polls are answered from the cache whatever it is (a test is one process, like runserver); the tests
+    of the database path turn it off."""
+    settings.EMPTY_POLL_FROM_CACHE = True
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path: Path) -> Path:
     """Uploads of a test go to its own temporary folder, never into the repository."""
     root = tmp_path / "media"

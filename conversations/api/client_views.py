@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import transaction
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from agents.models import Agent
+from conversations import poll_state
 from conversations.api.client_format import agent_object, message_object
+from conversations.api.empty_poll import empty_poll_response
 from conversations.media import media_claim_for_message, media_store
 from conversations.models import Receipt
 from conversations.selectors import unseen_message_ids
 from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
 from conversations.timeline import TimelinePage, timeline_items, timeline_page
 from conversations.typing import agent_typing_key, agent_typing_of, customer_typing_set
-from messenger_project.client_api.views import ClientAPIView, json_object
+from messenger_project.client_api.views import SUPPORTED_VERSIONS, ClientAPIView, json_object
 from messenger_project.errors import ServiceError
-from messenger_project.numbers import is_digits
+from messenger_project.numbers import MAX_ID, is_digits
 
 MESSAGE_MAX_LENGTH = 5000
-MAX_MESSAGE_ID = 2**63 - 1  # the largest id any database stores; larger ones name no message
+MAX_MESSAGE_ID = MAX_ID
 
 
 class MediaReferenceSerializer(serializers.Serializer):
@@ -65,11 +69,32 @@ def _cursor(value: str, *, minimum: int) -> int:
 class TimelineView(ClientAPIView):
     """`GET messages`, `GET messages/before:{id}`, `GET messages/after:{id}`."""
 
-    def newer_than(self) -> int | None:
-        cursor = self.kwargs.get("cursor") or ""
-        if self.kwargs.get("direction") != "after" or not is_digits(cursor):
-            return None
-        return min(int(cursor), MAX_MESSAGE_ID)
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """The view, with an empty poll answered from the cache when it can be (`empty_poll`)."""
+        view = super().as_view(**initkwargs)
+        methods = cls(**initkwargs)
+        methods.setup(None)  # adds HEAD where there is GET, as the view does
+        allow = ", ".join(methods.allowed_methods)
+
+        @functools.wraps(view)  # keeps `cls`, `initkwargs` and `csrf_exempt`: the schema and CSRF see the view
+        def polled(request, *args, **kwargs):
+            if request.method == "GET" and kwargs.get("direction") == "after":
+                response = empty_poll_response(
+                    request,
+                    api_version=kwargs["api_version"],
+                    cursor=kwargs["cursor"],
+                    supported_versions=SUPPORTED_VERSIONS,
+                    allow=allow,
+                )
+                if response is not None:
+                    return response
+            return view(request, *args, **kwargs)
+
+        return polled
+
+    def with_newest(self) -> bool:
+        return self.kwargs.get("direction") == "after" and is_digits(self.kwargs.get("cursor") or "")
 
     def cache_reads(self) -> tuple[str, ...]:
         conversation_id = self.caller.customer.current_conversation_id
@@ -79,11 +104,8 @@ class TimelineView(ClientAPIView):
         customer = self.caller.customer
         before = _cursor(cursor, minimum=1) if direction == "before" else None
         after = _cursor(cursor, minimum=0) if direction == "after" else None
-        if (
-            after is not None
-            and self.caller.newer_than == min(after, MAX_MESSAGE_ID)
-            and not self.caller.newer_message_id
-        ):
+        newest = self.caller.newest_message_id
+        if after is not None and self.caller.newest_known and (newest is None or newest <= after):
             page = TimelinePage(items=[], has_older=False)  # the empty poll: the caller's lookup found nothing newer
         else:
             page = timeline_page(
@@ -92,6 +114,8 @@ class TimelineView(ClientAPIView):
                 after=min(after, MAX_MESSAGE_ID) if after is not None else None,
             )
         receipts_mark_received(customer=customer, receipts=page.items)
+        if self.caller.newest_known and poll_state.enabled():
+            self._remember_for_polls()
         response = Response(self._messages(page))
         response.envelope_extra = {
             "agent": self._top_agent(),
@@ -100,6 +124,25 @@ class TimelineView(ClientAPIView):
             "welcomeMessage": self.caller.account.welcome_message or self.caller.account.info_text or None,
         }
         return response
+
+    def _remember_for_polls(self) -> None:
+        """What the next empty polls of this device need, so that the cache answers them (`empty_poll`)."""
+        device, customer = self.caller.device, self.caller.customer
+        conversation = customer.current_conversation
+        assignee = conversation.assignee if conversation is not None else None
+        poll_state.newest_raise(customer_ids=[customer.pk], message_id=self.caller.newest_message_id or 0)
+        poll_state.snapshot_store(
+            account_id=device.account_id,
+            device_id=device.device_id,
+            snapshot=poll_state.PollSnapshot(
+                device_pk=device.pk,
+                customer_id=customer.pk,
+                registered=customer.registered,
+                fk_id=customer.fk_id,
+                conversation_id=conversation.pk if conversation is not None else None,
+                assignee=agent_object(assignee) if assignee is not None else None,
+            ),
+        )
 
     def _messages(self, page: TimelinePage) -> list[dict]:
         device_type = self.caller.device.device_type

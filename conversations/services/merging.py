@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
+from conversations.poll_state import newest_raise
 from conversations.services.receipts import receipts_complete
 from conversations.services.threads import thread_close_open
 from devices.models import Customer
@@ -28,6 +30,9 @@ def customer_history_merge(*, source: Customer, target: Customer) -> None:
     shared_conversations = Participant.objects.filter(customer=target).values("conversation_id")
     Participant.objects.filter(customer=source, conversation_id__in=shared_conversations).delete()
     Participant.objects.filter(customer=source).update(customer=target)
+    newest = Receipt.objects.filter(customer=source).aggregate(newest=Max("message_id"))["newest"]
+    if newest is not None:
+        newest_raise(customer_ids=[target.pk], message_id=newest)
     already_received = Receipt.objects.filter(customer=target).values("message_id")
     Receipt.objects.filter(customer=source, message_id__in=already_received).delete()
     Receipt.objects.filter(customer=source).update(customer=target)

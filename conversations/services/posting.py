@@ -16,6 +16,7 @@ from agents.models import Agent
 from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
 from conversations.notifications import message_notify
+from conversations.poll_state import newest_raise
 from conversations.services.locks import conversation_lock, participants_lock
 from conversations.services.threads import Author, thread_open
 from conversations.signals import message_posted
@@ -163,6 +164,7 @@ def message_post(
             )
             for reader_id in recipient_ids
         )
+        newest_raise(customer_ids=recipient_ids, message_id=message.pk)  # before the commit: see poll_state
         if not imported:
             _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
             _current_conversation_set(conversation=conversation, author=author, recipient_ids=recipient_ids)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conversations.models import Conversation, Receipt
+from conversations.poll_state import newest_raise
 from conversations.timeline import TimelineItem
 from devices.models import Customer
 from messenger_project.errors import ServiceError
@@ -69,3 +70,8 @@ def receipts_complete(*, conversation: Conversation) -> None:
                     )
                 )
     Receipt.objects.bulk_create(missing, ignore_conflicts=True)
+    newest: dict[int, int] = {}
+    for receipt in missing:
+        newest[receipt.customer_id] = max(newest.get(receipt.customer_id, 0), receipt.message_id)
+    for reader_id, message_id in newest.items():
+        newest_raise(customer_ids=[reader_id], message_id=message_id)

@@ -87,23 +87,45 @@ class ClientEnvelopeRenderer(JSONRenderer):
         response, request = context.get("response"), context.get("request")
         if response is None or request is None:
             return super().render(data, accepted_media_type, renderer_context)
-        started = getattr(request._request, "client_api_started", None) or time.monotonic()
-        metadata = {
-            "values": {"url": endpoint_url(request.path), **getattr(response, "metadata_values", {})},
+        if response.status_code >= 400:
+            return envelope(
+                None,
+                request=request._request,
+                status="ERROR",
+                notifications=data["notifications"],
+            )
+        return envelope(
+            data,
+            request=request._request,
+            notifications=getattr(response, "notifications", []),
+            metadata_values=getattr(response, "metadata_values", {}),
+            extra=getattr(response, "envelope_extra", {}),
+        )
+
+
+def envelope(
+    data: Any,
+    *,
+    request,
+    status: str = "SUCCESS",
+    notifications: list | None = None,
+    metadata_values: dict | None = None,
+    extra: dict | None = None,
+) -> bytes:
+    """The envelope's bytes for a Django request: `metadata` says the endpoint, the method and the time taken."""
+    started = getattr(request, "client_api_started", None) or time.monotonic()
+    body = {
+        "data": data,
+        "notifications": notifications or [],
+        "status": status,
+        "metadata": {
+            "values": {"url": endpoint_url(request.path), **(metadata_values or {})},
             "method": request.method.lower(),
             "duration": round(time.monotonic() - started, 4),
-        }
-        if response.status_code >= 400:
-            body = {"data": None, "notifications": data["notifications"], "status": "ERROR", "metadata": metadata}
-        else:
-            body = {
-                "data": data,
-                "notifications": getattr(response, "notifications", []),
-                "status": "SUCCESS",
-                "metadata": metadata,
-                **getattr(response, "envelope_extra", {}),
-            }
-        return orjson.dumps(body, default=_fallback, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
+        },
+        **(extra or {}),
+    }
+    return orjson.dumps(body, default=_fallback, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 _drf_encoder = encoders.JSONEncoder()

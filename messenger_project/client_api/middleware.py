@@ -43,3 +43,8 @@ class ClientAPIMiddleware:
         if version:
             response["api-version"] = version.group(1)
         return response
+
+
+def origin_allowed(origin: str | None, allowed: list[str]) -> bool:
+    """The account's allowed origins (none: any) admit this `Origin` header (none: not a browser)."""
+    return not (origin and allowed and origin.rstrip("/") not in {o.rstrip("/") for o in allowed})

@@ -36,22 +36,45 @@ class QuotaState:
         }
 
 
-def quota_hit(*, account: Account, device_id: str, now: float | None = None, read: tuple[str, ...] = ()) -> QuotaState:
-    """Count one request of this device in the current fixed window. Atomic across processes with Redis.
+@dataclass(frozen=True)
+class QuotaWindow:
+    """Where one device's requests of the current window are counted."""
 
-    `read`: cache keys the request needs anyway (a poll's typing state), fetched in the same round trip."""
+    account: Account
+    key: str
+    timeout: int  # the counter's life: the window and a minute
+    reset_at: int
+
+    def state(self, used: int, read: dict | None = None) -> QuotaState:
+        account = self.account
+        return QuotaState(
+            limit=account.device_quota_limit,
+            used=used,
+            interval=account.device_quota_interval,
+            unit=account.device_quota_time_unit,
+            reset_at=self.reset_at,
+            read=read or {},
+        )
+
+
+def quota_window(*, account: Account, device_id: str, now: float | None = None) -> QuotaWindow:
     window = account.device_quota_interval * UNIT_SECONDS[account.device_quota_time_unit]
     now = time.time() if now is None else now
     window_start = int(now // window) * window
     # Device ids hold up to 255 characters of anything: hash them to a short, safe cache key.
     device_key = hashlib.sha256(device_id.encode()).hexdigest()[:32]
-    key = f"quota:{account.pk}:{device_key}:{window_start}"
-    used, found = counter_add(key, 1, window + 60, read=read)
-    return QuotaState(
-        limit=account.device_quota_limit,
-        used=used,
-        interval=account.device_quota_interval,
-        unit=account.device_quota_time_unit,
+    return QuotaWindow(
+        account=account,
+        key=f"quota:{account.pk}:{device_key}:{window_start}",
+        timeout=window + 60,
         reset_at=window_start + window,
-        read=found,
     )
+
+
+def quota_hit(*, account: Account, device_id: str, now: float | None = None, read: tuple[str, ...] = ()) -> QuotaState:
+    """Count one request of this device in the current fixed window. Atomic across processes with Redis.
+
+    `read`: cache keys the request needs anyway (a poll's typing state), fetched in the same round trip."""
+    window = quota_window(account=account, device_id=device_id, now=now)
+    used, found = counter_add(window.key, 1, window.timeout, read=read)
+    return window.state(used, found)

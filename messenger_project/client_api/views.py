@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
+from django.core.cache import cache
 from rest_framework.exceptions import ParseError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, MultiPartParser
@@ -13,6 +15,7 @@ from rest_framework.views import APIView
 from devices.identification import Caller, caller_identify
 from devices.services import device_touch
 from messenger_project.client_api.envelope import ClientEnvelopeRenderer, client_exception_handler, error_response
+from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.client_api.quota import quota_hit
 from messenger_project.errors import ServiceError
 
@@ -83,21 +86,26 @@ class ClientAPIView(APIView):
             or request.headers.get("x-parley-identification"),
             authorization=request.headers.get("Authorization"),
             require_device=self.requires_device,
-            newer_than=self.newer_than(),
+            with_newest=self.with_newest(),
         )
         if self.caller.device is not None:
             device_touch(device=self.caller.device)
-        self.quota = quota_hit(account=self.caller.account, device_id=self.caller.device_id, read=self.cache_reads())
+        counted = getattr(request._request, "client_quota", None)  # by the empty poll's cache path
+        if counted is None:
+            self.quota = quota_hit(
+                account=self.caller.account, device_id=self.caller.device_id, read=self.cache_reads()
+            )
+        else:
+            reads = self.cache_reads()
+            self.quota = replace(counted, read=cache.get_many(reads) if reads else {})
         if self.quota.exceeded:
             raise ServiceError("too_many_requests", status_code=429)
-        origin = request.headers.get("Origin")
-        allowed = self.caller.account.allowed_origins
-        if origin and allowed and origin.rstrip("/") not in {o.rstrip("/") for o in allowed}:
+        if not origin_allowed(request.headers.get("Origin"), self.caller.account.allowed_origins):
             raise ServiceError("origin_not_allowed", status_code=403)
 
-    def newer_than(self) -> int | None:
-        """A poll's cursor: the caller's lookup then also tells whether anything newer exists (see TimelineView)."""
-        return None
+    def with_newest(self) -> bool:
+        """A poll: the caller's lookup then also says the customer's newest message id (see TimelineView)."""
+        return False
 
     def cache_reads(self) -> tuple[str, ...]:
         """Cache keys the handler will read, fetched with the quota in one round trip (`self.quota.read`)."""

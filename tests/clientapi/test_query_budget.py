@@ -70,8 +70,10 @@ def test_get_messages_query_count_does_not_grow_with_history(chatting, agent, dj
 
 
 def test_empty_after_poll_query_count_does_not_grow_and_stays_within_4(
-    chatting, agent, django_assert_num_queries, django_assert_max_num_queries
+    chatting, agent, settings, django_assert_num_queries, django_assert_max_num_queries
 ):
+    """The database path (the cache path makes none: tests/clientapi/test_empty_poll.py)."""
+    settings.EMPTY_POLL_FROM_CACHE = False
     last = grow_history(chatting, agent, 10)
     with django_assert_max_num_queries(4):
         small = queries_of(lambda: chatting.get(f"messages/after:{last}"))

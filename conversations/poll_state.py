@@ -1,0 +1,187 @@
+"""What a poll with nothing new needs, kept in the shared cache: such a poll is then answered without the database.
+
+Two kinds of keys:
+
+- `poll:device:{account}:{hash of the device id}`: a snapshot of the caller (device, customer, current conversation
+  and its assignee) as JSON, for `SNAPSHOT_SECONDS`. Every poll that reads the database writes it; saving or
+  deleting the device, and moving devices to another customer, forget it. What else it shows (the assignee, the
+  registration) may lag a change by at most `SNAPSHOT_SECONDS`; a new message refreshes it at once, since the poll
+  that fetches the message reads the database.
+- `poll:newest:{customer}`: the customer's newest message id. It is raised, never lowered, *before the commit* of
+  every write that gives a customer a message (`newest_raise`), and by polls from what the database said. So it
+  may be too high (a post rolled back: polls read the database until the key expires), never too low once a message
+  is committed: a poll sees the message either through the key or, sent to the database by it, in the table.
+  A missing key (expired after `NEWEST_SECONDS` without a write, or evicted) sends polls to the database, which
+  sets it again.
+
+With Redis one Lua script reads all of it together with the quota counter and the typing state: one round trip.
+The script builds the keys of the customer and the conversation from the snapshot it reads, which a single Redis
+server (not Redis Cluster, which Django's cache does not support either) allows.
+
+With a cache that is not shared between processes (local memory), a key raised in one process is not seen by
+another: the cache path is then on only where `EMPTY_POLL_FROM_CACHE` says so (one process: runserver, tests).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+from django.conf import settings
+from django.core.cache import caches
+
+from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
+from messenger_project.cache import RedisCache, counter_add
+
+SNAPSHOT_SECONDS = 30
+NEWEST_SECONDS = 600
+SNAPSHOT_PREFIX = "poll:device:"
+NEWEST_PREFIX = "poll:newest:"
+
+_local_lock = threading.Lock()  # `newest_raise` on a cache without scripts: atomic within the process
+
+
+@dataclass(frozen=True)
+class PollSnapshot:
+    device_pk: int
+    customer_id: int
+    registered: bool
+    fk_id: str
+    conversation_id: int | None
+    assignee: dict[str, Any] | None  # the agent object of the assignee, `isTyping` aside
+
+    def dumps(self) -> bytes:
+        # Short names `c` and `v`: the Lua script reads them to build the customer's and the conversation's keys.
+        data = asdict(self)
+        data["c"], data["v"] = data.pop("customer_id"), data.pop("conversation_id")
+        return orjson.dumps(data)
+
+    @classmethod
+    def loads(cls, raw: bytes | None) -> PollSnapshot | None:
+        if not raw:
+            return None
+        try:
+            data = orjson.loads(raw)
+            return cls(customer_id=data.pop("c"), conversation_id=data.pop("v"), **data)
+        except (orjson.JSONDecodeError, TypeError, KeyError):  # written by another version: a miss
+            return None
+
+
+@dataclass(frozen=True)
+class PollRead:
+    used: int  # the device's quota counter, this request counted
+    snapshot: PollSnapshot | None
+    newest: int | None  # the customer's newest message id, None when unknown
+    typing: AgentTyping | None  # who types in the snapshot's conversation
+    token_customer_id: str | None  # the cached customer id of the Authorization token, None when not cached
+
+
+def _shared():
+    return caches["default"]
+
+
+def enabled() -> bool:
+    return settings.EMPTY_POLL_FROM_CACHE
+
+
+def snapshot_key(*, account_id: int, device_id: str) -> str:
+    return f"{SNAPSHOT_PREFIX}{account_id}:{hashlib.sha256(device_id.encode()).hexdigest()[:32]}"
+
+
+def newest_key(customer_id: int) -> str:
+    return f"{NEWEST_PREFIX}{customer_id}"
+
+
+def snapshot_store(*, account_id: int, device_id: str, snapshot: PollSnapshot) -> None:
+    key, cache = snapshot_key(account_id=account_id, device_id=device_id), _shared()
+    if isinstance(cache, RedisCache):
+        cache.set_raw(key, snapshot.dumps(), SNAPSHOT_SECONDS)  # JSON as it is: the script decodes it
+    else:
+        cache.set(key, snapshot.dumps(), SNAPSHOT_SECONDS)
+
+
+def snapshots_forget(*, account_id: int, device_ids: list[str]) -> None:
+    if device_ids:
+        _shared().delete_many([snapshot_key(account_id=account_id, device_id=d) for d in device_ids])
+
+
+# Raise each key to ARGV[1] unless it holds more; either way it lives ARGV[2] seconds from now.
+NEWEST_RAISE = """
+    for i = 1, #KEYS do
+        local current = tonumber(redis.call('GET', KEYS[i]))
+        if current == nil or current < tonumber(ARGV[1]) then
+            redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[2])
+        else
+            redis.call('EXPIRE', KEYS[i], ARGV[2])
+        end
+    end
+    return 1
+"""
+
+
+def newest_raise(*, customer_ids: list[int], message_id: int) -> None:
+    """These customers now have a message with this id: call it before the write commits (see the module)."""
+    if not customer_ids:
+        return
+    keys, cache = [newest_key(c) for c in customer_ids], _shared()
+    if isinstance(cache, RedisCache):
+        cache.script(NEWEST_RAISE, keys, [message_id, NEWEST_SECONDS])
+        return
+    with _local_lock:
+        current = cache.get_many(keys)
+        cache.set_many({k: max(message_id, current.get(k) or 0) for k in keys}, NEWEST_SECONDS)
+
+
+# KEYS: the quota counter, the snapshot, and the token's customer id if any. ARGV: the counter's life, then the
+# full key prefixes of the newest message id and of the agent typing state. Missing values come back as false.
+POLL_READ = """
+    local used = redis.call('INCR', KEYS[1])
+    if used == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+    local out = {used, false, false, false, false}
+    if KEYS[3] then out[5] = redis.call('GET', KEYS[3]) end
+    local raw = redis.call('GET', KEYS[2])
+    if raw then
+        local ok, snapshot = pcall(cjson.decode, raw)
+        if ok and type(snapshot) == 'table' and snapshot.c then
+            out[2] = raw
+            out[3] = redis.call('GET', ARGV[2] .. snapshot.c)
+            if snapshot.v ~= cjson.null then out[4] = redis.call('GET', ARGV[3] .. snapshot.v) end
+        end
+    end
+    return out
+"""
+
+
+def poll_read(
+    *, quota_key: str, quota_timeout: int, account_id: int, device_id: str, token_key: str | None
+) -> PollRead:
+    """Count the request against the quota and read what an empty poll needs: one round trip with Redis."""
+    device_key, cache = snapshot_key(account_id=account_id, device_id=device_id), _shared()
+    if isinstance(cache, RedisCache):
+        keys = [quota_key, device_key, *([token_key] if token_key else [])]
+        prefixes = [cache.make_key(NEWEST_PREFIX), cache.make_key(agent_typing_key(""))]
+        used, raw, newest, typing, token = (*cache.script(POLL_READ, keys, [quota_timeout, *prefixes]), *[None] * 5)[:5]
+        return PollRead(
+            used=used,
+            snapshot=PollSnapshot.loads(raw),
+            newest=int(newest) if newest else None,
+            typing=agent_typing_of(cache.loads(typing)),
+            token_customer_id=cache.loads(token),
+        )
+    used, found = counter_add(quota_key, 1, quota_timeout, read=(device_key, *([token_key] if token_key else [])))
+    snapshot = PollSnapshot.loads(found[device_key])
+    newest = typing = None
+    if snapshot is not None:
+        newest = cache.get(newest_key(snapshot.customer_id))
+        if snapshot.conversation_id is not None:
+            typing = agent_typing_of(cache.get(agent_typing_key(snapshot.conversation_id)))
+    return PollRead(
+        used=used,
+        snapshot=snapshot,
+        newest=newest,
+        typing=typing,
+        token_customer_id=found[token_key] if token_key else None,
+    )

@@ -1,0 +1,210 @@
+"""The empty poll answered from the cache (conversations/api/empty_poll.py): the database's answer, without it.
+
+These tests run against the cache of the run: local memory locally, Redis (the Lua scripts) in CI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from conversations import poll_state
+from conversations.services import conversation_assign, message_post
+from conversations.typing import agent_typing_set
+from devices.models import Device
+from devices.services import customer_get_or_create_registered, customer_merge
+from tests.clientapi.helpers import App, agent_reply, assert_error, customer_of, register, token_for
+from tests.factories import make_agent
+
+pytestmark = pytest.mark.django_db
+
+VOLATILE_HEADERS = {"quota-used", "quota-reset-UTC", "X-Request-Id", "Content-Length"}  # duration: its digits
+
+
+def without_duration(response) -> dict:
+    body = response.json()
+    del body["metadata"]["duration"]
+    return body
+
+
+def stable_headers(response) -> dict[str, str]:
+    return {name: value for name, value in response.headers.items() if name not in VOLATILE_HEADERS}
+
+
+@dataclass
+class Polling:
+    app: App
+    last: int  # the newest message id the app has
+    first: Any  # the first poll's answer, from the database
+
+    def poll(self, app: App | None = None, **headers: str):
+        return (app or self.app).get(f"messages/after:{self.last}", **headers)
+
+
+@pytest.fixture
+def polling(web, agent) -> Polling:
+    """A web install in a conversation assigned to an agent, after one poll through the database."""
+    last = web.send("hello")
+    conversation_assign(conversation=customer_of(web).current_conversation, assignee=agent)
+    first = web.get(f"messages/after:{last}")
+    assert first.status_code == 200 and first.json()["data"] == []
+    return Polling(app=web, last=last, first=first)
+
+
+def test_an_empty_poll_from_the_cache_is_the_database_answer_without_a_query(polling, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        cached = polling.poll()
+
+    assert without_duration(cached) == without_duration(polling.first)
+    assert stable_headers(cached) == stable_headers(polling.first)
+    assert cached.json()["agent"]["name"] == "Sanne"
+    assert cached.json()["paging"] == {"before": "", "after": f"/messages/after:{polling.last}"}
+
+
+def test_the_cache_path_shows_the_assignee_typing(polling, agent, django_assert_num_queries):
+    agent_typing_set(conversation=customer_of(polling.app).current_conversation, agent=agent, typing=True)
+
+    with django_assert_num_queries(0):
+        cached = polling.poll()
+
+    assert isinstance(cached.json()["agent"]["isTyping"], int)
+
+
+def test_someone_other_than_the_assignee_typing_is_looked_up_in_the_database(polling, account):
+    colleague = make_agent(account=account)
+    agent_typing_set(conversation=customer_of(polling.app).current_conversation, agent=colleague, typing=True)
+
+    response = polling.poll()
+
+    assert response.json()["agent"]["id"] == colleague.pk
+    assert isinstance(response.json()["agent"]["isTyping"], int)
+
+
+def test_a_new_message_is_seen_by_the_next_poll(polling, agent):
+    reply = agent_reply(polling.app, agent, "We are on it")
+
+    response = polling.poll()
+
+    assert [m["id"] for m in response.json()["data"]] == [reply.pk]
+
+
+def test_the_newest_id_is_raised_before_the_message_commits(polling, agent):
+    """The order that makes a lost message impossible: a poll that reads the key after the commit sees it raised."""
+    customer = customer_of(polling.app)
+    with transaction.atomic():
+        message = message_post(conversation=customer.current_conversation, author=agent, text="in flight")
+        assert caches["default"].get(poll_state.newest_key(customer.pk)) == message.pk
+
+
+def test_a_rolled_back_post_leaves_polls_to_the_database_which_answers_empty(polling, agent):
+    customer = customer_of(polling.app)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        message_post(conversation=customer.current_conversation, author=agent, text="never")
+        raise RuntimeError("rolled back")
+
+    response = polling.poll()
+
+    assert response.status_code == 200 and response.json()["data"] == []
+
+
+def test_the_quota_counts_each_poll_once_whichever_path_answers(polling):
+    cached = polling.poll()
+    caches["default"].delete(poll_state.snapshot_key(account_id=customer_of(polling.app).account_id, device_id="x"))
+    agent_typing_set(
+        conversation=customer_of(polling.app).current_conversation,
+        agent=make_agent(account=customer_of(polling.app).account),
+        typing=True,
+    )
+    from_database = polling.poll()  # falls back: someone else types
+
+    used = [int(r["quota-used"]) for r in (polling.first, cached, from_database)]
+    assert used[1] == used[0] + 1 and used[2] == used[1] + 1
+
+
+def test_the_quota_is_enforced_on_the_cache_path(polling, account):
+    account.device_quota_limit = int(polling.first["quota-used"]) + 2
+    account.save()
+    answers = [polling.poll() for _ in range(4)]
+
+    assert [a.status_code for a in answers[:2]] == [200, 200]
+    assert_error(answers[-1], 429, "too_many_requests")
+    assert answers[-1]["Retry-After"]
+
+
+def test_a_deleted_device_is_refused_at_once(polling):
+    Device.objects.filter(device_id=polling.app.device_id).get().delete()
+
+    assert_error(polling.poll(), 400, "device_not_registered")
+
+
+def test_an_origin_the_account_does_not_allow_is_refused(polling, account):
+    account.allowed_origins = ["https://shop.example"]
+    account.save()
+
+    assert polling.poll(Origin="https://shop.example").status_code == 200
+    assert_error(polling.poll(Origin="https://evil.example"), 403, "origin_not_allowed")
+
+
+def test_a_registered_customer_needs_the_token_on_the_cache_path_too(client, account, django_assert_num_queries):
+    app = register(client, "ios-device-0001", token=token_for("customer-7"))
+    last = app.send("hi")
+    assert app.get(f"messages/after:{last}").status_code == 200
+
+    with django_assert_num_queries(0):
+        assert app.get(f"messages/after:{last}").json()["data"] == []
+    assert_error(
+        app.with_(token=None).get(f"messages/after:{last}"),
+        400,
+        "device_requires_authorization",
+    )
+    assert_error(app.with_(token=token_for("customer-8")).get(f"messages/after:{last}"), 400, "device_not_registered")
+
+
+def test_devices_moved_by_a_merge_poll_their_new_customer(polling, agent, account):
+    registered = customer_get_or_create_registered(account=account, fk_id="customer-9")
+    customer_merge(source=customer_of(polling.app), target=registered)
+    app = polling.app.with_(token=token_for("customer-9"))
+    reply = agent_reply(app, agent, "welcome back")
+
+    response = polling.poll(app)
+
+    assert [m["id"] for m in response.json()["data"]] == [reply.pk]
+
+
+def test_a_merge_raises_the_newest_id_of_the_customer_taking_the_history(polling, account):
+    registered = customer_get_or_create_registered(account=account, fk_id="customer-10")
+    caches["default"].set(poll_state.newest_key(registered.pk), 0)
+
+    customer_merge(source=customer_of(polling.app), target=registered)
+
+    assert caches["default"].get(poll_state.newest_key(registered.pk)) == polling.last
+
+
+def test_an_unreadable_snapshot_is_a_miss(polling):
+    customer = customer_of(polling.app)
+    key = poll_state.snapshot_key(account_id=customer.account_id, device_id=polling.app.device_id)
+    caches["default"].set(key, b"not json")
+
+    response = polling.poll()
+
+    assert without_duration(response) == without_duration(polling.first)
+
+
+def test_with_the_setting_off_every_poll_reads_the_database(polling, settings):
+    settings.EMPTY_POLL_FROM_CACHE = False
+    with CaptureQueriesContext(connection) as captured:
+        response = polling.poll()
+
+    assert response.json()["data"] == [] and len(captured) >= 1
+
+
+def test_a_cursor_above_every_message_is_answered_empty(polling, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = polling.app.get("messages/after:99999999999")
+
+    assert response.json()["data"] == []
+    assert response.json()["paging"]["after"] == "/messages/after:99999999999"
