@@ -54,9 +54,11 @@ class PollSnapshot:
     assignee: dict[str, Any] | None  # the agent object of the assignee, `isTyping` aside
 
     def dumps(self) -> bytes:
-        # Short names `c` and `v`: the Lua script reads them to build the customer's and the conversation's keys.
+        # `c` and `v`: the Lua script builds the customer's and the conversation's keys from them. Strings: Lua
+        # would write a large number in exponent form.
         data = asdict(self)
-        data["c"], data["v"] = data.pop("customer_id"), data.pop("conversation_id")
+        customer_id, conversation_id = data.pop("customer_id"), data.pop("conversation_id")
+        data["c"], data["v"] = str(customer_id), (None if conversation_id is None else str(conversation_id))
         return orjson.dumps(data)
 
     @classmethod
@@ -65,8 +67,13 @@ class PollSnapshot:
             return None
         try:
             data = orjson.loads(raw)
-            return cls(customer_id=data.pop("c"), conversation_id=data.pop("v"), **data)
-        except (orjson.JSONDecodeError, TypeError, KeyError):  # written by another version: a miss
+            conversation_id = data.pop("v")
+            return cls(
+                customer_id=int(data.pop("c")),
+                conversation_id=None if conversation_id is None else int(conversation_id),
+                **data,
+            )
+        except (orjson.JSONDecodeError, TypeError, KeyError, ValueError):  # written by another version: a miss
             return None
 
 

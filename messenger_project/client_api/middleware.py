@@ -23,8 +23,9 @@ class ClientAPIMiddleware:
             return self.get_response(request)
         request.client_api_started = time.monotonic()
         # Android appends `paging.before` (`/messages/before:1`) to `…/v1.9/`, giving `//`: route it anyway.
-        request.path_info = _REPEATED_SLASHES.sub("/", request.path_info)
-        request.path = _REPEATED_SLASHES.sub("/", request.path)
+        if "//" in request.path:
+            request.path_info = _REPEATED_SLASHES.sub("/", request.path_info)
+            request.path = _REPEATED_SLASHES.sub("/", request.path)
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
             # No identification comes with a preflight: allow here, enforce the account's origins on the request.

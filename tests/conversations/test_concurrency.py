@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 
 from conversations.services import message_post
 from conversations.timeline import timeline_page
-from tests.factories import make_agent, make_conversation, make_customer
+from tests.factories import make_agent, make_conversation, make_customer, make_device
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -40,22 +42,43 @@ def _write(*, conversation, agent, start: threading.Barrier) -> list[int]:
         connection.close()
 
 
-def _poll(*, customer, start: threading.Barrier) -> list[int]:
-    """Poll `after=last_seen` until every message is seen or the deadline passes; ids in the order seen."""
+def _poll(*, fetch: Callable[[int], list[int]], start: threading.Barrier) -> list[int]:
+    """Poll `after=last_seen` until every message is seen or the deadline passes; ids in the order seen.
+
+    `fetch(after)` gives a page's ids, newest first."""
     try:
         start.wait(timeout=30)
         deadline = time.monotonic() + DEADLINE_SECONDS
         seen: list[int] = []
         while len(seen) < TOTAL and time.monotonic() < deadline:
-            page = timeline_page(customer=customer, after=seen[-1] if seen else 0)
-            seen.extend(reversed(page.message_ids))  # a page is newest first: read it oldest first
+            seen.extend(reversed(fetch(seen[-1] if seen else 0)))  # read a page oldest first
             time.sleep(POLL_INTERVAL_SECONDS)
         return seen
     finally:
         connection.close()
 
 
-def test_pollers_see_every_message_once_and_in_increasing_order(account):
+def _timeline_fetch(customer) -> Callable[[int], list[int]]:
+    return lambda after: timeline_page(customer=customer, after=after).message_ids
+
+
+def _client_api_fetch(customer) -> Callable[[int], list[int]]:
+    """Through the client API of an app of the customer's: empty polls are answered from the cache."""
+    device, client = make_device(customer=customer), Client()
+    headers = {"x-iris-identification": f"{customer.account.identification}:{device.device_id}"}
+
+    def fetch(after: int) -> list[int]:
+        response = client.get(f"/clientApi/v1.9/messages/after:{after}", headers=headers)
+        assert response.status_code == 200, response.content
+        return [message["id"] for message in response.json()["data"]]
+
+    return fetch
+
+
+@pytest.mark.parametrize("fetch", [_timeline_fetch, _client_api_fetch], ids=["timeline", "client-api"])
+def test_pollers_see_every_message_once_and_in_increasing_order(account, fetch):
+    account.device_quota_limit = 1_000_000
+    account.save()
     customer = make_customer(account=account)
     writers = [
         (make_conversation(account=account, customers=[customer]), make_agent(account=account)) for _ in range(WRITERS)
@@ -63,7 +86,7 @@ def test_pollers_see_every_message_once_and_in_increasing_order(account):
     start = threading.Barrier(WRITERS + POLLERS)
 
     with ThreadPoolExecutor(max_workers=WRITERS + POLLERS) as pool:
-        polls = [pool.submit(_poll, customer=customer, start=start) for _ in range(POLLERS)]
+        polls = [pool.submit(_poll, fetch=fetch(customer), start=start) for _ in range(POLLERS)]
         writes = [pool.submit(_write, conversation=c, agent=a, start=start) for c, a in writers]
         written = sorted(message_id for write in writes for message_id in write.result())
         seen_by_pollers = [poll.result() for poll in polls]
