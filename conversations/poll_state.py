@@ -14,6 +14,13 @@ Two kinds of keys:
   A missing key (expired after `NEWEST_SECONDS` without a write, or evicted) sends polls to the database, which
   sets it again.
 
+- `poll:page:{customer}:{API version}:{device type}`: the latest page (`GET messages`) as the apps get it, for
+  `PAGE_SECONDS`, tagged with the customer's newest message id and timeline generation it was read under.
+  `poll:generation:{customer}` is renewed after the commit of every change to the customer's messages that is not
+  a new message (statuses, merges). A page is stored only when it holds the newest message id read *before* the
+  database was (messages of one customer commit in id order: participants_lock), and served only while both tags
+  still hold. An agent's new name or avatar in older messages may lag by at most `PAGE_SECONDS`.
+
 With Redis one Lua script reads all of it together with the quota counter and the typing state: one round trip.
 The script builds the keys of the customer and the conversation from the snapshot it reads, which a single Redis
 server (not Redis Cluster, which Django's cache does not support either) allows.
@@ -26,20 +33,26 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 import orjson
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 
 from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
 from messenger_project.cache import RedisCache, counter_add
 
 SNAPSHOT_SECONDS = 30
 NEWEST_SECONDS = 600
+PAGE_SECONDS = 60  # below NEWEST_SECONDS: a page never outlives the keys it is checked against
 SNAPSHOT_PREFIX = "poll:device:"
 NEWEST_PREFIX = "poll:newest:"
+PAGE_PREFIX = "poll:page:"
+GENERATION_PREFIX = "poll:generation:"
 
 _local_lock = threading.Lock()  # `newest_raise` on a cache without scripts: atomic within the process
 
@@ -52,13 +65,15 @@ class PollSnapshot:
     fk_id: str
     conversation_id: int | None
     assignee: dict[str, Any] | None  # the agent object of the assignee, `isTyping` aside
+    device_type: int | None
 
     def dumps(self) -> bytes:
-        # `c` and `v`: the Lua script builds the customer's and the conversation's keys from them. Strings: Lua
-        # would write a large number in exponent form.
+        # `c`, `v` and `t`: the Lua script builds the customer's, the conversation's and the page's keys from them.
+        # Strings: Lua would write a large number in exponent form.
         data = asdict(self)
         customer_id, conversation_id = data.pop("customer_id"), data.pop("conversation_id")
         data["c"], data["v"] = str(customer_id), (None if conversation_id is None else str(conversation_id))
+        data["t"] = str(data["device_type"])
         return orjson.dumps(data)
 
     @classmethod
@@ -68,6 +83,7 @@ class PollSnapshot:
         try:
             data = orjson.loads(raw)
             conversation_id = data.pop("v")
+            data.pop("t")
             return cls(
                 customer_id=int(data.pop("c")),
                 conversation_id=None if conversation_id is None else int(conversation_id),
@@ -78,12 +94,47 @@ class PollSnapshot:
 
 
 @dataclass(frozen=True)
+class CachedPage:
+    """The latest page's `data` as the apps get it, with what the envelope's paging needs and its tags."""
+
+    newest: int  # the customer's newest message id when it was read: the page's own newest
+    generation: int
+    has_older: bool
+    oldest_id: int | None  # the page's oldest message id (None: no message)
+    data: bytes  # the JSON array
+
+    def dumps(self) -> bytes:
+        header = {"n": self.newest, "g": self.generation, "o": self.has_older, "l": self.oldest_id}
+        return orjson.dumps(header) + b"\n" + self.data  # orjson escapes newlines: the first one ends the header
+
+    @classmethod
+    def loads(cls, raw: bytes | None) -> CachedPage | None:
+        if not raw or b"\n" not in raw:
+            return None
+        header, data = raw.split(b"\n", 1)
+        try:
+            tags = orjson.loads(header)
+            return cls(newest=tags["n"], generation=tags["g"], has_older=tags["o"], oldest_id=tags["l"], data=data)
+        except (orjson.JSONDecodeError, TypeError, KeyError):
+            return None
+
+
+@dataclass(frozen=True)
 class PollRead:
     used: int  # the device's quota counter, this request counted
     snapshot: PollSnapshot | None
     newest: int | None  # the customer's newest message id, None when unknown
     typing: AgentTyping | None  # who types in the snapshot's conversation
     token_customer_id: str | None  # the cached customer id of the Authorization token, None when not cached
+    page: CachedPage | None = None  # with `page_version` asked: the cached latest page
+    generation: int = 0  # with `page_version` asked: the customer's timeline generation
+
+    def page_current(self) -> CachedPage | None:
+        """The cached latest page if it still shows the customer's timeline."""
+        page = self.page
+        if page is None or page.newest != self.newest or page.generation != self.generation:
+            return None
+        return page
 
 
 def _shared():
@@ -102,12 +153,42 @@ def newest_key(customer_id: int) -> str:
     return f"{NEWEST_PREFIX}{customer_id}"
 
 
+def page_key(*, customer_id: int, version: str, device_type: int | None) -> str:
+    return f"{PAGE_PREFIX}{customer_id}:{version}:{device_type}"
+
+
+def generation_key(customer_id: int) -> str:
+    return f"{GENERATION_PREFIX}{customer_id}"
+
+
 def snapshot_store(*, account_id: int, device_id: str, snapshot: PollSnapshot) -> None:
     key, cache = snapshot_key(account_id=account_id, device_id=device_id), _shared()
     if isinstance(cache, RedisCache):
         cache.set_raw(key, snapshot.dumps(), SNAPSHOT_SECONDS)  # JSON as it is: the script decodes it
     else:
         cache.set(key, snapshot.dumps(), SNAPSHOT_SECONDS)
+
+
+def page_store(*, customer_id: int, version: str, device_type: int | None, page: CachedPage) -> None:
+    key, cache = page_key(customer_id=customer_id, version=version, device_type=device_type), _shared()
+    if isinstance(cache, RedisCache):
+        cache.set_raw(key, page.dumps(), PAGE_SECONDS)
+    else:
+        cache.set(key, page.dumps(), PAGE_SECONDS)
+
+
+def timeline_changed(*, customer_ids: list[int]) -> None:
+    """The customers' messages changed otherwise than by a new message: their cached pages go stale. After the
+    commit (a page read meanwhile would otherwise be stored under the new generation)."""
+    if customer_ids:
+        transaction.on_commit(partial(_generations_renew, list(customer_ids)))
+
+
+def _generations_renew(customer_ids: list[int]) -> None:
+    # A value never used before (not a counter, which would start again at 1 after expiring and could meet an old
+    # page's tag); it lives longer than any page read under the generation before it.
+    generation = time.time_ns()
+    _shared().set_many({generation_key(c): generation for c in customer_ids}, NEWEST_SECONDS)
 
 
 def snapshots_forget(*, account_id: int, device_ids: list[str]) -> None:
@@ -142,20 +223,25 @@ def newest_raise(*, customer_ids: list[int], message_id: int) -> None:
         cache.set_many({k: max(message_id, current.get(k) or 0) for k in keys}, NEWEST_SECONDS)
 
 
-# KEYS: the quota counter, the snapshot, and the token's customer id if any. ARGV: the counter's life, then the
-# full key prefixes of the newest message id and of the agent typing state. Missing values come back as false.
+# KEYS: the quota counter, the snapshot, and the token's customer id if any. ARGV: the counter's life; the full
+# key prefixes of the newest message id and of the agent typing state; then, for the latest page, the prefixes of
+# the page and of the generation and the API version ('' when no page is wanted). Missing values come back false.
 POLL_READ = """
     local used = redis.call('INCR', KEYS[1])
     if used == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-    local out = {used, false, false, false, false}
+    local out = {used, false, false, false, false, false, false}
     if KEYS[3] then out[5] = redis.call('GET', KEYS[3]) end
     local raw = redis.call('GET', KEYS[2])
     if raw then
         local ok, snapshot = pcall(cjson.decode, raw)
-        if ok and type(snapshot) == 'table' and snapshot.c then
+        if ok and type(snapshot) == 'table' and type(snapshot.c) == 'string' and type(snapshot.t) == 'string' then
             out[2] = raw
             out[3] = redis.call('GET', ARGV[2] .. snapshot.c)
             if snapshot.v ~= cjson.null then out[4] = redis.call('GET', ARGV[3] .. snapshot.v) end
+            if ARGV[6] ~= '' then
+                out[6] = redis.call('GET', ARGV[4] .. snapshot.c .. ':' .. ARGV[6] .. ':' .. snapshot.t)
+                out[7] = redis.call('GET', ARGV[5] .. snapshot.c)
+            end
         end
     end
     return out
@@ -163,32 +249,55 @@ POLL_READ = """
 
 
 def poll_read(
-    *, quota_key: str, quota_timeout: int, account_id: int, device_id: str, token_key: str | None
+    *,
+    quota_key: str,
+    quota_timeout: int,
+    account_id: int,
+    device_id: str,
+    token_key: str | None,
+    page_version: str | None = None,
 ) -> PollRead:
-    """Count the request against the quota and read what an empty poll needs: one round trip with Redis."""
+    """Count the request against the quota and read what an empty poll needs, and with `page_version` the cached
+    latest page of that API version: one round trip with Redis."""
     device_key, cache = snapshot_key(account_id=account_id, device_id=device_id), _shared()
     if isinstance(cache, RedisCache):
         keys = [quota_key, device_key, *([token_key] if token_key else [])]
-        prefixes = [cache.make_key(NEWEST_PREFIX), cache.make_key(agent_typing_key(""))]
-        used, raw, newest, typing, token = (*cache.script(POLL_READ, keys, [quota_timeout, *prefixes]), *[None] * 5)[:5]
+        args = [
+            quota_timeout,
+            cache.make_key(NEWEST_PREFIX),
+            cache.make_key(agent_typing_key("")),
+            cache.make_key(PAGE_PREFIX),
+            cache.make_key(GENERATION_PREFIX),
+            page_version or "",
+        ]
+        used, raw, newest, typing, token, page, generation = (*cache.script(POLL_READ, keys, args), *[None] * 7)[:7]
         return PollRead(
             used=used,
             snapshot=PollSnapshot.loads(raw),
             newest=int(newest) if newest else None,
             typing=agent_typing_of(cache.loads(typing)),
             token_customer_id=cache.loads(token),
+            page=CachedPage.loads(page),
+            generation=int(generation) if generation else 0,
         )
     used, found = counter_add(quota_key, 1, quota_timeout, read=(device_key, *([token_key] if token_key else [])))
     snapshot = PollSnapshot.loads(found[device_key])
-    newest = typing = None
+    newest = typing = page = None
+    generation = 0
     if snapshot is not None:
         newest = cache.get(newest_key(snapshot.customer_id))
         if snapshot.conversation_id is not None:
             typing = agent_typing_of(cache.get(agent_typing_key(snapshot.conversation_id)))
+        if page_version:
+            key = page_key(customer_id=snapshot.customer_id, version=page_version, device_type=snapshot.device_type)
+            page = CachedPage.loads(cache.get(key))
+            generation = cache.get(generation_key(snapshot.customer_id)) or 0
     return PollRead(
         used=used,
         snapshot=snapshot,
         newest=newest,
         typing=typing,
         token_customer_id=found[token_key] if token_key else None,
+        page=page,
+        generation=generation,
     )

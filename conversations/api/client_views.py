@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import functools
 
+import orjson
 from django.db import transaction
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from agents.models import Agent
 from conversations import poll_state
+from conversations.api.cached_timeline import cached_timeline_response
 from conversations.api.client_format import agent_object, message_object
-from conversations.api.empty_poll import empty_poll_response
 from conversations.media import media_claim_for_message, media_store
 from conversations.models import Receipt
 from conversations.selectors import unseen_message_ids
 from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
 from conversations.timeline import TimelinePage, timeline_items, timeline_page
 from conversations.typing import agent_typing_key, agent_typing_of, customer_typing_set
+from messenger_project.client_api.envelope import json_bytes
 from messenger_project.client_api.views import SUPPORTED_VERSIONS, ClientAPIView, json_object
 from messenger_project.errors import ServiceError
 from messenger_project.numbers import MAX_ID, is_digits
@@ -79,11 +81,12 @@ class TimelineView(ClientAPIView):
 
         @functools.wraps(view)  # keeps `cls`, `initkwargs` and `csrf_exempt`: the schema and CSRF see the view
         def polled(request, *args, **kwargs):
-            if request.method == "GET" and kwargs.get("direction") == "after":
-                response = empty_poll_response(
+            direction = kwargs.get("direction")
+            if request.method == "GET" and direction in (None, "after"):
+                response = cached_timeline_response(
                     request,
                     api_version=kwargs["api_version"],
-                    cursor=kwargs["cursor"],
+                    after=kwargs["cursor"] if direction == "after" else None,
                     supported_versions=SUPPORTED_VERSIONS,
                     allow=allow,
                 )
@@ -94,7 +97,11 @@ class TimelineView(ClientAPIView):
         return polled
 
     def with_newest(self) -> bool:
-        return self.kwargs.get("direction") == "after" and is_digits(self.kwargs.get("cursor") or "")
+        """The latest page and polls: the cache keeps the newest message id for them (`_remember_for_polls`)."""
+        if self.request.method != "GET":
+            return False
+        direction = self.kwargs.get("direction")
+        return direction is None or (direction == "after" and is_digits(self.kwargs.get("cursor") or ""))
 
     def cache_reads(self) -> tuple[str, ...]:
         conversation_id = self.caller.customer.current_conversation_id
@@ -114,9 +121,12 @@ class TimelineView(ClientAPIView):
                 after=min(after, MAX_MESSAGE_ID) if after is not None else None,
             )
         receipts_mark_received(customer=customer, receipts=page.items)
+        data = json_bytes(self._messages(page))
         if self.caller.newest_known and poll_state.enabled():
             self._remember_for_polls()
-        response = Response(self._messages(page))
+            if direction is None:
+                self._remember_page(page, data)
+        response = Response(orjson.Fragment(data))
         response.envelope_extra = {
             "agent": self._top_agent(),
             "paging": self._paging(page, after=after),
@@ -141,6 +151,28 @@ class TimelineView(ClientAPIView):
                 fk_id=customer.fk_id,
                 conversation_id=conversation.pk if conversation is not None else None,
                 assignee=agent_object(assignee) if assignee is not None else None,
+                device_type=device.device_type,
+            ),
+        )
+
+    def _remember_page(self, page: TimelinePage, data: bytes) -> None:
+        """The latest page, for the cache to answer with while it holds (`poll_state`): only when it holds the
+        newest message id the cache knew before the database was read, all messages up to it were committed."""
+        read = getattr(self.request._request, "client_poll_read", None)
+        ids = page.message_ids
+        if read is None or read.newest is None or read.newest != (max(ids) if ids else 0):
+            return
+        device = self.caller.device
+        poll_state.page_store(
+            customer_id=self.caller.customer.pk,
+            version=self.version,
+            device_type=device.device_type,
+            page=poll_state.CachedPage(
+                newest=read.newest,
+                generation=read.generation,
+                has_older=page.has_older,
+                oldest_id=min(ids) if ids else None,
+                data=data,
             ),
         )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from conversations.models import Conversation, Receipt
-from conversations.poll_state import newest_raise
+from conversations.poll_state import newest_raise, timeline_changed
 from conversations.timeline import TimelineItem
 from devices.models import Customer
 from messenger_project.errors import ServiceError
@@ -32,6 +33,7 @@ def receipts_raise_status(*, customer: Customer, message_ids: Iterable[int], sta
             Receipt.objects.filter(customer=customer, message_id__in=changed).update(
                 status=status, updated_at=timezone.now()
             )
+            timeline_changed(customer_ids=[customer.pk])
     return changed
 
 
@@ -43,9 +45,21 @@ def receipts_mark_received(*, customer: Customer, receipts: Sequence[TimelineIte
     fresh = [r for r in receipts if r.status == Receipt.Status.AVAILABLE]
     if not fresh:
         return
-    Receipt.objects.filter(
-        customer=customer, message_id__in=[r.message_id for r in fresh], status=Receipt.Status.AVAILABLE
-    ).update(status=Receipt.Status.RECEIVED, updated_at=timezone.now())
+    # Two devices of a customer may read the same messages at once: rows locked in message order, and those
+    # another read is marking skipped, so that their updates cannot deadlock (one statement).
+    unmarked = (
+        Receipt.objects.filter(
+            customer=customer, message_id__in=[r.message_id for r in fresh], status=Receipt.Status.AVAILABLE
+        )
+        .order_by("message_id")
+        .select_for_update(skip_locked=True)
+        .values("pk")
+    )
+    with transaction.atomic():
+        Receipt.objects.filter(pk__in=Subquery(unmarked)).update(
+            status=Receipt.Status.RECEIVED, updated_at=timezone.now()
+        )
+        timeline_changed(customer_ids=[customer.pk])
     for receipt in fresh:
         receipt.status = Receipt.Status.RECEIVED
 
@@ -75,3 +89,4 @@ def receipts_complete(*, conversation: Conversation) -> None:
         newest[receipt.customer_id] = max(newest.get(receipt.customer_id, 0), receipt.message_id)
     for reader_id, message_id in newest.items():
         newest_raise(customer_ids=[reader_id], message_id=message_id)
+    timeline_changed(customer_ids=list(newest))  # older messages joined their pages

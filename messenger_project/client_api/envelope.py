@@ -125,7 +125,12 @@ def envelope(
         },
         **(extra or {}),
     }
-    return orjson.dumps(body, default=_fallback, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
+    return json_bytes(body)
+
+
+def json_bytes(value: Any) -> bytes:
+    """JSON as the envelope writes it (an `orjson.Fragment` goes in as it is)."""
+    return orjson.dumps(value, default=_fallback, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
 
 
 _drf_encoder = encoders.JSONEncoder()

@@ -1,4 +1,5 @@
-"""The empty poll answered from the cache (conversations/api/empty_poll.py): the database's answer, without it.
+"""The empty poll and the latest page answered from the cache (conversations/api/cached_timeline.py): the
+database's answer, without it.
 
 These tests run against the cache of the run: local memory locally, Redis (the Lua scripts) in CI."""
 
@@ -13,12 +14,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conversations import poll_state
-from conversations.services import conversation_assign, message_post
+from conversations.services import conversation_assign, conversation_merge, message_post
 from conversations.typing import agent_typing_set
 from devices.models import Device
 from devices.services import customer_get_or_create_registered, customer_merge
 from tests.clientapi.helpers import App, agent_reply, assert_error, customer_of, register, token_for
-from tests.factories import make_agent
+from tests.factories import make_agent, make_conversation, make_customer, post
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +209,121 @@ def test_a_cursor_above_every_message_is_answered_empty(polling, django_assert_n
 
     assert response.json()["data"] == []
     assert response.json()["paging"]["after"] == "/messages/after:99999999999"
+
+
+# --- the latest page (`GET messages`) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reading(web, agent) -> App:
+    """A web install with a conversation of a few messages, whose latest page was read (and marked received)."""
+    web.send("hello")
+    agent_reply(web, agent, "hi, how can I help?")
+    web.send("my order")
+    assert web.get("messages").status_code == 200
+    return web
+
+
+def latest(app: App, expect_queries: bool | None = None):
+    with CaptureQueriesContext(connection) as captured:
+        response = app.get("messages")
+    assert response.status_code == 200, response.content
+    if expect_queries is not None:
+        assert bool(len(captured)) == expect_queries, [q["sql"] for q in captured]
+    return response
+
+
+def test_the_latest_page_from_the_cache_is_the_database_answer_without_a_query(reading):
+    from_database = latest(reading, expect_queries=True)  # stores the page
+
+    cached = latest(reading, expect_queries=False)
+
+    assert without_duration(cached) == without_duration(from_database)
+    assert stable_headers(cached) == stable_headers(from_database)
+    assert [m["message"] for m in cached.json()["data"]] == ["my order", "hi, how can I help?", "hello"]
+
+
+def test_a_new_message_reaches_the_latest_page_at_once(reading, agent):
+    latest(reading)
+    reply = agent_reply(reading, agent, "it ships today")
+
+    response = latest(reading, expect_queries=True)
+
+    assert response.json()["data"][0]["id"] == reply.pk
+    assert response.json()["paging"]["after"] == f"/messages/after:{reply.pk}"
+
+
+def test_a_status_the_app_sets_shows_on_the_next_read(reading, django_capture_on_commit_callbacks):
+    latest(reading)
+    agent_message = latest(reading, expect_queries=False).json()["data"][1]
+    assert agent_message["status"] == 3  # received when first read
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reading.put("messages/status/4", {"messageIds": [agent_message["id"]]}).status_code == 200
+
+    assert latest(reading, expect_queries=True).json()["data"][1]["status"] == 4
+
+
+def test_a_message_first_read_shows_as_received_in_the_cached_page(web, agent, django_capture_on_commit_callbacks):
+    web.send("hello")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = latest(web)  # stores the snapshot and the newest id
+        agent_reply(web, agent, "news")
+        marking = latest(web)  # marks the agent's message received: the page stored under it is stale at once
+    after = [latest(web) for _ in range(2)]
+
+    assert marking.json()["data"][0]["status"] == 3
+    assert [r.json()["data"][0]["status"] for r in after] == [3, 3]
+    assert first.json()["data"][0]["message"] == "hello"
+
+
+def test_messages_merged_in_from_another_conversation_show_in_the_cached_page(
+    reading, account, agent, django_capture_on_commit_callbacks
+):
+    latest(reading)
+    customer = customer_of(reading)
+    other = make_conversation(account=account, customers=[make_customer(account=account)])
+    older = post(other, agent, "from another customer's conversation")
+    newer = post(customer.current_conversation, agent, "afterwards")
+    latest(reading)
+    latest(reading, expect_queries=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation_merge(source=other, target=customer.current_conversation)
+
+    ids = [m["id"] for m in latest(reading, expect_queries=True).json()["data"]]
+    assert older.pk in ids and newer.pk in ids
+
+
+def test_a_page_is_not_kept_when_the_cache_knows_a_newer_message_than_the_database(reading):
+    """A post rolled back (or not yet committed) leaves the newest id above the page: nothing is stored under it."""
+    customer = customer_of(reading)
+    caches["default"].set(poll_state.newest_key(customer.pk), 10**9, poll_state.NEWEST_SECONDS)
+
+    latest(reading, expect_queries=True)
+    latest(reading, expect_queries=True)
+
+
+def test_each_api_version_has_its_own_cached_page(reading):
+    latest(reading)
+    assert "status" in latest(reading, expect_queries=False).json()["data"][0]
+
+    older_sdk = reading.with_(version="1.8")
+    latest(older_sdk, expect_queries=True)
+
+    assert "status" not in latest(older_sdk, expect_queries=False).json()["data"][0]
+
+
+def test_a_full_page_keeps_its_paging_from_the_cache(web, agent):
+    web.send("first")
+    conversation = customer_of(web).current_conversation
+    for n in range(55):
+        post(conversation, agent, f"reply {n}")
+    latest(web)
+    from_database = latest(web, expect_queries=True)
+
+    cached = latest(web, expect_queries=False)
+
+    assert without_duration(cached) == without_duration(from_database)
+    assert cached.json()["paging"]["before"].startswith("/messages/before:")
+    assert len(cached.json()["data"]) == 50

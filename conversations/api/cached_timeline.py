@@ -1,0 +1,130 @@
+"""The two hottest reads of the client API answered from the shared cache (`conversations.poll_state`):
+
+- `GET messages/after:{id}` with nothing new: every app polls every few seconds;
+- `GET messages`, the latest page, while nothing in it changed.
+
+Outside DRF, with one cache round trip and no database. Each gives up (returns None, and `TimelineView` answers
+from the database) whenever anything is not plain: an unknown or unsupported caller, a snapshot, newest id or page
+not cached or not current, a newer message, a quota exceeded, an origin not allowed, a "last seen" to record,
+someone other than the assignee typing. The answer is the one `TimelineView` gives, byte for byte but for
+`metadata.duration`. Either way the request is counted against the device's quota once: `request.client_quota`
+tells the view it is counted, and `request.client_poll_read` gives it what was read (a page is stored under it).
+"""
+
+from __future__ import annotations
+
+import orjson
+from django.http import HttpRequest, HttpResponse
+
+from agents.models import Account
+from conversations import poll_state
+from devices.identification import account_by_identification, identification_parse, token_cache_key
+from devices.services import device_touched_here
+from messenger_project.client_api.envelope import envelope
+from messenger_project.client_api.middleware import origin_allowed
+from messenger_project.client_api.quota import QuotaState, quota_window
+from messenger_project.errors import ServiceError
+from messenger_project.numbers import MAX_ID, is_digits
+
+
+def cached_timeline_response(
+    request: HttpRequest,
+    *,
+    api_version: str,
+    after: str | None,
+    supported_versions: tuple[str, ...],
+    allow: str,
+) -> HttpResponse | None:
+    """The empty poll's answer (`after` given) or the latest page's, or None when the database must answer."""
+    if not poll_state.enabled() or api_version not in supported_versions:
+        return None
+    if after is not None and not is_digits(after):
+        return None
+    read = _read(request, api_version=api_version, page=after is None)
+    if read is None:
+        return None
+    account, state = read
+    if after is not None:
+        cursor = min(int(after), MAX_ID)
+        if state.newest > cursor:
+            return None
+        data, paging = b"[]", {"before": "", "after": f"/messages/after:{cursor}"}
+    else:
+        page = state.page_current()
+        if page is None:
+            return None
+        before = f"/messages/before:{page.oldest_id}" if page.oldest_id is not None and page.has_older else ""
+        data, paging = page.data, {"before": before, "after": f"/messages/after:{page.newest}" if page.newest else ""}
+    agent = _agent(state)
+    if agent is False:
+        return None
+    body = envelope(
+        orjson.Fragment(data),
+        request=request,
+        extra={
+            "agent": agent,
+            "paging": paging,
+            "stickyMessage": account.sticky_message or None,
+            "welcomeMessage": account.welcome_message or account.info_text or None,
+        },
+    )
+    return _response(body, quota=request.client_quota, allow=allow)
+
+
+def _read(request: HttpRequest, *, api_version: str, page: bool) -> tuple[Account, poll_state.PollRead] | None:
+    """The caller's account and what the cache holds for them, if it may answer; counts the request either way."""
+    try:
+        identification, device_id = identification_parse(
+            request.headers.get("x-iris-identification") or request.headers.get("x-parley-identification")
+        )
+        account = account_by_identification(identification)
+    except ServiceError:
+        return None
+    token = token_cache_key(account=account, authorization=request.headers.get("Authorization"))
+    window = quota_window(account=account, device_id=device_id)
+    read = poll_state.poll_read(
+        quota_key=window.key,
+        quota_timeout=window.timeout,
+        account_id=account.pk,
+        device_id=device_id,
+        token_key=token[1] if token else None,
+        page_version=api_version if page else None,
+    )
+    quota = request.client_quota = window.state(read.used)
+    request.client_poll_read = read
+    snapshot = read.snapshot
+    if (
+        quota.exceeded
+        or snapshot is None
+        or read.newest is None
+        or not _same_caller(snapshot, token_customer_id=read.token_customer_id, has_token=token is not None)
+        or not origin_allowed(request.headers.get("Origin"), account.allowed_origins)
+        or not device_touched_here(device_pk=snapshot.device_pk)
+    ):
+        return None
+    return account, read
+
+
+def _agent(read: poll_state.PollRead) -> dict | None | bool:
+    """The envelope's `agent`: the assignee, typing or not; False when someone else types (the view looks them up)."""
+    agent, typing = read.snapshot.assignee, read.typing
+    if typing is None:
+        return agent
+    if agent is None or typing.agent_id != agent["id"]:
+        return False
+    return {**agent, "isTyping": typing.since}
+
+
+def _same_caller(snapshot: poll_state.PollSnapshot, *, token_customer_id: str | None, has_token: bool) -> bool:
+    """The checks of `caller_identify` against the snapshot: a registered customer's token names them."""
+    if has_token:
+        return token_customer_id is not None and snapshot.registered and snapshot.fk_id == token_customer_id
+    return not snapshot.registered
+
+
+def _response(body: bytes, *, quota: QuotaState, allow: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    response["Allow"] = allow
+    for name, value in quota.headers().items():
+        response[name] = value
+    return response
