@@ -47,7 +47,7 @@ from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
 from messenger_project.cache import RedisCache, counter_add
 
 SNAPSHOT_SECONDS = 30
-NEWEST_SECONDS = 600
+NEWEST_SECONDS = 120  # also bounds the wait of a message posted by a process that does not raise it (an upgrade)
 PAGE_SECONDS = 60  # below NEWEST_SECONDS: a page never outlives the keys it is checked against
 SNAPSHOT_PREFIX = "poll:device:"
 NEWEST_PREFIX = "poll:newest:"

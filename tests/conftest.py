@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from django.test import override_settings
 from django.utils import timezone
 
 from agents.delivery.queue import deliveries_sweep
@@ -28,10 +29,12 @@ def fresh_cache():
 
 
 @pytest.fixture(autouse=True)
-def empty_poll_from_cache(settings):
+def empty_poll_from_cache():
     """Empty polls are answered from the cache whatever it is (a test is one process, like runserver); the tests
-    of the database path turn it off."""
-    settings.EMPTY_POLL_FROM_CACHE = True
+    of the database path turn it off. Not with the `settings` fixture: that would be set up before `fresh_cache`
+    (autouse fixtures go by name) and restore a test's CACHES only after `fresh_cache` cleared them."""
+    with override_settings(EMPTY_POLL_FROM_CACHE=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
