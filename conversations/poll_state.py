@@ -44,6 +44,7 @@ from django.core.cache import caches
 from django.db import transaction
 
 from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
+from devices.models import Device
 from messenger_project.cache import RedisCache, counter_add
 
 SNAPSHOT_SECONDS = 30
@@ -159,6 +160,54 @@ def page_key(*, customer_id: int, version: str, device_type: int | None) -> str:
 
 def generation_key(customer_id: int) -> str:
     return f"{GENERATION_PREFIX}{customer_id}"
+
+
+def caller_remember(*, device: Device, newest_message_id: int | None, assignee: dict[str, Any] | None) -> None:
+    """After a poll read the database: the caller's snapshot, and the customer's newest message id as the database
+    said it (a raise: it never lowers what a post wrote meanwhile). `device` with its customer and the customer's
+    current conversation loaded (`caller_identify`); `assignee`: the agent object of its assignee."""
+    customer = device.customer
+    newest_raise(customer_ids=[customer.pk], message_id=newest_message_id or 0)
+    snapshot_store(
+        account_id=device.account_id,
+        device_id=device.device_id,
+        snapshot=PollSnapshot(
+            device_pk=device.pk,
+            customer_id=customer.pk,
+            registered=customer.registered,
+            fk_id=customer.fk_id,
+            conversation_id=customer.current_conversation_id,
+            assignee=assignee,
+            device_type=device.device_type,
+        ),
+    )
+
+
+def page_remember(
+    read: PollRead | None,
+    *,
+    device: Device,
+    version: str,
+    message_ids: list[int],
+    has_older: bool,
+    data: bytes,
+) -> None:
+    """The latest page just read from the database, stored under what `read` (the cache, read before the database)
+    said: only when the page holds that newest message id, since then every message up to it was committed."""
+    if read is None or read.newest is None or read.newest != (max(message_ids) if message_ids else 0):
+        return
+    page_store(
+        customer_id=device.customer_id,
+        version=version,
+        device_type=device.device_type,
+        page=CachedPage(
+            newest=read.newest,
+            generation=read.generation,
+            has_older=has_older,
+            oldest_id=min(message_ids) if message_ids else None,
+            data=data,
+        ),
+    )
 
 
 def snapshot_store(*, account_id: int, device_id: str, snapshot: PollSnapshot) -> None:

@@ -136,44 +136,23 @@ class TimelineView(ClientAPIView):
         return response
 
     def _remember_for_polls(self) -> None:
-        """What the next empty polls of this device need, so that the cache answers them (`empty_poll`)."""
-        device, customer = self.caller.device, self.caller.customer
-        conversation = customer.current_conversation
+        """What the next polls of this device need, so that the cache answers them (`cached_timeline`)."""
+        conversation = self.caller.customer.current_conversation
         assignee = conversation.assignee if conversation is not None else None
-        poll_state.newest_raise(customer_ids=[customer.pk], message_id=self.caller.newest_message_id or 0)
-        poll_state.snapshot_store(
-            account_id=device.account_id,
-            device_id=device.device_id,
-            snapshot=poll_state.PollSnapshot(
-                device_pk=device.pk,
-                customer_id=customer.pk,
-                registered=customer.registered,
-                fk_id=customer.fk_id,
-                conversation_id=conversation.pk if conversation is not None else None,
-                assignee=agent_object(assignee) if assignee is not None else None,
-                device_type=device.device_type,
-            ),
+        poll_state.caller_remember(
+            device=self.caller.device,
+            newest_message_id=self.caller.newest_message_id,
+            assignee=agent_object(assignee) if assignee is not None else None,
         )
 
     def _remember_page(self, page: TimelinePage, data: bytes) -> None:
-        """The latest page, for the cache to answer with while it holds (`poll_state`): only when it holds the
-        newest message id the cache knew before the database was read, all messages up to it were committed."""
-        read = getattr(self.request._request, "client_poll_read", None)
-        ids = page.message_ids
-        if read is None or read.newest is None or read.newest != (max(ids) if ids else 0):
-            return
-        device = self.caller.device
-        poll_state.page_store(
-            customer_id=self.caller.customer.pk,
+        poll_state.page_remember(
+            getattr(self.request._request, "client_poll_read", None),
+            device=self.caller.device,
             version=self.version,
-            device_type=device.device_type,
-            page=poll_state.CachedPage(
-                newest=read.newest,
-                generation=read.generation,
-                has_older=page.has_older,
-                oldest_id=min(ids) if ids else None,
-                data=data,
-            ),
+            message_ids=page.message_ids,
+            has_older=page.has_older,
+            data=data,
         )
 
     def _messages(self, page: TimelinePage) -> list[dict]:
