@@ -10,6 +10,11 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# The most connections one worker holds (gunicorn's default: 1000). Workers accept from one shared socket with no
+# regard to how busy they are (gunicorn issues #1364, #3433): persistent connections that arrive together, from a
+# reverse proxy's pool, can all land on one worker, which then serves them on one core. Behind a proxy keeping N
+# upstream connections, N / workers splits them evenly (bench/run.py does so for its 32).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1000"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5

@@ -102,6 +102,9 @@ def start_server(env: dict) -> subprocess.Popen:
         **env,
         "BIND": f"{HOST}:{PORT}",
         "WEB_CONCURRENCY": "2",
+        # wrk's connections split evenly: else one worker may accept all of them and serve them on one core
+        # (measured: 102 and 1 CPU ticks of the two workers in a slice); see gunicorn.conf.py.
+        "GUNICORN_WORKER_CONNECTIONS": str(CONNECTIONS // 2),
         "GUNICORN_ACCESS_LOG": "",
         "INTEGRATION_RATE_LIMIT_PER_MINUTE": "100000000",
         "WHITENOISE_USE_FINDERS": "false",
