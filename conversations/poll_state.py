@@ -9,10 +9,13 @@ Two kinds of keys:
   that fetches the message reads the database.
 - `poll:newest:{customer}`: the customer's newest message id. It is raised, never lowered, *before the commit* of
   every write that gives a customer a message (`newest_raise`), and by polls from what the database said. So it
-  may be too high (a post rolled back: polls read the database until the key expires), never too low once a message
-  is committed: a poll sees the message either through the key or, sent to the database by it, in the table.
-  A missing key (expired after `NEWEST_SECONDS` without a write, or evicted) sends polls to the database, which
-  sets it again.
+  may be too high (a post rolled back: the customer's polls read the database until their next message), never too
+  low once a message is committed: a poll sees the message either through the key or, sent to the database by it,
+  in the table. A missing key (expired after `NEWEST_SECONDS` without a write, or evicted) sends polls to the
+  database, which sets it again. A key lost *between* a post's raise and its commit (a Redis restart, a failover,
+  an eviction: run Redis with `maxmemory-policy noeviction`) could be set lower by a poll meanwhile; the device's
+  next snapshot miss, within `SNAPSHOT_SECONDS`, reads the database and raises it to the truth. The same bounds a
+  message posted by a process that does not raise the key (an older version, during a rolling upgrade).
 
 - `poll:page:{customer}:{API version}:{device type}`: the latest page (`GET messages`) as the apps get it, for
   `PAGE_SECONDS`, tagged with the customer's newest message id and timeline generation it was read under.
@@ -32,8 +35,10 @@ another: the cache path is then on only where `EMPTY_POLL_FROM_CACHE` says so (o
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
@@ -41,18 +46,21 @@ from typing import Any
 import orjson
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 
 from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
 from devices.models import Device
 from messenger_project.cache import RedisCache, counter_add
 
+logger = logging.getLogger(__name__)
+
 SNAPSHOT_SECONDS = 30
-NEWEST_SECONDS = 120  # also bounds the wait of a message posted by a process that does not raise it (an upgrade)
+NEWEST_SECONDS = 120
 PAGE_SECONDS = 60  # below NEWEST_SECONDS: a page never outlives the keys it is checked against
 SNAPSHOT_PREFIX = "poll:device:"
 NEWEST_PREFIX = "poll:newest:"
-PAGE_PREFIX = "poll:page:"
+PAGE_PREFIX = "poll:page:1:"  # the page format's version: a deploy that changes it starts afresh
 GENERATION_PREFIX = "poll:generation:"
 
 _local_lock = threading.Lock()  # `newest_raise` on a cache without scripts: atomic within the process
@@ -143,7 +151,10 @@ def _shared():
 
 
 def enabled() -> bool:
-    return settings.EMPTY_POLL_FROM_CACHE
+    """On where the setting says so and the cache can raise a newest id atomically: Redis (its scripts), or local
+    memory within the one process it serves (tests, runserver). Never memcached or a database cache, where two
+    processes raising at once could leave the lower id."""
+    return settings.EMPTY_POLL_FROM_CACHE and isinstance(_shared(), RedisCache | LocMemCache)
 
 
 def snapshot_key(*, account_id: int, device_id: str) -> str:
@@ -237,7 +248,16 @@ def _generations_renew(customer_ids: list[int]) -> None:
     # A value never used before (not a counter, which would start again at 1 after expiring and could meet an old
     # page's tag); it lives longer than any page read under the generation before it.
     generation = time.time_ns()
-    _shared().set_many({generation_key(c): generation for c in customer_ids}, NEWEST_SECONDS)
+    after_commit(lambda: _shared().set_many({generation_key(c): generation for c in customer_ids}, NEWEST_SECONDS))
+
+
+def after_commit(write: Callable[[], object]) -> None:
+    """A cache write after a commit: the change is made, so a failure is logged, not raised (the request that made
+    it must not fail). What is left stale expires: a page within PAGE_SECONDS, a snapshot within SNAPSHOT_SECONDS."""
+    try:
+        write()
+    except Exception:  # noqa: BLE001  (any cache failure: see above)
+        logger.exception("cache write after commit failed")
 
 
 def snapshots_forget(*, account_id: int, device_ids: list[str]) -> None:

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agents.models import Account
-from conversations.poll_state import snapshots_forget
+from conversations.poll_state import after_commit, snapshots_forget
 from conversations.services import (
     conversations_lock_for_customer,
     customer_conversations_delete,
@@ -195,7 +195,7 @@ def customer_merge(*, source: Customer, target: Customer) -> Customer:
         Device.objects.filter(customer=source).update(customer=target)
         forget = partial(snapshots_forget, account_id=target.account_id, device_ids=moved)
         forget()  # and again after the commit: a poll in between may have cached the old customer again
-        transaction.on_commit(forget)
+        transaction.on_commit(partial(after_commit, forget))
         if target.current_conversation_id is None:
             target.current_conversation_id = source.current_conversation_id
         source.merged_into = target

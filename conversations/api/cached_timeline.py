@@ -20,6 +20,7 @@ from agents.models import Account
 from conversations import poll_state
 from devices.identification import account_by_identification, identification_parse, token_cache_key
 from devices.services import device_touched_here
+from messenger_project.cache import counter_add
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.client_api.quota import QuotaState, quota_window
@@ -45,10 +46,9 @@ def cached_timeline_response(
         return None
     account, state = read
     if after is not None:
-        cursor = min(int(after), MAX_ID)
-        if state.newest > cursor:
+        if state.newest > min(int(after), MAX_ID):
             return None
-        data, paging = b"[]", {"before": "", "after": f"/messages/after:{cursor}"}
+        data, paging = b"[]", {"before": "", "after": f"/messages/after:{int(after)}"}
     else:
         page = state.page_current()
         if page is None:
@@ -90,14 +90,19 @@ def _read(request: HttpRequest, *, api_version: str, page: bool) -> tuple[Accoun
         token_key=token[1] if token else None,
         page_version=api_version if page else None,
     )
+    snapshot = read.snapshot
+    if snapshot is None or not _same_caller(
+        snapshot, token_customer_id=read.token_customer_id, has_token=token is not None
+    ):
+        # Not known to be this device's caller: the count is taken back, and the view counts the request once it
+        # has identified the caller (a stranger who knows a registered device's id cannot use up its quota).
+        counter_add(window.key, -1, window.timeout)
+        return None
     quota = request.client_quota = window.state(read.used)
     request.client_poll_read = read
-    snapshot = read.snapshot
     if (
         quota.exceeded
-        or snapshot is None
         or read.newest is None
-        or not _same_caller(snapshot, token_customer_id=read.token_customer_id, has_token=token is not None)
         or not origin_allowed(request.headers.get("Origin"), account.allowed_origins)
         or not device_touched_here(device_pk=snapshot.device_pk)
     ):

@@ -327,3 +327,60 @@ def test_a_full_page_keeps_its_paging_from_the_cache(web, agent):
     assert without_duration(cached) == without_duration(from_database)
     assert cached.json()["paging"]["before"].startswith("/messages/before:")
     assert len(cached.json()["data"]) == 50
+
+
+# --- what the review of the cache path asked for --------------------------------------------------------------
+
+
+def test_a_stranger_without_the_token_does_not_use_up_a_registered_devices_quota(client, account):
+    app = register(client, "ios-device-0002", token=token_for("customer-11"))
+    last = app.send("hi")
+    before = int(app.get(f"messages/after:{last}")["quota-used"])  # the snapshot is cached now
+
+    for _ in range(3):
+        assert app.with_(token=None).get(f"messages/after:{last}").status_code == 400
+
+    assert int(app.get(f"messages/after:{last}")["quota-used"]) == before + 1
+
+
+def test_a_cursor_beyond_any_id_is_echoed_as_the_view_echoes_it(polling, settings):
+    huge = "99999999999999999999999"
+    cached = polling.app.get(f"messages/after:{huge}")
+    settings.EMPTY_POLL_FROM_CACHE = False
+
+    from_database = polling.app.get(f"messages/after:{huge}")
+
+    assert (
+        cached.json()["paging"] == from_database.json()["paging"] == {"before": "", "after": f"/messages/after:{huge}"}
+    )
+
+
+def test_a_cache_path_that_fails_leaves_the_answer_to_the_view(polling, agent):
+    """A snapshot the code cannot use (here: an assignee without an id while they type) is not a 500."""
+    customer = customer_of(polling.app)
+    device = Device.objects.get(device_id=polling.app.device_id)
+    snapshot = poll_state.PollSnapshot(
+        device_pk=device.pk,
+        customer_id=customer.pk,
+        registered=False,
+        fk_id="",
+        conversation_id=customer.current_conversation_id,
+        assignee={"name": "no id"},
+        device_type=device.device_type,
+    )
+    poll_state.snapshot_store(account_id=customer.account_id, device_id=polling.app.device_id, snapshot=snapshot)
+    agent_typing_set(conversation=customer.current_conversation, agent=agent, typing=True)
+
+    response = polling.poll()
+
+    assert response.status_code == 200
+    assert response.json()["agent"]["id"] == agent.pk
+
+
+def test_the_cache_path_is_off_with_a_cache_that_cannot_raise_atomically(settings, tmp_path):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)},
+        "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+
+    assert not poll_state.enabled()
