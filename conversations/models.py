@@ -30,7 +30,9 @@ class Conversation(models.Model):
 
     OPEN_STATUSES = (Status.ACTIVE, Status.PENDING)
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="conversations")
+    # No index of its own (nor the assignee's): the inbox index and the unique public id lead with the account,
+    # the assignee index with the assignee; each more index is written again by every message's update.
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="conversations", db_index=False)
     # The API's conversation id: chosen by a backend (`order_391_fc`) or made by the server (a UUID).
     public_id = models.CharField(max_length=128, default=new_public_id, validators=[conversation_public_id])
     subject = models.CharField(max_length=255, blank=True)
@@ -39,7 +41,12 @@ class Conversation(models.Model):
     welcome_messages = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CLOSED)
     assignee = models.ForeignKey(
-        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations"
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+        db_index=False,
     )
     primary_customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     source = models.CharField(max_length=16, blank=True, help_text="app, api, chat_api, desk")
@@ -130,7 +137,8 @@ class Thread(models.Model):
         USER_DELETED = "user_deleted"
         IMPORTED = "imported"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="threads")
+    # No index of its own: `thread_conversation_idx` leads with it.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="threads", db_index=False)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.SESSION)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     imported = models.BooleanField(default=False)
@@ -216,7 +224,8 @@ class Message(models.Model):
         DESK = "desk"
         IMPORT = "import"
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: `message_conversation_idx` (conversation, id) leads with it.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.USER)
     author_kind = models.CharField(max_length=10, choices=AuthorKind.choices)
