@@ -31,29 +31,37 @@ DEADLINE_SECONDS = 120
 POLL_INTERVAL_SECONDS = 0.01  # as a client would; polling flat out starves the writers (GIL) and triples the time
 
 
-def _write(*, conversation, agent, start: threading.Barrier) -> list[int]:
+MAX_DELAY_SECONDS = 10  # from a message's commit to the first poll that shows it (a cache hiding it: 30 s and more)
+
+
+def _write(*, conversation, agent, start: threading.Barrier, committed: dict[int, float]) -> list[int]:
+    """Post the messages; `committed[id]`: when each post had committed (message_post returned)."""
     try:
         start.wait(timeout=30)
-        return [
-            message_post(conversation=conversation, author=agent, text=f"{agent.pk}/{n}").pk
-            for n in range(MESSAGES_PER_WRITER)
-        ]
+        ids = []
+        for n in range(MESSAGES_PER_WRITER):
+            ids.append(message_post(conversation=conversation, author=agent, text=f"{agent.pk}/{n}").pk)
+            committed[ids[-1]] = time.monotonic()
+        return ids
     finally:
         connection.close()
 
 
-def _poll(*, fetch: Callable[[int], list[int]], start: threading.Barrier) -> list[int]:
-    """Poll `after=last_seen` until every message is seen or the deadline passes; ids in the order seen.
-
-    `fetch(after)` gives a page's ids, newest first."""
+def _poll(*, fetch: Callable[[int], list[int]], start: threading.Barrier) -> tuple[list[int], dict[int, float]]:
+    """Poll `after=last_seen` until every message is seen or the deadline passes: the ids in the order seen, and
+    when each was first seen. `fetch(after)` gives a page's ids, newest first."""
     try:
         start.wait(timeout=30)
         deadline = time.monotonic() + DEADLINE_SECONDS
         seen: list[int] = []
+        seen_at: dict[int, float] = {}
         while len(seen) < TOTAL and time.monotonic() < deadline:
-            seen.extend(reversed(fetch(seen[-1] if seen else 0)))  # read a page oldest first
+            page = list(reversed(fetch(seen[-1] if seen else 0)))  # read a page oldest first
+            now = time.monotonic()
+            seen.extend(page)
+            seen_at.update((message_id, now) for message_id in page)
             time.sleep(POLL_INTERVAL_SECONDS)
-        return seen
+        return seen, seen_at
     finally:
         connection.close()
 
@@ -84,17 +92,21 @@ def test_pollers_see_every_message_once_and_in_increasing_order(account, fetch):
         (make_conversation(account=account, customers=[customer]), make_agent(account=account)) for _ in range(WRITERS)
     ]
     start = threading.Barrier(WRITERS + POLLERS)
+    committed: dict[int, float] = {}
 
     with ThreadPoolExecutor(max_workers=WRITERS + POLLERS) as pool:
         polls = [pool.submit(_poll, fetch=fetch(customer), start=start) for _ in range(POLLERS)]
-        writes = [pool.submit(_write, conversation=c, agent=a, start=start) for c, a in writers]
+        writes = [pool.submit(_write, conversation=c, agent=a, start=start, committed=committed) for c, a in writers]
         written = sorted(message_id for write in writes for message_id in write.result())
         seen_by_pollers = [poll.result() for poll in polls]
 
     assert len(set(written)) == TOTAL
-    for seen in seen_by_pollers:
+    for seen, seen_at in seen_by_pollers:
         assert len(seen) == TOTAL
         assert seen == written  # all of them, each once, strictly increasing in the order seen
+        # And none late: the first poll after a message's commit shows it (it may show it before
+        # message_post returned: the commit comes first).
+        assert max(seen_at[m] - committed[m] for m in written) < MAX_DELAY_SECONDS
 
 
 def test_a_post_does_not_wait_for_a_post_to_other_customers_of_the_account(account, agent):
