@@ -34,7 +34,6 @@ another: the cache path is then on only where `EMPTY_POLL_FROM_CACHE` says so (o
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -51,7 +50,7 @@ from django.db import transaction
 
 from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
 from devices.models import Device
-from messenger_project.cache import RedisCache, counter_add
+from messenger_project.cache import RedisCache, counter_add, hashed
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +157,7 @@ def enabled() -> bool:
 
 
 def snapshot_key(*, account_id: int, device_id: str) -> str:
-    return f"{SNAPSHOT_PREFIX}{account_id}:{hashlib.sha256(device_id.encode()).hexdigest()[:32]}"
+    return f"{SNAPSHOT_PREFIX}{account_id}:{hashed(device_id)}"
 
 
 def newest_key(customer_id: int) -> str:
@@ -222,19 +221,20 @@ def page_remember(
 
 
 def snapshot_store(*, account_id: int, device_id: str, snapshot: PollSnapshot) -> None:
-    key, cache = snapshot_key(account_id=account_id, device_id=device_id), _shared()
-    if isinstance(cache, RedisCache):
-        cache.set_raw(key, snapshot.dumps(), SNAPSHOT_SECONDS)  # JSON as it is: the script decodes it
-    else:
-        cache.set(key, snapshot.dumps(), SNAPSHOT_SECONDS)
+    _store(snapshot_key(account_id=account_id, device_id=device_id), snapshot.dumps(), SNAPSHOT_SECONDS)
 
 
 def page_store(*, customer_id: int, version: str, device_type: int | None, page: CachedPage) -> None:
-    key, cache = page_key(customer_id=customer_id, version=version, device_type=device_type), _shared()
+    _store(page_key(customer_id=customer_id, version=version, device_type=device_type), page.dumps(), PAGE_SECONDS)
+
+
+def _store(key: str, value: bytes, timeout: int) -> None:
+    """Bytes as they are in Redis (the script decodes the JSON), or as any value elsewhere."""
+    cache = _shared()
     if isinstance(cache, RedisCache):
-        cache.set_raw(key, page.dumps(), PAGE_SECONDS)
+        cache.set_raw(key, value, timeout)
     else:
-        cache.set(key, page.dumps(), PAGE_SECONDS)
+        cache.set(key, value, timeout)
 
 
 def timeline_changed(*, customer_ids: list[int]) -> None:

@@ -14,7 +14,7 @@ from django.db import connection
 from agents.models import Account
 from devices.models import Customer, Device
 from devices.tokens import token_verify
-from messenger_project.cache import cached, forget
+from messenger_project.cache import cached, forget, hashed
 from messenger_project.errors import ServiceError
 from messenger_project.sql import Columns, column, instances, select_list, table
 
@@ -60,7 +60,7 @@ def identification_parse(header: str | None) -> tuple[str, str]:
 
 
 def _account_cache_key(identification: str) -> str:
-    return "account:ident:" + hashlib.sha256(identification.encode()).hexdigest()[:32]
+    return "account:ident:" + hashed(identification)
 
 
 def account_by_identification(identification: str) -> Account:
@@ -123,13 +123,22 @@ def caller_identify(
     if device is None:
         raise ServiceError("device_not_registered")
     customer = device.customer
-    if customer_id is not None and not (customer.registered and customer.fk_id == customer_id):
-        raise ServiceError("device_not_registered")
-    if customer_id is None and customer.registered:
-        raise ServiceError("device_requires_authorization", extra_codes=("device_not_registered",))
+    refusal = token_refusal(registered=customer.registered, fk_id=customer.fk_id, token_customer_id=customer_id)
+    if refusal is not None:
+        raise refusal
     caller.device = device
     caller.newest_known, caller.newest_message_id = with_newest, newest
     return caller
+
+
+def token_refusal(*, registered: bool, fk_id: str | None, token_customer_id: str | None) -> ServiceError | None:
+    """Step 5 of client API §2.3: a registered customer's devices call with their token, an anonymous one's without
+    (`token_customer_id` None). The error to raise, or None when the device's customer may be called so."""
+    if token_customer_id is not None and not (registered and fk_id == token_customer_id):
+        return ServiceError("device_not_registered")
+    if token_customer_id is None and registered:
+        return ServiceError("device_requires_authorization", extra_codes=("device_not_registered",))
+    return None
 
 
 @functools.cache

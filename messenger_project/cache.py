@@ -7,6 +7,7 @@ connection pool, so one client per pool serves every thread of the process.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -97,6 +98,11 @@ def counter_add(key: str, delta: int, timeout: int, *, read: tuple[str, ...] = (
         value = delta
     found = cache.get_many(list(read)) if read else {}
     return value, {k: found.get(k) for k in read}
+
+
+def hashed(value: str) -> str:
+    """A short, safe cache key part for any string (device ids and identifications hold up to 255 of anything)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
 LOCAL_SECONDS = 5  # how long a process may serve its own copy after a change made elsewhere

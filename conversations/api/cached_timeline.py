@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 
 from agents.models import Account
 from conversations import poll_state
-from devices.identification import account_by_identification, identification_parse, token_cache_key
+from devices.identification import account_by_identification, identification_parse, token_cache_key, token_refusal
 from devices.services import device_touched_here
 from messenger_project.cache import counter_add
 from messenger_project.client_api.envelope import envelope
@@ -121,10 +121,12 @@ def _agent(read: poll_state.PollRead) -> dict | None | bool:
 
 
 def _same_caller(snapshot: poll_state.PollSnapshot, *, token_customer_id: str | None, has_token: bool) -> bool:
-    """The checks of `caller_identify` against the snapshot: a registered customer's token names them."""
-    if has_token:
-        return token_customer_id is not None and snapshot.registered and snapshot.fk_id == token_customer_id
-    return not snapshot.registered
+    """`caller_identify`'s check against the snapshot; a token whose customer is not cached is not known here."""
+    if has_token and token_customer_id is None:
+        return False
+    return (
+        token_refusal(registered=snapshot.registered, fk_id=snapshot.fk_id, token_customer_id=token_customer_id) is None
+    )
 
 
 def _response(body: bytes, *, quota: QuotaState, allow: str) -> HttpResponse:

@@ -26,8 +26,6 @@ from messenger_project.errors import ServiceError
 from messenger_project.numbers import MAX_ID, is_digits
 
 MESSAGE_MAX_LENGTH = 5000
-MAX_MESSAGE_ID = MAX_ID
-
 logger = logging.getLogger(__name__)
 
 
@@ -76,7 +74,7 @@ class TimelineView(ClientAPIView):
 
     @classmethod
     def as_view(cls, **initkwargs):
-        """The view, with an empty poll answered from the cache when it can be (`empty_poll`)."""
+        """The view, with an empty poll or the latest page answered from the cache when it can (`cached_timeline`)."""
         view = super().as_view(**initkwargs)
         methods = cls(**initkwargs)
         methods.setup(None)  # adds HEAD where there is GET, as the view does
@@ -124,8 +122,8 @@ class TimelineView(ClientAPIView):
         else:
             page = timeline_page(
                 customer=customer,
-                before=min(before, MAX_MESSAGE_ID) if before is not None else None,
-                after=min(after, MAX_MESSAGE_ID) if after is not None else None,
+                before=min(before, MAX_ID) if before is not None else None,
+                after=min(after, MAX_ID) if after is not None else None,
             )
         receipts_mark_received(customer=customer, receipts=page.items)
         data = json_bytes(self._messages(page))
@@ -193,7 +191,7 @@ class TimelineView(ClientAPIView):
 
 def _message_id(value: str) -> int:
     """An id in the path; anything that cannot be a stored id reads as 0, which names no message."""
-    return int(value) if is_digits(value) and int(value) <= MAX_MESSAGE_ID else 0
+    return int(value) if is_digits(value) and int(value) <= MAX_ID else 0
 
 
 class MessageDetailView(ClientAPIView):
@@ -273,7 +271,7 @@ class MessageStatusView(ClientAPIView):
         payload.is_valid(raise_exception=True)
         changed = receipts_raise_status(
             customer=self.caller.customer,
-            message_ids=[i for i in payload.validated_data["messageIds"] if i <= MAX_MESSAGE_ID],
+            message_ids=[i for i in payload.validated_data["messageIds"] if i <= MAX_ID],
             status=int(status),
         )
         return Response({"messageIds": changed})

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from agents.models import Account
-from messenger_project.cache import counter_add
+from messenger_project.cache import counter_add, hashed
 
 UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
@@ -61,11 +60,9 @@ def quota_window(*, account: Account, device_id: str, now: float | None = None) 
     window = account.device_quota_interval * UNIT_SECONDS[account.device_quota_time_unit]
     now = time.time() if now is None else now
     window_start = int(now // window) * window
-    # Device ids hold up to 255 characters of anything: hash them to a short, safe cache key.
-    device_key = hashlib.sha256(device_id.encode()).hexdigest()[:32]
     return QuotaWindow(
         account=account,
-        key=f"quota:{account.pk}:{device_key}:{window_start}",
+        key=f"quota:{account.pk}:{hashed(device_id)}:{window_start}",
         timeout=window + 60,
         reset_at=window_start + window,
     )

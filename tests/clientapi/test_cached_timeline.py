@@ -114,7 +114,6 @@ def test_a_rolled_back_post_leaves_polls_to_the_database_which_answers_empty(pol
 
 def test_the_quota_counts_each_poll_once_whichever_path_answers(polling):
     cached = polling.poll()
-    caches["default"].delete(poll_state.snapshot_key(account_id=customer_of(polling.app).account_id, device_id="x"))
     agent_typing_set(
         conversation=customer_of(polling.app).current_conversation,
         agent=make_agent(account=customer_of(polling.app).account),
