@@ -1,16 +1,19 @@
-"""Hand-written SELECTs that still name tables and columns from the models, for the few hottest queries.
+"""Hand-written statements that still name tables and columns from the models, for the few hottest queries.
 
 On those paths (every poll, every posted message) the ORM took longer to build the query and the instances than
 PostgreSQL took to answer. `Columns` lists what to read of each model; `instances()` turns a row into model
-instances with the other fields deferred, exactly as `.only()` would leave them.
+instances with the other fields deferred, exactly as `.only()` would leave them. `insert()` and `update()` write
+what `save()` would write (`pre_save`, so `auto_now` too, and each field's own preparation), and no more: no
+signals (keep them for models that have no receivers).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import Model
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Field, Model
 
 
 def quote(name: str) -> str:
@@ -79,3 +82,70 @@ def instances(row: tuple, *parts: Columns) -> list[Model | None]:
 def for_update(of: str) -> str:
     """` FOR UPDATE OF alias` where the database locks rows (SQLite serialises writers instead)."""
     return f" FOR UPDATE OF {of}" if connection.features.has_select_for_update_of else ""
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: list
+
+
+@functools.cache
+def insert_fields(model: type[Model]) -> tuple[Field, ...]:
+    """The fields an INSERT writes: every concrete field but the auto primary key and generated ones."""
+    meta = model._meta
+    return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated)
+
+
+def insert_values(instance: Model, fields: tuple[Field, ...]) -> list:
+    db = connections[DEFAULT_DB_ALIAS]  # not the `connection` proxy, which looks it up again on every use
+    return [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
+
+
+@functools.cache
+def _insert_sql(model: type[Model], returning_pk: bool) -> str:
+    fields = insert_fields(model)
+    sql = (
+        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+    )
+    return sql + f" RETURNING {quote(model._meta.pk.column)}" if returning_pk else sql
+
+
+def insert(instance: Model, *, returning_pk: bool = True) -> Statement:
+    """`INSERT` of one instance; with `returning_pk`, `RETURNING` its new primary key."""
+    model = type(instance)
+    return Statement(_insert_sql(model, returning_pk), insert_values(instance, insert_fields(model)))
+
+
+def insert_rows(instances: list[Model]) -> Statement:
+    """One `INSERT` of several instances of a model (at least one)."""
+    model = type(instances[0])
+    fields = insert_fields(model)
+    sql = _insert_sql(model, False)
+    row = sql[sql.rindex("(") :]
+    return Statement(
+        sql + f", {row}" * (len(instances) - 1), [v for instance in instances for v in insert_values(instance, fields)]
+    )
+
+
+@functools.cache
+def _update_sql(model: type[Model], fields: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
+    chosen = tuple(model._meta.get_field(name) for name in fields)
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in chosen)
+    return f"UPDATE {table(model)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s", chosen
+
+
+def update(instance: Model, fields: list[str]) -> Statement:
+    """`UPDATE` of these fields of one instance, by its primary key, as `save(update_fields=fields)` writes them."""
+    sql, chosen = _update_sql(type(instance), tuple(fields))
+    db = connections[DEFAULT_DB_ALIAS]
+    values = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in chosen]
+    return Statement(sql, [*values, instance._meta.pk.get_db_prep_save(instance.pk, db)])
+
+
+def instance_saved(instance: Model, pk: int) -> None:
+    """`instance` as `save()` leaves it once its INSERT returned `pk`."""
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias

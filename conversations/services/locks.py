@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -49,22 +50,17 @@ def _open_thread_sql() -> str:
 
 
 def conversation_lock(conversation: Conversation) -> Conversation:
-    """The conversation, locked and read again, with its account and the id of its open thread (`open_thread_id`).
+    """The conversation, locked and read again, with its account.
 
-    Hand-written statements (`messenger_project.sql`): every posted message takes them."""
+    A hand-written statement (`messenger_project.sql`): every posted message takes it."""
     sql, parts = _conversation_lock_query()
     with connection.cursor() as cursor:
         cursor.execute(sql, [conversation.pk])
         row = cursor.fetchone()
-        if row is None:
-            raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
-        # Its own statement, once the lock is held: in the locking statement PostgreSQL would read the threads as
-        # they were before a concurrent writer of this conversation committed.
-        cursor.execute(_open_thread_sql(), [conversation.pk, Thread.Status.OPEN.value])
-        found = cursor.fetchone()
+    if row is None:
+        raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
     locked, account = instances(row, *parts)
     locked.account = account
-    locked.open_thread_id = found[0] if found else None
     if locked.merged_into_id is not None:
         raise ServiceError("conversation_merged", status_code=404, details={"mergedInto": locked.merged_into_id})
     return locked
@@ -95,7 +91,8 @@ def _participants_lock_sql() -> str:
     # PostgreSQL walked the whole customer table's primary key, filtering every row (1 ms at 5,000 customers,
     # growing with them); now it looks up just these rows.
     return (
-        f"SELECT c.id, EXISTS(SELECT 1 FROM {participant} p WHERE p.{conversation} = %s AND p.{customer} = c.id) "
+        f"SELECT c.id, EXISTS(SELECT 1 FROM {participant} p WHERE p.{conversation} = %s AND p.{customer} = c.id), "
+        f"({_open_thread_sql()}) "
         f"FROM {table(Customer)} c "
         f"WHERE c.id IN (SELECT q.{customer} FROM {participant} q WHERE q.{conversation} = %s "
         f"UNION ALL SELECT CAST(%s AS BIGINT)) "
@@ -103,17 +100,32 @@ def _participants_lock_sql() -> str:
     )
 
 
-def participants_lock(*, conversation: Conversation, author: Customer | None = None) -> tuple[list[int], bool]:
-    """Lock the customers taking part in the conversation, and `author`, in pk order: one statement.
+@dataclass(frozen=True)
+class Participants:
+    ids: list[int]  # the customers taking part, in pk order
+    author_takes_part: bool
+    open_thread_id: int | None  # the conversation's open thread
 
-    Returns the participants' ids and whether `author` is one of them. Caller holds the conversation lock, so the
-    participants cannot change meanwhile."""
+
+def participants_lock(*, conversation: Conversation, author: Customer | None = None) -> Participants:
+    """Lock the customers taking part in the conversation, and `author`, in pk order, and read the conversation's
+    open thread: one statement.
+
+    Caller holds the conversation lock, so neither can change meanwhile; and this statement's snapshot, taken once
+    that lock is held, sees every thread its previous holders committed (the locking statement itself would not)."""
+    thread_args = [conversation.pk, Thread.Status.OPEN.value]
     with connection.cursor() as cursor:
-        cursor.execute(_participants_lock_sql(), [conversation.pk, conversation.pk, author.pk if author else None])
+        cursor.execute(
+            _participants_lock_sql(), [conversation.pk, *thread_args, conversation.pk, author.pk if author else None]
+        )
         rows = cursor.fetchall()
-    participants, author_takes_part = [], False
-    for pk, participant in rows:
-        if participant:
-            participants.append(pk)
-            author_takes_part = author_takes_part or (author is not None and pk == author.pk)
-    return participants, author_takes_part
+        if rows:
+            open_thread_id = rows[0][2]
+        else:  # no one takes part (staff or the system writing to an empty conversation)
+            cursor.execute(_open_thread_sql(), thread_args)
+            found = cursor.fetchone()
+            open_thread_id = found[0] if found else None
+    ids = [pk for pk, takes_part, _ in rows if takes_part]
+    return Participants(
+        ids=ids, author_takes_part=author is not None and author.pk in ids, open_thread_id=open_thread_id
+    )

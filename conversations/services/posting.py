@@ -18,6 +18,7 @@ from conversations.models import Conversation, Media, Message, Participant, Rece
 from conversations.notifications import message_notify
 from conversations.poll_state import newest_raise
 from conversations.services.locks import conversation_lock, participants_lock
+from conversations.services.message_write import message_write
 from conversations.services.threads import Author, thread_open
 from conversations.signals import message_posted
 from devices.models import Customer
@@ -56,12 +57,17 @@ def participant_add(*, conversation: Conversation, customer: Customer) -> Partic
 
 
 def _thread_for_message(
-    *, conversation: Conversation, author: Author, is_system: bool, now: datetime, source: str
+    *,
+    conversation: Conversation,
+    open_thread_id: int | None,
+    author: Author,
+    is_system: bool,
+    now: datetime,
+    source: str,
 ) -> tuple[int | None, list[str]]:
     """Pick (or open) the thread a new message goes to and move the status; returns its id and the changed fields.
 
-    `conversation` comes from `conversation_lock`, which read the id of its open thread with it."""
-    open_thread_id = conversation.open_thread_id
+    `conversation` comes from `conversation_lock`, `open_thread_id` from `participants_lock`."""
     if is_system:
         return open_thread_id, []
     if conversation.status == Conversation.Status.SPAM:
@@ -116,8 +122,11 @@ def message_post(
     with transaction.atomic():
         conversation = conversation_lock(conversation)
         customer_author = author if isinstance(author, Customer) else None
-        recipient_ids, author_takes_part = participants_lock(conversation=conversation, author=customer_author)
-        if customer_author is not None and not author_takes_part:  # already locked, in pk order, with the others
+        participants = participants_lock(conversation=conversation, author=customer_author)
+        recipient_ids = participants.ids
+        if (
+            customer_author is not None and not participants.author_takes_part
+        ):  # already locked, in pk order, with the others
             participant_add(conversation=conversation, customer=customer_author)
             recipient_ids = sorted([*recipient_ids, customer_author.pk])
         changed: list[str] = []
@@ -125,9 +134,14 @@ def message_post(
         thread_id = thread.pk if thread is not None else None
         if thread is None and not imported:  # imported history never opens a thread nor moves the status
             thread_id, changed = _thread_for_message(
-                conversation=conversation, author=author, is_system=is_system, now=now, source=origin
+                conversation=conversation,
+                open_thread_id=participants.open_thread_id,
+                author=author,
+                is_system=is_system,
+                now=now,
+                source=origin,
             )
-        message = Message.objects.create(
+        message = Message(
             conversation=conversation,
             thread_id=thread_id,
             type=Message.Type.SYSTEM if is_system else Message.Type.USER,
@@ -147,14 +161,9 @@ def message_post(
             created_at=created_at or now,
             **fields,
         )
-        for position, item in enumerate(media):
-            item.message = message
-            item.position = position
-            item.save(update_fields=["message", "position"])
-        Receipt.objects.bulk_create(
+        receipts = [
             Receipt(
                 customer_id=reader_id,
-                message=message,
                 type_id=Receipt.type_id_for(reader_id=reader_id, author=author, silent=silent),
                 status=(
                     Receipt.Status.SEEN
@@ -163,10 +172,19 @@ def message_post(
                 ),
             )
             for reader_id in recipient_ids
-        )
+        ]
+        if not imported:
+            changed = _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
+        elif not conversation.visible:  # imported history never moves the conversation, but shows it
+            conversation.visible = True
+            changed = ["visible", "updated_at"]
+        message_write(message=message, receipts=receipts, conversation=conversation, conversation_fields=changed)
+        for position, item in enumerate(media):
+            item.message = message
+            item.position = position
+            item.save(update_fields=["message", "position"])
         newest_raise(customer_ids=recipient_ids, message_id=message.pk)  # before the commit: see poll_state
         if not imported:
-            _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
             _current_conversation_set(conversation=conversation, author=author, recipient_ids=recipient_ids)
             if "status" in changed:
                 conversation_event(
@@ -176,9 +194,6 @@ def message_post(
                 )
             message_notify(conversation=conversation, message=message, author=author, recipient_ids=recipient_ids)
             transaction.on_commit(lambda: message_posted.send(sender=Message, message_id=message.pk))
-        elif not conversation.visible:
-            conversation.visible = True
-            conversation.save(update_fields=["visible", "updated_at"])
     return message
 
 
@@ -196,7 +211,8 @@ def _current_conversation_set(*, conversation: Conversation, author: Author, rec
     )
 
 
-def _conversation_touch(*, conversation: Conversation, author: Author, now: datetime, changed: list[str]) -> None:
+def _conversation_touch(*, conversation: Conversation, author: Author, now: datetime, changed: list[str]) -> list[str]:
+    """Set what a new message changes of the conversation; returns the fields to save."""
     conversation.visible = True
     conversation.last_activity_at = now
     fields = [*changed, "visible", "last_activity_at", "updated_at"]
@@ -206,7 +222,7 @@ def _conversation_touch(*, conversation: Conversation, author: Author, now: date
     elif isinstance(author, Agent) and conversation.waiting_since is not None:
         conversation.waiting_since = None
         fields.append("waiting_since")
-    conversation.save(update_fields=fields)
+    return fields
 
 
 def customer_message_send(
