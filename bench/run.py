@@ -349,7 +349,13 @@ def main() -> None:
             ("post_messages", post_lua(ident, data["devices"]), "/clientApi/v1.9/messages"),
         ]
         if args.only:
-            scenarios = [s for s in scenarios if s[0] in args.only.split(",")]
+            wanted = args.only.split(",")
+            unknown = set(wanted) - {s[0] for s in scenarios}
+            if unknown:
+                raise SystemExit(
+                    f"--only: no scenario {', '.join(sorted(unknown))} (there are {', '.join(s[0] for s in scenarios)})"
+                )
+            scenarios = [s for s in scenarios if s[0] in wanted]
         results = [measure(name, lua, path, seconds) for name, lua, path in scenarios]
         mix = None
         if not args.only:
