@@ -37,18 +37,16 @@ def message_write(
             statement = _together(message_insert, receipts, conversation_update)
             cursor.execute(statement.sql, statement.params)
             instance_saved(message, cursor.fetchone()[0])
-        else:
-            cursor.execute(message_insert.sql, message_insert.params)
-            instance_saved(message, cursor.fetchone()[0])
-            if receipts:
-                for receipt in receipts:
-                    receipt.message = message
-                receipts_insert = insert_rows(receipts)
-                cursor.execute(receipts_insert.sql, receipts_insert.params)
-            if conversation_update is not None:
-                cursor.execute(conversation_update.sql, conversation_update.params)
-    for receipt in receipts:
-        receipt.message = message
+            for receipt in receipts:
+                receipt.message = message
+            return
+        cursor.execute(message_insert.sql, message_insert.params)
+        instance_saved(message, cursor.fetchone()[0])
+        for receipt in receipts:
+            receipt.message = message
+        for statement in (insert_rows(receipts) if receipts else None, conversation_update):
+            if statement is not None:
+                cursor.execute(statement.sql, statement.params)
 
 
 def _together(message_insert: Statement, receipts: list[Receipt], conversation_update: Statement | None) -> Statement:
@@ -74,15 +72,15 @@ def _receipt_fields() -> tuple[Field, ...]:
 
 @functools.cache
 def _together_sql(message_insert: str, receipts: int, conversation_update: str | None) -> str:
-    parts = [f"m AS ({message_insert})"]
+    parts, pk = [f"m AS ({message_insert})"], quote(Message._meta.pk.column)
     if receipts:
         fields = _receipt_fields()
         row = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields) + ")"
         columns = ", ".join(quote(f.column) for f in fields)
         parts.append(
             f"r AS (INSERT INTO {table(Receipt)} ({quote(Receipt._meta.get_field('message').column)}, {columns}) "
-            f"SELECT m.id, v.* FROM m, (VALUES {', '.join([row] * receipts)}) AS v)"
+            f"SELECT m.{pk}, v.* FROM m, (VALUES {', '.join([row] * receipts)}) AS v)"
         )
     if conversation_update is not None:
         parts.append(f"u AS ({conversation_update})")
-    return f"WITH {', '.join(parts)} SELECT id FROM m"
+    return f"WITH {', '.join(parts)} SELECT {pk} FROM m"

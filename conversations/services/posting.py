@@ -124,9 +124,8 @@ def message_post(
         customer_author = author if isinstance(author, Customer) else None
         participants = participants_lock(conversation=conversation, author=customer_author)
         recipient_ids = participants.ids
-        if (
-            customer_author is not None and not participants.author_takes_part
-        ):  # already locked, in pk order, with the others
+        if customer_author is not None and not participants.author_takes_part:
+            # The author's row is already locked, in pk order with the others.
             participant_add(conversation=conversation, customer=customer_author)
             recipient_ids = sorted([*recipient_ids, customer_author.pk])
         changed: list[str] = []
