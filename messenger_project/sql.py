@@ -13,7 +13,7 @@ import functools
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Field, Model
+from django.db.models import NOT_PROVIDED, Field, Model
 
 
 def quote(name: str) -> str:
@@ -92,14 +92,31 @@ class Statement:
 
 @functools.cache
 def insert_fields(model: type[Model]) -> tuple[Field, ...]:
-    """The fields an INSERT writes: every concrete field but the auto primary key and generated ones."""
+    """The fields an INSERT writes: every concrete field but the auto primary key and generated ones.
+
+    Only for what a plain INSERT can write as `save()` does: no parent model, no database default (the ORM would
+    write DEFAULT), nothing but the primary key returned."""
     meta = model._meta
+    if meta.parents or any(
+        f.db_default is not NOT_PROVIDED or f.db_returning for f in meta.local_concrete_fields if not f.primary_key
+    ):
+        raise TypeError(f"messenger_project.sql cannot write {model.__name__}: use the ORM")
     return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field and not f.generated)
 
 
 def insert_values(instance: Model, fields: tuple[Field, ...]) -> list:
     db = connections[DEFAULT_DB_ALIAS]  # not the `connection` proxy, which looks it up again on every use
-    return [f.get_db_prep_save(f.pre_save(instance, True), db) for f in fields]
+    return _prepared([(f, f.pre_save(instance, True)) for f in fields], db)
+
+
+def _prepared(values: list[tuple[Field, object]], db) -> list:
+    """Each value as the field sends it to the database; an expression (`F()`, `Now()`) is the ORM's to compile."""
+    prepared = []
+    for field, value in values:
+        if hasattr(value, "resolve_expression"):
+            raise TypeError(f"{field.name}: an expression cannot be written by messenger_project.sql")
+        prepared.append(field.get_db_prep_save(value, db))
+    return prepared
 
 
 @functools.cache
@@ -137,10 +154,12 @@ def _update_sql(model: type[Model], fields: tuple[str, ...]) -> tuple[str, tuple
 
 
 def update(instance: Model, fields: list[str]) -> Statement:
-    """`UPDATE` of these fields of one instance, by its primary key, as `save(update_fields=fields)` writes them."""
+    """`UPDATE` of these fields of one instance, by its primary key, as `save(update_fields=fields)` writes them.
+
+    Unlike `save()`, it does not check that a row was updated: for a row the caller holds locked."""
     sql, chosen = _update_sql(type(instance), tuple(fields))
     db = connections[DEFAULT_DB_ALIAS]
-    values = [f.get_db_prep_save(f.pre_save(instance, False), db) for f in chosen]
+    values = _prepared([(f, f.pre_save(instance, False)) for f in chosen], db)
     return Statement(sql, [*values, instance._meta.pk.get_db_prep_save(instance.pk, db)])
 
 

@@ -1,8 +1,9 @@
 """The writes of a posted message: the message, its receipts and the conversation's changed fields.
 
 `message_post` makes them on every message, so they are hand-written (`messenger_project.sql`): on PostgreSQL one
-statement (data-modifying CTEs) instead of the ORM's three, each of which took longer to build than to run.
-Message, Receipt and Conversation have no save signals to miss.
+statement (data-modifying CTEs) instead of the ORM's three, each of which took longer to build than to run;
+elsewhere three (`INSERT … RETURNING`: SQLite 3.35 or later). Message, Receipt and Conversation have no save
+signals to miss.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import functools
 
 from django.db import connection
-from django.db.models import Field
+from django.db.models import CharField, Field, TextField
 
 from conversations.models import Conversation, Message, Receipt
 from messenger_project.sql import (
@@ -75,7 +76,7 @@ def _together_sql(message_insert: str, receipts: int, conversation_update: str |
     parts, pk = [f"m AS ({message_insert})"], quote(Message._meta.pk.column)
     if receipts:
         fields = _receipt_fields()
-        row = "(" + ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields) + ")"
+        row = "(" + ", ".join(f"CAST(%s AS {_value_type(f)})" for f in fields) + ")"
         columns = ", ".join(quote(f.column) for f in fields)
         parts.append(
             f"r AS (INSERT INTO {table(Receipt)} ({quote(Receipt._meta.get_field('message').column)}, {columns}) "
@@ -84,3 +85,11 @@ def _together_sql(message_insert: str, receipts: int, conversation_update: str |
     if conversation_update is not None:
         parts.append(f"u AS ({conversation_update})")
     return f"WITH {', '.join(parts)} SELECT {pk} FROM m"
+
+
+def _value_type(field: Field) -> str:
+    """The type a VALUES column is cast to: the column's own, but text without a length (an explicit cast to
+    `varchar(n)` would cut a longer value where the column's assignment refuses it)."""
+    if isinstance(field, CharField | TextField):
+        return "text"
+    return field.cast_db_type(connection)

@@ -4,8 +4,11 @@ with the participants' lock: they must write what the ORM would, in the statemen
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import F
+from django.db.models.functions import Now
 from django.forms.models import model_to_dict
+from django.test.utils import isolate_apps
 from django.utils import timezone
 
 from conversations.models import Conversation, Message, Receipt, Thread
@@ -106,6 +109,7 @@ def test_message_write_is_one_statement_on_postgresql(conversation, customer, dj
         [(customer.pk, Receipt.TypeId.USER, Receipt.Status.SEEN), (other.pk, Receipt.TypeId.AGENT, 2)]
     )
     assert all(r.message_id == message.pk for r in receipts)
+    assert all(r.updated_at is not None for r in Receipt.objects.filter(message=message))
     stored = Conversation.objects.get(pk=conversation.pk)
     assert stored.visible and stored.last_activity_at == conversation.last_activity_at
 
@@ -152,3 +156,49 @@ def test_participants_lock_says_whether_the_author_takes_part(conversation, cust
 
     assert taking_part.ids == [customer.pk] and taking_part.author_takes_part
     assert outside.ids == [customer.pk] and not outside.author_takes_part
+
+
+def test_an_expression_is_refused_not_sent(conversation):
+    """`F()` or `Now()` are the ORM's to compile: a clear error instead of a value the driver cannot adapt."""
+    conversation.last_activity_at = Now()
+    with pytest.raises(TypeError, match="last_activity_at"):
+        sql.update(conversation, ["last_activity_at"])
+    message = Message(conversation=conversation, created_at=timezone.now(), referenced_message_id=F("id"))
+    with pytest.raises(TypeError, match="referenced_message"):
+        sql.insert(message)
+
+
+@isolate_apps("conversations")
+def test_a_model_with_a_database_default_is_left_to_the_orm():
+    class Defaulted(models.Model):
+        seen = models.BooleanField(db_default=False)
+
+        class Meta:
+            app_label = "conversations"
+
+        def __str__(self) -> str:
+            return str(self.pk)
+
+    with pytest.raises(TypeError, match="Defaulted"):
+        sql.insert_fields(Defaulted)
+
+
+def test_a_customer_post_takes_its_statements(conversation, customer, django_assert_num_queries):
+    """A customer's message in an open conversation: lock the conversation, lock the participants and read the
+    open thread, write; on PostgreSQL the writes are one statement (with the savepoint of the test's transaction
+    around them: 5 in all), elsewhere three (7)."""
+    post(conversation, customer)  # opens the thread and makes the customer's conversation current
+    customer.refresh_from_db()
+
+    with django_assert_num_queries(5 if connection.vendor == "postgresql" else 7):
+        post(conversation, customer)
+
+
+def test_an_imported_message_shows_a_hidden_conversation(account, customer):
+    conversation = make_conversation(account=account, customers=[customer])
+    assert not conversation.visible
+
+    post(conversation, customer, imported=True, created_at=timezone.now())
+
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert stored.visible and stored.last_activity_at is None and stored.status == Conversation.Status.CLOSED
