@@ -261,18 +261,27 @@ def after_commit(write: Callable[[], object]) -> None:
 
 
 def snapshots_forget(*, account_id: int, device_ids: list[str]) -> None:
-    if device_ids:
-        _shared().delete_many([snapshot_key(account_id=account_id, device_id=d) for d in device_ids])
+    """Forget these devices' snapshots now, and again after the commit: a poll in between may have cached the old
+    state again."""
+    if not device_ids:
+        return
+    forget = partial(_snapshots_delete, account_id, list(device_ids))
+    forget()
+    transaction.on_commit(partial(after_commit, forget))
 
 
-# Raise each key to ARGV[1] unless it holds more; either way it lives ARGV[2] seconds from now.
+def _snapshots_delete(account_id: int, device_ids: list[str]) -> None:
+    _shared().delete_many([snapshot_key(account_id=account_id, device_id=d) for d in device_ids])
+
+
+# Raise each key KEYS[i] to ARGV[i + 1] unless it holds more; either way it lives ARGV[1] seconds from now.
 NEWEST_RAISE = """
     for i = 1, #KEYS do
         local current = tonumber(redis.call('GET', KEYS[i]))
-        if current == nil or current < tonumber(ARGV[1]) then
-            redis.call('SET', KEYS[i], ARGV[1], 'EX', ARGV[2])
+        if current == nil or current < tonumber(ARGV[i + 1]) then
+            redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1])
         else
-            redis.call('EXPIRE', KEYS[i], ARGV[2])
+            redis.call('EXPIRE', KEYS[i], ARGV[1])
         end
     end
     return 1
@@ -281,15 +290,20 @@ NEWEST_RAISE = """
 
 def newest_raise(*, customer_ids: list[int], message_id: int) -> None:
     """These customers now have a message with this id: call it before the write commits (see the module)."""
-    if not customer_ids:
+    newests_raise({customer_id: message_id for customer_id in customer_ids})
+
+
+def newests_raise(newest: dict[int, int]) -> None:
+    """Each customer now has a message with the id given for them: one round trip for all (see `newest_raise`)."""
+    if not newest:
         return
-    keys, cache = [newest_key(c) for c in customer_ids], _shared()
+    keys, cache = {newest_key(c): m for c, m in newest.items()}, _shared()
     if isinstance(cache, RedisCache):
-        cache.script(NEWEST_RAISE, keys, [message_id, NEWEST_SECONDS])
+        cache.script(NEWEST_RAISE, list(keys), [NEWEST_SECONDS, *keys.values()])
         return
     with _local_lock:
-        current = cache.get_many(keys)
-        cache.set_many({k: max(message_id, current.get(k) or 0) for k in keys}, NEWEST_SECONDS)
+        current = cache.get_many(list(keys))
+        cache.set_many({k: max(m, current.get(k) or 0) for k, m in keys.items()}, NEWEST_SECONDS)
 
 
 # KEYS: the quota counter, the snapshot, and the token's customer id if any. ARGV: the counter's life; the full

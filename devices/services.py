@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from django.core.cache import cache, caches
@@ -12,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from agents.models import Account
-from conversations.poll_state import after_commit, snapshots_forget
+from conversations.poll_state import snapshots_forget
 from conversations.services import (
     conversations_lock_for_customer,
     customer_conversations_delete,
@@ -193,9 +192,7 @@ def customer_merge(*, source: Customer, target: Customer) -> Customer:
         customer_history_merge(source=source, target=target)
         moved = list(Device.objects.filter(customer=source).values_list("device_id", flat=True))
         Device.objects.filter(customer=source).update(customer=target)
-        forget = partial(snapshots_forget, account_id=target.account_id, device_ids=moved)
-        forget()  # and again after the commit: a poll in between may have cached the old customer again
-        transaction.on_commit(partial(after_commit, forget))
+        snapshots_forget(account_id=target.account_id, device_ids=moved)
         if target.current_conversation_id is None:
             target.current_conversation_id = source.current_conversation_id
         source.merged_into = target

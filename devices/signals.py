@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from agents.models import Account
-from conversations.poll_state import after_commit, snapshots_forget
+from conversations.poll_state import snapshots_forget
 from devices.identification import account_cache_forget
 from devices.models import Device
 
@@ -21,6 +21,4 @@ def forget_cached_account(sender, instance: Account, **kwargs) -> None:
 
 @receiver([post_save, post_delete], sender=Device)
 def forget_poll_snapshot(sender, instance: Device, **kwargs) -> None:
-    forget = partial(snapshots_forget, account_id=instance.account_id, device_ids=[instance.device_id])
-    forget()
-    transaction.on_commit(partial(after_commit, forget))
+    snapshots_forget(account_id=instance.account_id, device_ids=[instance.device_id])

@@ -139,10 +139,10 @@ def insert_rows(instances: list[Model]) -> Statement:
     """One `INSERT` of several instances of a model (at least one)."""
     model = type(instances[0])
     fields = insert_fields(model)
-    sql = _insert_sql(model, False)
-    row = sql[sql.rindex("(") :]
+    row = f"({', '.join(['%s'] * len(fields))})"
     return Statement(
-        sql + f", {row}" * (len(instances) - 1), [v for instance in instances for v in insert_values(instance, fields)]
+        _insert_sql(model, False) + f", {row}" * (len(instances) - 1),
+        [v for instance in instances for v in insert_values(instance, fields)],
     )
 
 
