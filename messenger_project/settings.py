@@ -78,7 +78,10 @@ ASGI_APPLICATION = "messenger_project.asgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, but its health check asks the server only when the connection has something to read.
+    DATABASES["default"]["ENGINE"] = "messenger_project.postgresql"
+if DATABASES["default"]["ENGINE"] == "messenger_project.postgresql" and env.bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
     # Server-side binding lets psycopg prepare a statement after its 5th run on a connection: PostgreSQL then

@@ -1,0 +1,68 @@
+"""The PostgreSQL backend's health check (messenger_project/postgresql): no round trip on a quiet connection, and a
+connection the server ended is found unusable, so Django opens a new one instead of failing the request."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.db import connection, connections
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the PostgreSQL backend's own check; runs in CI with DATABASE_URL",
+    ),
+]
+
+
+@pytest.fixture
+def own():
+    """A connection of the test's own, outside the test's transaction, closed after it."""
+    wrapper = connections.create_connection("default")
+    wrapper.ensure_connection()
+    yield wrapper
+    wrapper.close()
+
+
+def _pid(wrapper) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid(), 'a marker'")
+        return cursor.fetchone()[0]
+
+
+def _last_query(pid: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+        return cursor.fetchone()[0]
+
+
+def test_a_quiet_connection_is_usable_without_asking_the_server(own):
+    pid = _pid(own)
+
+    assert own.is_usable()
+    assert _last_query(pid) == "SELECT pg_backend_pid(), 'a marker'"  # not Django's `SELECT 1`
+
+
+def test_a_connection_the_server_ended_is_not_usable(own):
+    pid = _pid(own)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    deadline = time.monotonic() + 5
+    while own.is_usable() and time.monotonic() < deadline:  # the server's message takes a moment to arrive
+        time.sleep(0.05)
+
+    assert not own.is_usable()
+
+
+def test_a_request_after_the_server_ended_the_connection_gets_a_new_one(own):
+    pid = _pid(own)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    time.sleep(0.2)
+    own.health_check_done = False  # as Django sets it when a request starts
+
+    own.close_if_health_check_failed()
+
+    assert _pid(own) != pid
