@@ -3,10 +3,11 @@
 Two kinds of keys:
 
 - `poll:device:{account}:{hash of the device id}`: a snapshot of the caller (device, customer, current conversation
-  and its assignee) as JSON, for `SNAPSHOT_SECONDS`. Every poll that reads the database writes it; saving or
-  deleting the device, and moving devices to another customer, forget it. What else it shows (the assignee, the
-  registration) may lag a change by at most `SNAPSHOT_SECONDS`; a new message refreshes it at once, since the poll
-  that fetches the message reads the database.
+  and its assignee) as JSON, for `SNAPSHOT_SECONDS`. Every poll and every post that reads the caller from the
+  database writes it; saving or deleting the device, moving devices to another customer, and assigning a
+  conversation (for its customers' devices) forget it. What else it shows (the registration, the assignee's name)
+  may lag a change by at most `SNAPSHOT_SECONDS`; a new message refreshes it at once, since the poll that fetches
+  the message reads the database. A post checks the current conversation again under the customer's lock.
 - `poll:newest:{customer}`: the customer's newest message id. It is raised, never lowered, *before the commit* of
   every write that gives a customer a message (`newest_raise`), and by polls from what the database said. So it
   may be too high (a post rolled back: the customer's polls read the database until their next message), never too
@@ -37,7 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
@@ -176,8 +177,14 @@ def caller_remember(*, device: Device, newest_message_id: int | None, assignee: 
     """After a poll read the database: the caller's snapshot, and the customer's newest message id as the database
     said it (a raise: it never lowers what a post wrote meanwhile). `device` with its customer and the customer's
     current conversation loaded (`caller_identify`); `assignee`: the agent object of its assignee."""
+    newest_raise(customer_ids=[device.customer_id], message_id=newest_message_id or 0)
+    snapshot_remember(device=device, assignee=assignee)
+
+
+def snapshot_remember(*, device: Device, assignee: dict[str, Any] | None) -> None:
+    """The caller's snapshot, after its device was read from the database (`caller_identify`); see
+    `caller_remember`."""
     customer = device.customer
-    newest_raise(customer_ids=[customer.pk], message_id=newest_message_id or 0)
     snapshot_store(
         account_id=device.account_id,
         device_id=device.device_id,
@@ -270,40 +277,54 @@ def snapshots_forget(*, account_id: int, device_ids: list[str]) -> None:
     transaction.on_commit(partial(after_commit, forget))
 
 
+def conversation_snapshots_forget(*, account_id: int, conversation_id: int) -> None:
+    """The snapshots of the devices of the conversation's customers, which show its assignee (`agent` of each poll):
+    forgotten at an assignment, so that the apps show it at once rather than within `SNAPSHOT_SECONDS`."""
+    device_ids = Device.objects.filter(customer__participations__conversation_id=conversation_id).values_list(
+        "device_id", flat=True
+    )
+    snapshots_forget(account_id=account_id, device_ids=list(device_ids))
+
+
 def _snapshots_delete(account_id: int, device_ids: list[str]) -> None:
     _shared().delete_many([snapshot_key(account_id=account_id, device_id=d) for d in device_ids])
 
 
-# Raise each key KEYS[i] to ARGV[i + 1] unless it holds more; either way it lives ARGV[1] seconds from now.
+# Raise each of the first ARGV[2] keys, KEYS[i], to ARGV[i + 2] unless it holds more; either way it lives ARGV[1]
+# seconds from now. Then delete the other keys; returns how many of them there were.
 NEWEST_RAISE = """
-    for i = 1, #KEYS do
+    local raised = tonumber(ARGV[2])
+    for i = 1, raised do
         local current = tonumber(redis.call('GET', KEYS[i]))
-        if current == nil or current < tonumber(ARGV[i + 1]) then
-            redis.call('SET', KEYS[i], ARGV[i + 1], 'EX', ARGV[1])
+        if current == nil or current < tonumber(ARGV[i + 2]) then
+            redis.call('SET', KEYS[i], ARGV[i + 2], 'EX', ARGV[1])
         else
             redis.call('EXPIRE', KEYS[i], ARGV[1])
         end
     end
-    return 1
+    local deleted = 0
+    for i = raised + 1, #KEYS do deleted = deleted + redis.call('DEL', KEYS[i]) end
+    return deleted
 """
 
 
-def newest_raise(*, customer_ids: list[int], message_id: int) -> None:
-    """These customers now have a message with this id: call it before the write commits (see the module)."""
-    newests_raise({customer_id: message_id for customer_id in customer_ids})
+def newest_raise(*, customer_ids: list[int], message_id: int, delete: Sequence[str] = ()) -> int:
+    """These customers now have a message with this id: call it before the write commits (see the module).
+    `delete`: other keys to delete in the same round trip; returns how many of them there were."""
+    return newests_raise({customer_id: message_id for customer_id in customer_ids}, delete=delete)
 
 
-def newests_raise(newest: dict[int, int]) -> None:
+def newests_raise(newest: dict[int, int], *, delete: Sequence[str] = ()) -> int:
     """Each customer now has a message with the id given for them: one round trip for all (see `newest_raise`)."""
-    if not newest:
-        return
+    if not newest and not delete:
+        return 0
     keys, cache = {newest_key(c): m for c, m in newest.items()}, _shared()
     if isinstance(cache, RedisCache):
-        cache.script(NEWEST_RAISE, list(keys), [NEWEST_SECONDS, *keys.values()])
-        return
+        return cache.script(NEWEST_RAISE, [*keys, *delete], [NEWEST_SECONDS, len(keys), *keys.values()])
     with _local_lock:
         current = cache.get_many(list(keys))
         cache.set_many({k: max(m, current.get(k) or 0) for k, m in keys.items()}, NEWEST_SECONDS)
+    return sum(cache.delete(key) for key in delete)
 
 
 # KEYS: the quota counter, the snapshot, and the token's customer id if any. ARGV: the counter's life; the full

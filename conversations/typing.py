@@ -23,7 +23,8 @@ class AgentTyping:
     since: int  # Unix seconds
 
 
-def _customer_key(conversation_id: int) -> str:
+def customer_typing_key(conversation_id: int) -> str:
+    """The cache key of a conversation's customer typing state (a customer's message deletes it: `message_post`)."""
     return f"typing:customer:{conversation_id}"
 
 
@@ -37,18 +38,23 @@ def customer_typing_set(*, conversation_id: int, customer: Customer, typing: boo
     if typing:
         was_typing = customer_typing_get(conversation_id=conversation_id) is not None
         cache.set(
-            _customer_key(conversation_id),
+            customer_typing_key(conversation_id),
             {"customer_id": customer.pk, "since": int(time.time())},
             CUSTOMER_TYPING_SECONDS,
         )
     else:  # after every message the app sends: one round trip
-        was_typing = cache.delete(_customer_key(conversation_id))
+        was_typing = cache.delete(customer_typing_key(conversation_id))
     if typing != was_typing:
         typing_event(account_id=customer.account_id, conversation_id=conversation_id, started=typing, who=customer)
 
 
+def customer_typing_ended(*, conversation_id: int, customer: Customer) -> None:
+    """The customer's typing state was deleted (`customer_typing_key`) while they typed: a `typing.stopped`."""
+    typing_event(account_id=customer.account_id, conversation_id=conversation_id, started=False, who=customer)
+
+
 def customer_typing_get(*, conversation_id: int) -> dict | None:
-    state = cache.get(_customer_key(conversation_id))
+    state = cache.get(customer_typing_key(conversation_id))
     return state if state is not None and _fresh(state["since"], CUSTOMER_TYPING_SECONDS) else None
 
 

@@ -18,13 +18,11 @@ from django.http import HttpRequest, HttpResponse
 
 from agents.models import Account
 from conversations import poll_state
-from devices.identification import account_by_identification, identification_parse, token_cache_key, token_refusal
+from conversations.api.cached_caller import cached_caller
 from devices.services import device_touched_here
-from messenger_project.cache import counter_add
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
-from messenger_project.client_api.quota import QuotaState, quota_window
-from messenger_project.errors import ServiceError
+from messenger_project.client_api.quota import QuotaState
 from messenger_project.numbers import MAX_ID, is_digits
 
 
@@ -73,41 +71,17 @@ def cached_timeline_response(
 
 def _read(request: HttpRequest, *, api_version: str, page: bool) -> tuple[Account, poll_state.PollRead] | None:
     """The caller's account and what the cache holds for them, if it may answer; counts the request either way."""
-    try:
-        identification, device_id = identification_parse(
-            request.headers.get("x-iris-identification") or request.headers.get("x-parley-identification")
-        )
-        account = account_by_identification(identification)
-    except ServiceError:
+    found = cached_caller(request, page_version=api_version if page else None)
+    if found is None:
         return None
-    token = token_cache_key(account=account, authorization=request.headers.get("Authorization"))
-    window = quota_window(account=account, device_id=device_id)
-    read = poll_state.poll_read(
-        quota_key=window.key,
-        quota_timeout=window.timeout,
-        account_id=account.pk,
-        device_id=device_id,
-        token_key=token[1] if token else None,
-        page_version=api_version if page else None,
-    )
-    snapshot = read.snapshot
-    if snapshot is None or not _same_caller(
-        snapshot, token_customer_id=read.token_customer_id, has_token=token is not None
-    ):
-        # Not known to be this device's caller: the count is taken back, and the view counts the request once it
-        # has identified the caller (a stranger who knows a registered device's id cannot use up its quota).
-        counter_add(window.key, -1, window.timeout)
-        return None
-    quota = request.client_quota = window.state(read.used)
-    request.client_poll_read = read
     if (
-        quota.exceeded
-        or read.newest is None
-        or not origin_allowed(request.headers.get("Origin"), account.allowed_origins)
-        or not device_touched_here(device_pk=snapshot.device_pk)
+        request.client_quota.exceeded
+        or found.read.newest is None
+        or not origin_allowed(request.headers.get("Origin"), found.account.allowed_origins)
+        or not device_touched_here(device_pk=found.snapshot.device_pk)
     ):
         return None
-    return account, read
+    return found.account, found.read
 
 
 def _agent(read: poll_state.PollRead) -> dict | None | bool:
@@ -118,15 +92,6 @@ def _agent(read: poll_state.PollRead) -> dict | None | bool:
     if agent is None or typing.agent_id != agent["id"]:
         return False
     return {**agent, "isTyping": typing.since}
-
-
-def _same_caller(snapshot: poll_state.PollSnapshot, *, token_customer_id: str | None, has_token: bool) -> bool:
-    """`caller_identify`'s check against the snapshot; a token whose customer is not cached is not known here."""
-    if has_token and token_customer_id is None:
-        return False
-    return (
-        token_refusal(registered=snapshot.registered, fk_id=snapshot.fk_id, token_customer_id=token_customer_id) is None
-    )
 
 
 def _response(body: bytes, *, quota: QuotaState, allow: str) -> HttpResponse:

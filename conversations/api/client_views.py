@@ -12,14 +12,16 @@ from rest_framework.response import Response
 
 from agents.models import Agent
 from conversations import poll_state
+from conversations.api.cached_caller import cached_caller, snapshot_caller
 from conversations.api.cached_timeline import cached_timeline_response
 from conversations.api.client_format import agent_object, message_object
 from conversations.media import media_claim_for_message, media_store
-from conversations.models import Receipt
+from conversations.models import Message, Receipt
 from conversations.selectors import unseen_message_ids
 from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
 from conversations.timeline import TimelinePage, timeline_items, timeline_page
-from conversations.typing import agent_typing_key, agent_typing_of, customer_typing_set
+from conversations.typing import agent_typing_key, agent_typing_of
+from devices.identification import Caller
 from messenger_project.client_api.envelope import json_bytes
 from messenger_project.client_api.views import SUPPORTED_VERSIONS, ClientAPIView, json_object
 from messenger_project.errors import ServiceError
@@ -109,8 +111,11 @@ class TimelineView(ClientAPIView):
         return direction is None or (direction == "after" and is_digits(self.kwargs.get("cursor") or ""))
 
     def cache_reads(self) -> tuple[str, ...]:
+        """What `_top_agent` reads: the current conversation's typing state (reads only: a post shows no agent)."""
         conversation_id = self.caller.customer.current_conversation_id
-        return (agent_typing_key(conversation_id),) if conversation_id else ()
+        return (
+            (agent_typing_key(conversation_id),) if conversation_id and self.request.method in ("GET", "HEAD") else ()
+        )
 
     def get(self, request, api_version: str, direction: str | None = None, cursor: str | None = None):
         customer = self.caller.customer
@@ -142,12 +147,10 @@ class TimelineView(ClientAPIView):
 
     def _remember_for_polls(self) -> None:
         """What the next polls of this device need, so that the cache answers them (`cached_timeline`)."""
-        conversation = self.caller.customer.current_conversation
-        assignee = conversation.assignee if conversation is not None else None
         poll_state.caller_remember(
             device=self.caller.device,
             newest_message_id=self.caller.newest_message_id,
-            assignee=agent_object(assignee) if assignee is not None else None,
+            assignee=_assignee_object(self.caller),
         )
 
     def _remember_page(self, page: TimelinePage, data: bytes) -> None:
@@ -189,6 +192,13 @@ class TimelineView(ClientAPIView):
         return {"before": before, "after": newer}
 
 
+def _assignee_object(caller: Caller) -> dict | None:
+    """The agent object of the assignee of the caller's current conversation, as a snapshot keeps it."""
+    conversation = caller.customer.current_conversation
+    assignee = conversation.assignee if conversation is not None else None
+    return agent_object(assignee) if assignee is not None else None
+
+
 def _message_id(value: str) -> int:
     """An id in the path; anything that cannot be a stored id reads as 0, which names no message."""
     return int(value) if is_digits(value) and int(value) <= MAX_ID else 0
@@ -208,6 +218,19 @@ class MessageDetailView(ClientAPIView):
 
 class MessagesView(TimelineView):
     """`GET messages` (the latest page) and `POST messages` (text, a media reference, or a legacy `image`)."""
+
+    def identify(self, request) -> Caller:
+        """A post's caller from the device's cached snapshot when it is there, as a poll's (`cached_caller`): the
+        post checks the current conversation again under the customer's lock. Else from the database, which then
+        leaves the snapshot for the device's next posts and polls."""
+        if request.method != "POST" or not poll_state.enabled():
+            return super().identify(request)
+        found = cached_caller(request._request)
+        if found is not None and found.snapshot.conversation_id is not None:
+            return snapshot_caller(found)
+        caller = super().identify(request)
+        poll_state.snapshot_remember(device=caller.device, assignee=_assignee_object(caller))
+        return caller
 
     def post(self, request, api_version: str):
         customer = self.caller.customer
@@ -235,20 +258,17 @@ class MessagesView(TimelineView):
             ]
         text = (fields.get("message") or "").strip()
         message = customer_message_send(customer=customer, text=text, media=media, silent=silent, referrer=referrer)
-        return self._created(message.pk, text)
+        return self._created(message, text)
 
     def _send(self, *, text: str, upload) -> Response:
         customer = self.caller.customer
         with transaction.atomic():
             media = media_store(account=self.caller.account, upload=upload, customer=customer)
             message = customer_message_send(customer=customer, media=[media])
-        return self._created(message.pk, text)
+        return self._created(message, text)
 
-    def _created(self, message_id: int, text: str) -> Response:
-        customer = self.caller.customer
-        if customer.current_conversation_id:
-            customer_typing_set(conversation_id=customer.current_conversation_id, customer=customer, typing=False)
-        response = Response({"messageId": str(message_id)})
+    def _created(self, message: Message, text: str) -> Response:
+        response = Response({"messageId": str(message.pk)})  # the post ended the customer's typing (message_post)
         response.metadata_values = {"message": text} if text else {}
         return response
 

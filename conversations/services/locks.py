@@ -49,8 +49,9 @@ def _open_thread_sql() -> str:
     )
 
 
-def conversation_lock(conversation: Conversation) -> Conversation:
-    """The conversation, locked and read again, with its account.
+def conversation_lock(conversation: Conversation, *, refuse_merged: bool = True) -> Conversation:
+    """The conversation, locked and read again, with its account; a merged one is refused (`merged_refuse`) unless
+    `refuse_merged` is False.
 
     A hand-written statement (`messenger_project.sql`): every posted message takes it."""
     sql, parts = _conversation_lock_query()
@@ -61,9 +62,15 @@ def conversation_lock(conversation: Conversation) -> Conversation:
         raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
     locked, account = instances(row, *parts)
     locked.account = account
-    if locked.merged_into_id is not None:
-        raise ServiceError("conversation_merged", status_code=404, details={"mergedInto": locked.merged_into_id})
+    if refuse_merged:
+        merged_refuse(locked)
     return locked
+
+
+def merged_refuse(conversation: Conversation) -> None:
+    """Nothing more goes into a merged conversation: 404 conversation_merged, saying where it went."""
+    if conversation.merged_into_id is not None:
+        raise ServiceError("conversation_merged", status_code=404, details={"mergedInto": conversation.merged_into_id})
 
 
 def conversations_lock_for_customer(*, customer: Customer) -> None:
@@ -92,7 +99,7 @@ def _participants_lock_sql() -> str:
     # growing with them); now it looks up just these rows.
     return (
         f"SELECT c.id, EXISTS(SELECT 1 FROM {participant} p WHERE p.{conversation} = %s AND p.{customer} = c.id), "
-        f"({_open_thread_sql()}) "
+        f"({_open_thread_sql()}), c.{column(Customer, 'current_conversation')} "
         f"FROM {table(Customer)} c "
         f"WHERE c.id IN (SELECT q.{customer} FROM {participant} q WHERE q.{conversation} = %s "
         f"UNION ALL SELECT CAST(%s AS BIGINT)) "
@@ -105,11 +112,12 @@ class Participants:
     ids: list[int]  # the customers taking part, in pk order
     author_takes_part: bool
     open_thread_id: int | None  # the conversation's open thread
+    author_conversation_id: int | None  # the author's current conversation (None: no author, or none)
 
 
 def participants_lock(*, conversation: Conversation, author: Customer | None = None) -> Participants:
     """Lock the customers taking part in the conversation, and `author`, in pk order, and read the conversation's
-    open thread: one statement.
+    open thread and the author's current conversation: one statement.
 
     Caller holds the conversation lock, so neither can change meanwhile; and this statement's snapshot, taken once
     that lock is held, sees every thread its previous holders committed (the locking statement itself would not)."""
@@ -125,7 +133,11 @@ def participants_lock(*, conversation: Conversation, author: Customer | None = N
             cursor.execute(_open_thread_sql(), thread_args)
             found = cursor.fetchone()
             open_thread_id = found[0] if found else None
-    ids = [pk for pk, takes_part, _ in rows if takes_part]
+    ids = [pk for pk, takes_part, _, _ in rows if takes_part]
+    author_row = next((row for row in rows if author is not None and row[0] == author.pk), None)
     return Participants(
-        ids=ids, author_takes_part=author is not None and author.pk in ids, open_thread_id=open_thread_id
+        ids=ids,
+        author_takes_part=author is not None and author.pk in ids,
+        open_thread_id=open_thread_id,
+        author_conversation_id=author_row[3] if author_row else None,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -17,10 +18,11 @@ from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
 from conversations.notifications import message_notify
 from conversations.poll_state import newest_raise
-from conversations.services.locks import conversation_lock, participants_lock
+from conversations.services.locks import conversation_lock, merged_refuse, participants_lock
 from conversations.services.message_write import message_write
 from conversations.services.threads import Author, thread_open
 from conversations.signals import message_posted
+from conversations.typing import customer_typing_ended, customer_typing_key
 from devices.models import Customer
 from messenger_project.errors import ServiceError
 
@@ -95,6 +97,19 @@ def _thread_for_message(
 
 # --- messages ----------------------------------------------------------------------------------------------
 
+# How often a customer's message follows their current conversation as it moves before it goes where it was last
+# seen (each move is another writer's committed change: more than one in a row is very unlikely).
+CURRENT_ATTEMPTS = 3
+
+
+class ConversationNotCurrent(Exception):
+    """`message_post(current_only=True)`: the conversation is not the author's current one, which is
+    `conversation_id` (None: no current conversation). Nothing was written."""
+
+    def __init__(self, conversation_id: int | None):
+        super().__init__(f"the current conversation is {conversation_id}")
+        self.conversation_id = conversation_id
+
 
 def message_post(
     *,
@@ -107,6 +122,7 @@ def message_post(
     thread: Thread | None = None,
     imported: bool = False,
     created_at: datetime | None = None,
+    current_only: bool = False,
     **fields: Any,
 ) -> Message:
     """Post a message by a customer, an agent or bot (`Agent`), or the system (`author=None`).
@@ -115,14 +131,19 @@ def message_post(
     writes a receipt for every customer participant (the author's own is already seen), updates each
     recipient's current conversation and, after commit, sends `message_posted`.
     With `thread` given (chat threads, imports) the message goes there and the status is left alone.
+    With `current_only` (a customer author) the conversation must be the author's current one, as read under the
+    author's lock: else ConversationNotCurrent, before any other refusal.
     Raises ServiceError: conversation_merged (404), thread_limit_reached / conversation_too_old (412).
     """
     is_system = author is None
     now = timezone.now()
     with transaction.atomic():
-        conversation = conversation_lock(conversation)
         customer_author = author if isinstance(author, Customer) else None
+        conversation = conversation_lock(conversation, refuse_merged=False)
         participants = participants_lock(conversation=conversation, author=customer_author)
+        if current_only and participants.author_conversation_id != conversation.pk:
+            raise ConversationNotCurrent(participants.author_conversation_id)
+        merged_refuse(conversation)
         recipient_ids = participants.ids
         if customer_author is not None and not participants.author_takes_part:
             # The author's row is already locked, in pk order with the others.
@@ -182,7 +203,10 @@ def message_post(
             item.message = message
             item.position = position
             item.save(update_fields=["message", "position"])
-        newest_raise(customer_ids=recipient_ids, message_id=message.pk)  # before the commit: see poll_state
+        # Before the commit (see poll_state); in the same round trip, a customer's message ends their typing there.
+        typing_key = customer_typing_key(conversation.pk) if customer_author is not None and not imported else None
+        if newest_raise(customer_ids=recipient_ids, message_id=message.pk, delete=[typing_key] if typing_key else []):
+            customer_typing_ended(conversation_id=conversation.pk, customer=customer_author)
         if not imported:
             _current_conversation_set(conversation=conversation, author=author, recipient_ids=recipient_ids)
             if "status" in changed:
@@ -230,18 +254,26 @@ def customer_message_send(
     """A message from the customer's app: into their current conversation, or a fresh one (the rollover).
 
     The current conversation is left for a new one when it is missing, merged, at the thread limit or too old
-    (integration API §3.8), so an app never sees a 412.
+    (integration API §3.8), so an app never sees a 412. `customer.current_conversation` may lag the database (a
+    caller from the cache, `conversations.api.cached_caller`): the post checks it under the customer's lock, and
+    follows the one the database names instead.
     """
+    send = partial(message_post, author=customer, text=text, media=media, silent=silent, referrer=referrer)
     current = customer.current_conversation
-    if current is not None:
+    for attempt in range(1, CURRENT_ATTEMPTS + 1):
+        if current is None:
+            break
         try:  # message_post is atomic itself: a refusal leaves nothing behind
-            return message_post(
-                conversation=current, author=customer, text=text, media=media, silent=silent, referrer=referrer
-            )
+            return send(conversation=current, current_only=attempt < CURRENT_ATTEMPTS)
+        except ConversationNotCurrent as moved:
+            # Only its id is known: message_post reads the conversation again under its lock anyway.
+            current = None if moved.conversation_id is None else Conversation(pk=moved.conversation_id)
+            customer.current_conversation = current
         except ServiceError as error:
             if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
                 raise
+            break
     fresh = conversation_create(
         account=customer.account, customers=[customer], source="app", previous_conversation=current
     )
-    return message_post(conversation=fresh, author=customer, text=text, media=media, silent=silent, referrer=referrer)
+    return send(conversation=fresh)

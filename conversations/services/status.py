@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.models import Agent
+from conversations import poll_state
 from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Thread
 from conversations.services.locks import conversation_lock
@@ -64,6 +65,9 @@ def conversation_assign(*, conversation: Conversation, assignee: Agent | None) -
             previous = conversation.assignee_id
             conversation.assignee = assignee
             conversation.save(update_fields=["assignee", "updated_at"])
+            poll_state.conversation_snapshots_forget(
+                account_id=conversation.account_id, conversation_id=conversation.pk
+            )
             conversation_event(
                 conversation=conversation, event=Event.CONVERSATION_ASSIGNED, previousAssigneeId=previous
             )

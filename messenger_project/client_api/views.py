@@ -81,13 +81,7 @@ class ClientAPIView(APIView):
         super().initial(request, *args, **kwargs)
         if self.version not in SUPPORTED_VERSIONS or self.version < self.min_version:
             raise ServiceError("not_found", status_code=404)
-        self.caller = caller_identify(
-            identification=request.headers.get("x-iris-identification")
-            or request.headers.get("x-parley-identification"),
-            authorization=request.headers.get("Authorization"),
-            require_device=self.requires_device,
-            with_newest=self.with_newest(),
-        )
+        self.caller = self.identify(request)
         if self.caller.device is not None:
             device_touch(device=self.caller.device)
         counted = getattr(request._request, "client_quota", None)  # by the empty poll's cache path
@@ -102,6 +96,17 @@ class ClientAPIView(APIView):
             raise ServiceError("too_many_requests", status_code=429)
         if not origin_allowed(request.headers.get("Origin"), self.caller.account.allowed_origins):
             raise ServiceError("origin_not_allowed", status_code=403)
+
+    def identify(self, request) -> Caller:
+        """Who calls (client API §2.3), from the database; a view may know it otherwise (`MessagesView`). A caller
+        found in the cache sets `request.client_quota`: the request is then counted already."""
+        return caller_identify(
+            identification=request.headers.get("x-iris-identification")
+            or request.headers.get("x-parley-identification"),
+            authorization=request.headers.get("Authorization"),
+            require_device=self.requires_device,
+            with_newest=self.with_newest(),
+        )
 
     def with_newest(self) -> bool:
         """A poll: the caller's lookup then also says the customer's newest message id (see TimelineView)."""

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from conversations import poll_state
 from conversations.models import Message, Receipt
 from tests.clientapi.helpers import customer_of
 
@@ -38,6 +39,8 @@ def grow_history(app, agent, total: int) -> int:
         )
         for message in messages
     )
+    if messages:  # as every writer of messages does before its commit (conversations.poll_state)
+        poll_state.newest_raise(customer_ids=[customer.pk], message_id=messages[-1].pk)
     assert Message.objects.filter(conversation=conversation).count() == total
     return messages[-1].pk
 

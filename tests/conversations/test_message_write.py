@@ -1,5 +1,6 @@
-"""The hand-written writes of a posted message (`message_write`, `messenger_project.sql`) and the open thread read
-with the participants' lock: they must write what the ORM would, in the statements they promise."""
+"""The hand-written writes of a posted message (`message_write`, `messenger_project.sql`) and what the participants'
+lock reads with it (the open thread, the author's current conversation): they must write what the ORM would, in the
+statements they promise."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from conversations.models import Conversation, Message, Receipt, Thread
 from conversations.services.locks import conversation_lock, participants_lock
 from conversations.services.message_write import message_write
+from devices.models import Customer
 from messenger_project import sql
 from tests.factories import make_agent, make_conversation, make_customer, post
 
@@ -202,3 +204,14 @@ def test_an_imported_message_shows_a_hidden_conversation(account, customer):
 
     stored = Conversation.objects.get(pk=conversation.pk)
     assert stored.visible and stored.last_activity_at is None and stored.status == Conversation.Status.CLOSED
+
+
+def test_participants_lock_reads_the_authors_current_conversation(conversation, customer, account):
+    elsewhere = make_conversation(account=account, customers=[customer])
+    Customer.objects.filter(pk=customer.pk).update(current_conversation=elsewhere)
+
+    with transaction.atomic():
+        participants = participants_lock(conversation=conversation_lock(conversation), author=customer)
+
+    assert participants.ids == [customer.pk]
+    assert participants.author_conversation_id == elsewhere.pk

@@ -360,6 +360,19 @@ def test_customer_typing_events_from_the_app(api, subscribe, client, httpserver)
     assert events[0]["data"]["user"]["kind"] == "customer"
 
 
+def test_a_customers_message_ends_their_typing_with_one_typing_stopped(api, subscribe, client, httpserver):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    subscribe("typing.started", "typing.stopped")
+    app = App(client=client, account=api.account, device_id="typing-device-0002").register()
+    app.send("Hello")
+
+    client.post("/clientApi/v1.9/services/event/startTyping", headers=app.headers())
+    app.send("Sent while typing")
+    app.send("Sent after")
+
+    assert [e["type"] for e in events_at(httpserver)] == ["typing.started", "typing.stopped"]
+
+
 def test_staff_typing_events_skip_the_typing_bots_webhook(api, bot_api, subscribe, make_conversation, httpserver):
     httpserver.expect_request("/bot").respond_with_data("ok")
     httpserver.expect_request("/crm").respond_with_data("ok")
