@@ -11,8 +11,10 @@ current conversation, which a post therefore checks again under the customer's l
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
+from django.db.models import Model
 from django.http import HttpRequest
 
 from agents.models import Account
@@ -90,22 +92,34 @@ def snapshot_caller(found: CachedCaller) -> Caller:
     """The `Caller` that `caller_identify` would give, from a snapshot `cached_caller` accepted: the device and its
     customer with what the snapshot holds, the other fields deferred (loaded if touched, as `.only()` leaves them);
     the current conversation with only its id."""
-    account, snapshot, alias = found.account, found.snapshot, connection.alias
-    customer = Customer.from_db(
-        alias,
-        ["id", "account_id", "registered", "fk_id", "current_conversation_id"],
-        [snapshot.customer_id, account.pk, snapshot.registered, snapshot.fk_id, snapshot.conversation_id],
+    account, snapshot = found.account, found.snapshot
+    customer = _loaded(
+        Customer,
+        id=snapshot.customer_id,
+        account_id=account.pk,
+        registered=snapshot.registered,
+        fk_id=snapshot.fk_id,
+        current_conversation_id=snapshot.conversation_id,
     )
     customer.account = account
     if snapshot.conversation_id is not None:
-        conversation = Conversation.from_db(alias, ["id", "account_id"], [snapshot.conversation_id, account.pk])
+        conversation = _loaded(Conversation, id=snapshot.conversation_id, account_id=account.pk)
         conversation.account, customer.current_conversation = account, conversation
-    device = Device.from_db(
-        alias,
-        ["id", "account_id", "device_id", "device_type", "customer_id"],
-        [snapshot.device_pk, account.pk, found.device_id, snapshot.device_type, snapshot.customer_id],
+    device = _loaded(
+        Device,
+        id=snapshot.device_pk,
+        account_id=account.pk,
+        customer_id=snapshot.customer_id,
+        device_id=found.device_id,
+        device_type=snapshot.device_type,
     )
     device.account, device.customer = account, customer
     return Caller(
         account=account, device_id=found.device_id, token_customer_id=found.read.token_customer_id, device=device
     )
+
+
+def _loaded(model: type[Model], **values: Any) -> Model:
+    """An instance as the ORM loads it with `.only(*values)`: `from_db` takes the values in the model's field order."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])

@@ -5,7 +5,7 @@ recipient in increasing order and a client polling `after:LAST` can never miss o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -22,7 +22,7 @@ from conversations.services.locks import conversation_lock, merged_refuse, parti
 from conversations.services.message_write import message_write
 from conversations.services.threads import Author, thread_open
 from conversations.signals import message_posted
-from conversations.typing import customer_typing_ended, customer_typing_key
+from conversations.typing import customer_typing_ended, customer_typing_key, customer_typing_set
 from devices.models import Customer
 from messenger_project.errors import ServiceError
 
@@ -259,21 +259,40 @@ def customer_message_send(
     follows the one the database names instead.
     """
     send = partial(message_post, author=customer, text=text, media=media, silent=silent, referrer=referrer)
+    typed_in = customer.current_conversation_id  # where the app's typing was set
+    message = _into_current(customer, send)
+    if message is None:
+        fresh = conversation_create(
+            account=customer.account,
+            customers=[customer],
+            source="app",
+            previous_conversation=customer.current_conversation,
+        )
+        message = send(conversation=fresh)
+    if typed_in is not None and message.conversation_id != typed_in:  # message_post ended it where the message went
+        customer_typing_set(conversation_id=typed_in, customer=customer, typing=False)
+    return message
+
+
+def _into_current(customer: Customer, send: Callable[..., Message]) -> Message | None:
+    """The message posted into the customer's current conversation, following it as it moves; None when there is
+    none to post into (none, merged, at the thread limit or too old). Leaves `customer.current_conversation` at
+    the last one tried."""
     current = customer.current_conversation
     for attempt in range(1, CURRENT_ATTEMPTS + 1):
         if current is None:
-            break
+            return None
         try:  # message_post is atomic itself: a refusal leaves nothing behind
             return send(conversation=current, current_only=attempt < CURRENT_ATTEMPTS)
         except ConversationNotCurrent as moved:
-            # Only its id is known: message_post reads the conversation again under its lock anyway.
-            current = None if moved.conversation_id is None else Conversation(pk=moved.conversation_id)
-            customer.current_conversation = current
+            current_id = moved.conversation_id
+        except Conversation.DoesNotExist:  # deleted since a cached caller's snapshot named it
+            current_id = Customer.objects.filter(pk=customer.pk).values_list("current_conversation", flat=True).first()
         except ServiceError as error:
             if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
                 raise
-            break
-    fresh = conversation_create(
-        account=customer.account, customers=[customer], source="app", previous_conversation=current
-    )
-    return send(conversation=fresh)
+            return None
+        # Only its id is known: message_post reads the conversation again under its lock anyway.
+        current = None if current_id is None else Conversation(pk=current_id)
+        customer.current_conversation = current
+    return None

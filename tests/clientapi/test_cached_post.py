@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from conversations.api.cached_caller import cached_caller, snapshot_caller
 from conversations.models import Conversation, Message
 from conversations.services import conversation_assign, conversation_merge
-from devices.models import Customer
+from conversations.typing import customer_typing_get
+from devices.models import Customer, Device
 from tests.clientapi.helpers import App, assert_error, customer_of, register, token_for
 from tests.factories import make_conversation
 
@@ -95,9 +98,9 @@ def test_a_registered_customers_post_needs_the_token_on_the_cache_path_too(clien
     assert device_lookups(app, "again") == []  # from the snapshot
 
     assert_error(app.with_(token=None).post("messages", {"message": "x"}), 400, "device_requires_authorization")
-    assert_error(
-        app.with_(token=token_for("customer-8")).post("messages", {"message": "x"}), 400, "device_not_registered"
-    )
+    other = app.with_(token=token_for("customer-8"))
+    for _ in range(2):  # the second with the token's customer cached: the snapshot's refusal
+        assert_error(other.post("messages", {"message": "x"}), 400, "device_not_registered")
     assert Message.objects.filter(text="x").count() == 0
 
 
@@ -108,3 +111,44 @@ def test_an_assignment_reaches_the_next_poll_at_once(chatting, agent):
     conversation_assign(conversation=customer_of(chatting).current_conversation, assignee=agent)
 
     assert chatting.get(f"messages/after:{last}").json()["agent"]["name"] == "Sanne"
+
+
+def test_the_snapshots_caller_is_the_databases(chatting, account):
+    found = cached_caller(RequestFactory().post("/", headers=chatting.headers()))
+    cached = snapshot_caller(found)
+    stored = Device.objects.select_related("customer").get(device_id=chatting.device_id)
+
+    assert (cached.device.pk, cached.device.device_id, cached.device.device_type, cached.device.customer_id) == (
+        stored.pk,
+        stored.device_id,
+        stored.device_type,
+        stored.customer_id,
+    )
+    assert (cached.customer.pk, cached.customer.registered, cached.customer.fk_id) == (
+        stored.customer.pk,
+        stored.customer.registered,
+        stored.customer.fk_id,
+    )
+    assert cached.customer.current_conversation_id == stored.customer.current_conversation_id
+
+
+def test_typing_ends_where_it_was_set_when_the_post_goes_elsewhere(chatting, account):
+    customer = customer_of(chatting)
+    typed_in = customer.current_conversation
+    assert chatting.post("services/event/startTyping").status_code == 200
+    assert customer_typing_get(conversation_id=typed_in.pk) is not None
+    Customer.objects.filter(pk=customer.pk).update(
+        current_conversation=make_conversation(account=account, customers=[customer])
+    )
+
+    assert sent_into(chatting.send("third")) != typed_in
+    assert customer_typing_get(conversation_id=typed_in.pk) is None
+
+
+def test_a_post_after_its_conversation_was_deleted_goes_to_a_fresh_one(chatting):
+    deleted = customer_of(chatting).current_conversation
+    Conversation.objects.filter(pk=deleted.pk).delete()  # the snapshot still names it
+
+    fresh = sent_into(chatting.send("still there?"))
+
+    assert fresh.pk != deleted.pk and customer_of(chatting).current_conversation == fresh

@@ -3,7 +3,7 @@ connection the server ended is found unusable, so Django opens a new one instead
 
 from __future__ import annotations
 
-import time
+import select
 
 import pytest
 from django.db import connection, connections
@@ -45,22 +45,35 @@ def test_a_quiet_connection_is_usable_without_asking_the_server(own):
     assert _last_query(pid) == "SELECT pg_backend_pid(), 'a marker'"  # not Django's `SELECT 1`
 
 
-def test_a_connection_the_server_ended_is_not_usable(own):
-    pid = _pid(own)
+def _terminated(wrapper) -> int:
+    """End the wrapper's session from the server's side, as a restart would; its pid once its socket says so."""
+    pid = _pid(wrapper)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    deadline = time.monotonic() + 5
-    while own.is_usable() and time.monotonic() < deadline:  # the server's message takes a moment to arrive
-        time.sleep(0.05)
+    poller = select.poll()
+    poller.register(wrapper.connection.fileno(), select.POLLIN)
+    assert poller.poll(5000), "the server's message did not arrive"
+    return pid
+
+
+def test_a_connection_the_server_ended_is_not_usable(own):
+    _terminated(own)
 
     assert not own.is_usable()
 
 
-def test_a_request_after_the_server_ended_the_connection_gets_a_new_one(own):
+def test_a_connection_in_a_transaction_is_asked(own):
     pid = _pid(own)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    time.sleep(0.2)
+    own.connection.execute("BEGIN")  # not idle: what a failed request may leave
+    try:
+        assert own.is_usable()
+        assert _last_query(pid) == "SELECT 1"
+    finally:
+        own.connection.execute("ROLLBACK")
+
+
+def test_a_request_after_the_server_ended_the_connection_gets_a_new_one(own):
+    pid = _terminated(own)
     own.health_check_done = False  # as Django sets it when a request starts
 
     own.close_if_health_check_failed()
