@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 import orjson
 from django.db import transaction
@@ -22,6 +23,7 @@ from conversations.services import customer_message_send, receipts_mark_received
 from conversations.timeline import TimelinePage, timeline_items, timeline_page
 from conversations.typing import agent_typing_key, agent_typing_of
 from devices.identification import Caller
+from devices.models import Customer
 from messenger_project.client_api.envelope import json_bytes
 from messenger_project.client_api.views import SUPPORTED_VERSIONS, ClientAPIView, json_object
 from messenger_project.errors import ServiceError
@@ -257,15 +259,24 @@ class MessagesView(TimelineView):
                 )
             ]
         text = (fields.get("message") or "").strip()
-        message = customer_message_send(customer=customer, text=text, media=media, silent=silent, referrer=referrer)
+        message = self._customer_send(text=text, media=media, silent=silent, referrer=referrer)
         return self._created(message, text)
 
     def _send(self, *, text: str, upload) -> Response:
-        customer = self.caller.customer
         with transaction.atomic():
-            media = media_store(account=self.caller.account, upload=upload, customer=customer)
-            message = customer_message_send(customer=customer, media=[media])
+            media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
+            message = self._customer_send(media=[media])
         return self._created(message, text)
+
+    def _customer_send(self, **message: Any) -> Message:
+        """`customer_message_send` as the caller's customer; a customer deleted since the caller was read (a cached
+        snapshot can outlive them, or a request read it just before) is refused as the database path refuses their
+        device, and the device's snapshot is forgotten."""
+        try:
+            return customer_message_send(customer=self.caller.customer, **message)
+        except Customer.DoesNotExist:
+            poll_state.snapshots_forget(account_id=self.caller.account.pk, device_ids=[self.caller.device_id])
+            raise ServiceError("device_not_registered") from None
 
     def _created(self, message: Message, text: str) -> Response:
         response = Response({"messageId": str(message.pk)})  # the post ended the customer's typing (message_post)

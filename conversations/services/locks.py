@@ -113,6 +113,7 @@ class Participants:
     author_takes_part: bool
     open_thread_id: int | None  # the conversation's open thread
     author_conversation_id: int | None  # the author's current conversation (None: no author, or none)
+    author_found: bool  # the author's row is there (and locked); False without an author
 
 
 def participants_lock(*, conversation: Conversation, author: Customer | None = None) -> Participants:
@@ -140,4 +141,5 @@ def participants_lock(*, conversation: Conversation, author: Customer | None = N
         author_takes_part=author is not None and author.pk in ids,
         open_thread_id=open_thread_id,
         author_conversation_id=author_row[3] if author_row else None,
+        author_found=author_row is not None,
     )

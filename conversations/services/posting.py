@@ -133,7 +133,8 @@ def message_post(
     With `thread` given (chat threads, imports) the message goes there and the status is left alone.
     With `current_only` (a customer author) the conversation must be the author's current one, as read under the
     author's lock: else ConversationNotCurrent, before any other refusal.
-    Raises ServiceError: conversation_merged (404), thread_limit_reached / conversation_too_old (412).
+    Raises Customer.DoesNotExist when the customer author was deleted meanwhile (nothing written);
+    ServiceError: conversation_merged (404), thread_limit_reached / conversation_too_old (412).
     """
     is_system = author is None
     now = timezone.now()
@@ -141,6 +142,8 @@ def message_post(
         customer_author = author if isinstance(author, Customer) else None
         conversation = conversation_lock(conversation, refuse_merged=False)
         participants = participants_lock(conversation=conversation, author=customer_author)
+        if customer_author is not None and not participants.author_found:
+            raise Customer.DoesNotExist(f"Customer {customer_author.pk} is gone.")  # deleted since the caller read it
         if current_only and participants.author_conversation_id != conversation.pk:
             raise ConversationNotCurrent(participants.author_conversation_id)
         merged_refuse(conversation)
@@ -256,19 +259,23 @@ def customer_message_send(
     The current conversation is left for a new one when it is missing, merged, at the thread limit or too old
     (integration API §3.8), so an app never sees a 412. `customer.current_conversation` may lag the database (a
     caller from the cache, `conversations.api.cached_caller`): the post checks it under the customer's lock, and
-    follows the one the database names instead.
+    follows the one the database names instead. Raises Customer.DoesNotExist when the customer is gone (a caller
+    read before their deletion), writing nothing.
     """
     send = partial(message_post, author=customer, text=text, media=media, silent=silent, referrer=referrer)
     typed_in = customer.current_conversation_id  # where the app's typing was set
     message = _into_current(customer, send)
     if message is None:
-        fresh = conversation_create(
-            account=customer.account,
-            customers=[customer],
-            source="app",
-            previous_conversation=customer.current_conversation,
-        )
-        message = send(conversation=fresh)
+        with transaction.atomic():  # the fresh conversation and its first message, for a customer still there
+            if not Customer.objects.select_for_update().filter(pk=customer.pk).exists():
+                raise Customer.DoesNotExist(f"Customer {customer.pk} is gone.")
+            fresh = conversation_create(
+                account=customer.account,
+                customers=[customer],
+                source="app",
+                previous_conversation=customer.current_conversation,
+            )
+            message = send(conversation=fresh)
     if typed_in is not None and message.conversation_id != typed_in:  # message_post ended it where the message went
         customer_typing_set(conversation_id=typed_in, customer=customer, typing=False)
     return message
@@ -287,7 +294,10 @@ def _into_current(customer: Customer, send: Callable[..., Message]) -> Message |
         except ConversationNotCurrent as moved:
             current_id = moved.conversation_id
         except Conversation.DoesNotExist:  # deleted since a cached caller's snapshot named it
-            current_id = Customer.objects.filter(pk=customer.pk).values_list("current_conversation", flat=True).first()
+            found = list(Customer.objects.filter(pk=customer.pk).values_list("current_conversation", flat=True))
+            if not found:  # the customer too: no fresh conversation for them
+                raise Customer.DoesNotExist(f"Customer {customer.pk} is gone.") from None
+            current_id = found[0]
         except ServiceError as error:
             if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
                 raise

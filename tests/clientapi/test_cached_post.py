@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from conversations import poll_state
 from conversations.api.cached_caller import cached_caller, snapshot_caller
 from conversations.models import Conversation, Message
 from conversations.services import conversation_assign, conversation_merge
@@ -152,3 +153,21 @@ def test_a_post_after_its_conversation_was_deleted_goes_to_a_fresh_one(chatting)
     fresh = sent_into(chatting.send("still there?"))
 
     assert fresh.pk != deleted.pk and customer_of(chatting).current_conversation == fresh
+
+
+@pytest.mark.parametrize("conversation_too", [False, True], ids=["its conversation kept", "its conversation deleted"])
+def test_a_post_from_a_deleted_customers_snapshot_is_refused_as_the_database_would(chatting, conversation_too):
+    """Deleting the devices forgets their snapshots, but a request that read one before may write it back after
+    (the write-back race): the post then finds its author gone under the lock and answers as the database path
+    answers for the device, writing nothing."""
+    device = Device.objects.select_related("customer").get(device_id=chatting.device_id)
+    Customer.objects.filter(pk=device.customer_id).delete()  # with its devices (their snapshots forgotten)
+    if conversation_too:
+        Conversation.objects.filter(pk=device.customer.current_conversation_id).delete()
+    poll_state.snapshot_remember(device=device, assignee=None)  # an earlier request's, written back
+    conversations, messages = Conversation.objects.count(), Message.objects.count()
+
+    assert_error(chatting.post("messages", {"message": "anyone?"}), 400, "device_not_registered")
+    assert cached_caller(RequestFactory().post("/", headers=chatting.headers())) is None  # the snapshot forgotten
+    assert_error(chatting.post("messages", {"message": "anyone?"}), 400, "device_not_registered")  # the database's
+    assert (Conversation.objects.count(), Message.objects.count()) == (conversations, messages)

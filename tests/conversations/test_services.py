@@ -14,9 +14,11 @@ from conversations.services import (
     conversation_close,
     conversation_reopen,
     conversation_set_status,
+    customer_message_send,
     receipts_raise_status,
 )
 from conversations.signals import message_posted
+from devices.models import Customer
 from messenger_project.errors import ServiceError
 from tests.factories import make_agent, make_conversation, make_customer, make_imported_thread, post
 
@@ -304,3 +306,20 @@ def test_message_posted_is_not_sent_for_an_imported_message(
 
     assert (posted_ids, callbacks) == ([], [])
     assert Conversation.objects.get(pk=conversation.pk).status == "closed"
+
+
+@pytest.mark.parametrize("current", [False, True], ids=["no current conversation", "a current conversation"])
+def test_a_customer_deleted_since_their_caller_was_read_gets_no_message_nor_conversation(account, current):
+    """A request's customer may be deleted before its post: nothing is written for them (no fresh conversation whose
+    participant would break a foreign key at the commit), and the caller learns they are gone."""
+    customer = make_customer(account=account)
+    if current:
+        customer.current_conversation = make_conversation(account=account, customers=[customer])
+        customer.save(update_fields=["current_conversation"])
+    stale = Customer.objects.get(pk=customer.pk)  # as the request read it
+    Customer.objects.filter(pk=customer.pk).delete()
+    conversations = Conversation.objects.count()
+
+    with pytest.raises(Customer.DoesNotExist):
+        customer_message_send(customer=stale, text="still here?")
+    assert (Conversation.objects.count(), Message.objects.count()) == (conversations, 0)
