@@ -41,17 +41,3 @@ def wait_for(condition: Callable[[], object], *, timeout: float, what: str) -> o
             return result
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def other_sessions_ended(timeout: float = 20) -> None:
-    """Wait until no other session uses the test database: a child process's server closes its connections as it
-    exits, and the database drops the test database at the end of the run only when no session is left."""
-
-    def alone() -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            return cursor.fetchone()[0] == 0
-
-    wait_for(alone, timeout=timeout, what="the child processes' database sessions to end")

@@ -23,7 +23,7 @@ from django.db import connection
 
 from agents.services import api_key_create
 from tests.factories import make_account, make_agent
-from tests.processes import database_url, other_sessions_ended
+from tests.processes import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVICE = "scale-out-device-0001"
@@ -74,7 +74,6 @@ def servers():
             process.terminate()
         for process in processes:
             process.wait(timeout=20)
-        other_sessions_ended()
 
 
 def _wait_until_up(port: int, timeout: float = 30) -> None:
