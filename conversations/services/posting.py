@@ -102,6 +102,11 @@ def _thread_for_message(
 CURRENT_ATTEMPTS = 3
 
 
+def _gone(customer: Customer) -> Customer.DoesNotExist:
+    """What a customer's post raises when the customer was deleted since the caller read them."""
+    return Customer.DoesNotExist(f"Customer {customer.pk} is gone.")
+
+
 class ConversationNotCurrent(Exception):
     """`message_post(current_only=True)`: the conversation is not the author's current one, which is
     `conversation_id` (None: no current conversation). Nothing was written."""
@@ -143,7 +148,7 @@ def message_post(
         conversation = conversation_lock(conversation, refuse_merged=False)
         participants = participants_lock(conversation=conversation, author=customer_author)
         if customer_author is not None and not participants.author_found:
-            raise Customer.DoesNotExist(f"Customer {customer_author.pk} is gone.")  # deleted since the caller read it
+            raise _gone(customer_author)  # deleted since the caller read it
         if current_only and participants.author_conversation_id != conversation.pk:
             raise ConversationNotCurrent(participants.author_conversation_id)
         merged_refuse(conversation)
@@ -268,7 +273,7 @@ def customer_message_send(
     if message is None:
         with transaction.atomic():  # the fresh conversation and its first message, for a customer still there
             if not Customer.objects.select_for_update().filter(pk=customer.pk).exists():
-                raise Customer.DoesNotExist(f"Customer {customer.pk} is gone.")
+                raise _gone(customer)
             fresh = conversation_create(
                 account=customer.account,
                 customers=[customer],
@@ -296,7 +301,7 @@ def _into_current(customer: Customer, send: Callable[..., Message]) -> Message |
         except Conversation.DoesNotExist:  # deleted since a cached caller's snapshot named it
             found = list(Customer.objects.filter(pk=customer.pk).values_list("current_conversation", flat=True))
             if not found:  # the customer too: no fresh conversation for them
-                raise Customer.DoesNotExist(f"Customer {customer.pk} is gone.") from None
+                raise _gone(customer) from None
             current_id = found[0]
         except ServiceError as error:
             if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
