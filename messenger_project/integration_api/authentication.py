@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import logging
+import math
+import time
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -11,14 +14,36 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from agents.models import ApiKey
-from agents.services import api_key_digest
+from agents.services import API_KEY_PREFIX, api_key_digest
+from messenger_project.cache import counter_add, hashed
+from messenger_project.client_address import client_address
+
+logger = logging.getLogger("messenger.integration_api")
 
 FAILED_ATTEMPTS_PER_MINUTE = 30
+FAILURE_WINDOW_SECONDS = 60
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
-def _client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+def failed_attempt_count(request, presented: str, *, now: float | None = None) -> None:
+    """Count a refused key against the real client address and against the key prefix it presented; past the
+    limit in the current minute the refusal becomes a 429 whose `Retry-After` is the rest of that minute.
+
+    Only refusals are counted and checked: a valid key is looked up first and never refused for what other
+    clients (behind the same proxy, the same NAT, or guessing the same prefix) did."""
+    now = time.time() if now is None else now
+    window = int(now // FAILURE_WINDOW_SECONDS)
+    counters = [f"apikey:failures:address:{hashed(client_address(request))}:{window}"]
+    if presented.startswith(API_KEY_PREFIX):
+        counters.append(f"apikey:failures:prefix:{hashed(presented[: len(API_KEY_PREFIX) + 4])}:{window}")
+    try:
+        counts = [counter_add(key, 1, FAILURE_WINDOW_SECONDS + 5)[0] for key in counters]
+    except Exception:  # the cache is an accelerator: without it a bad key is a plain 401
+        logger.warning("Could not count a failed API key attempt", exc_info=True)
+        return
+    if max(counts) > FAILED_ATTEMPTS_PER_MINUTE:
+        remaining = (window + 1) * FAILURE_WINDOW_SECONDS - now
+        raise exceptions.Throttled(wait=max(1, math.ceil(remaining)))
 
 
 class ApiKeyAuthentication(BaseAuthentication):
@@ -29,13 +54,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         authorization = request.headers.get("Authorization")
         if secret_header is None and authorization is None:
             return None
-        failures_key = f"apikey:failures:{_client_ip(request)}"
-        if (cache.get(failures_key) or 0) >= FAILED_ATTEMPTS_PER_MINUTE:
-            raise exceptions.Throttled(wait=60)
         key = self._key(secret_header, authorization)
         if key is None:
-            cache.add(failures_key, 0, 60)
-            cache.incr(failures_key)
+            failed_attempt_count(request, (secret_header or authorization or "").strip().rpartition(" ")[2])
             raise exceptions.AuthenticationFailed()
         if cache.add(f"apikey:used:{key.pk}", 1, LAST_USED_RESOLUTION_SECONDS):
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
