@@ -1,10 +1,16 @@
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group
 from django.utils.html import format_html
+from django_tasks_db.admin import DBTaskResultAdmin  # registers itself on import: re-registered below
+from django_tasks_db.models import DBTaskResult
 
 from agents.admin_delivery import PushSettingsInline
+from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
 from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User, hex_colour
-from agents.services import account_secret_rotate, api_key_create, api_key_revoke, audit_record
+from agents.services import account_secret_rotate, agent_create, api_key_create, api_key_revoke, audit_record
 from agents.widgets import HexColourInput
 
 
@@ -22,25 +28,129 @@ admin.site.site_title = "Secure Messenger"
 admin.site.index_title = "Operations"
 
 
-class MembershipInline(admin.TabularInline):
+# --- rows of no tenant: superusers only ---------------------------------------------------------------------
+
+admin.site.unregister(Group)
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(Group)
+class SuperuserGroupAdmin(SuperuserOnlyAdmin, GroupAdmin):
+    """Groups are global sets of permissions: whoever edits one changes what every member of every tenant may do."""
+
+
+@admin.register(DBTaskResult)
+class SuperuserTaskResultAdmin(SuperuserOnlyAdmin, DBTaskResultAdmin):
+    """The task queue serves every tenant at once (its arguments name other tenants' rows): the server's operators'."""
+
+
+# --- agents and their logins ---------------------------------------------------------------------------------
+
+
+class MembershipInline(TenantScopedInline, admin.TabularInline):
     model = Membership
+    account_path = "account"
     extra = 0
     autocomplete_fields = ["account"]
 
 
-class AgentInline(admin.StackedInline):
+class AgentInline(TenantScopedInline, admin.StackedInline):
     model = Agent
+    account_path = "memberships__account"
     can_delete = False
     extra = 0
 
 
+def _agent_creation_form(accounts):
+    class AgentCreationForm(AdminUserCreationForm):
+        """A new login with its agent and its first account: what an account's admin may add (a user serving no
+        account would be nobody's, and invisible to them)."""
+
+        display_name = forms.CharField(max_length=100)
+        is_bot = forms.BooleanField(required=False, help_text="A bot answers through API keys and has no login.")
+        account = forms.ModelChoiceField(queryset=Account.objects.none())
+        role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.AGENT)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["account"].queryset = accounts
+
+    return AgentCreationForm
+
+
 @admin.register(User)
-class MessengerUserAdmin(UserAdmin):
+class MessengerUserAdmin(TenantScopedAdmin, UserAdmin):
+    """An account's admin sees the logins of its agents, adds agents to the accounts they administer, and edits a
+    login only if it serves no other account, is no superuser and may do nothing they may not. Only superusers
+    see or set is_staff, is_superuser, groups and permissions."""
+
+    account_path = "agent__memberships__account"
     inlines = [AgentInline]
+    superuser_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
+    agent_add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "usable_password", "password1", "password2"),
+            },
+        ),
+        ("Agent", {"fields": ("display_name", "is_bot", "account", "role")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if account_ids(request) is None:
+            return super().get_fieldsets(request, obj)
+        if obj is None:
+            return self.agent_add_fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in self.superuser_fields]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and account_ids(request) is not None:
+            accounts = Account.objects.filter(pk__in=self.tenant_accounts(request, write=True))
+            kwargs["form"] = _agent_creation_form(accounts)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inline_instances(self, request, obj=None):
+        if obj is None and account_ids(request) is not None:
+            return []  # the agent comes from the add form's own fields
+        return super().get_inline_instances(request, obj)
+
+    def writable_queryset(self, request, queryset):
+        users = super().writable_queryset(request, queryset)
+        accounts = self.tenant_accounts(request, write=True)
+        if accounts is None:
+            return users
+        elsewhere = Membership.objects.exclude(account_id__in=accounts)
+        return users.exclude(is_superuser=True).exclude(agent__memberships__in=elsewhere)
+
+    def may_change(self, request, obj):
+        if not super().may_change(request, obj):
+            return False
+        return account_ids(request) is None or obj.get_all_permissions() <= request.user.get_all_permissions()
+
+    def save_model(self, request, obj, form, change):
+        if change or account_ids(request) is None:
+            super().save_model(request, obj, form, change)
+            return
+        data = form.cleaned_data
+        usable = data.get("set_usable_password") and not data["is_bot"]
+        agent = agent_create(
+            username=obj.username,
+            display_name=data["display_name"],
+            password=data.get("password1") if usable else None,
+            is_bot=data["is_bot"],
+            accounts={data["account"]: data["role"]},
+        )
+        obj.pk = agent.user.pk
+        audit_record(actor=request.user, action="create agent", account=data["account"], target=obj.username)
 
 
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(TenantScopedAdmin):
     list_display = ["name", "app_id", "identification", "authorization_required", "created_at"]
     search_fields = ["name", "app_id", "identification"]
     readonly_fields = [
@@ -53,6 +163,7 @@ class AccountAdmin(admin.ModelAdmin):
     ]
     actions = ["rotate_authorization_secret", "rotate_shared_secret"]
     inlines = [PushSettingsInline]
+    account_path = "pk"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if hex_colour in getattr(db_field, "validators", []):
@@ -160,19 +271,26 @@ class AccountAdmin(admin.ModelAdmin):
     def shared_secret_shown(self, account: Account):
         return _copyable(account.shared_secret)
 
-    def get_queryset(self, request):
-        accounts = super().get_queryset(request)
-        if request.user.is_superuser:
-            return accounts
-        return accounts.filter(memberships__agent__user=request.user)
+    # Only an admin of the account (or a superuser) edits it; other agents may only look (TenantScopedAdmin).
+    # Tenants are made and removed by the server's operators.
 
-    def has_change_permission(self, request, obj=None):
-        """Only an admin of the account (or a superuser) edits it; other agents may only look."""
-        if not super().has_change_permission(request, obj):
-            return False
-        if obj is None or request.user.is_superuser:
-            return True
-        return obj.memberships.filter(agent__user=request.user, role=Membership.Role.ADMIN).exists()
+    def has_add_permission(self, request):
+        return account_ids(request) is None and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return account_ids(request) is None and super().has_delete_permission(request, obj)
+
+    secret_fields = ("authorization_secret_shown", "shared_secret_shown")
+
+    def get_fieldsets(self, request, obj=None):
+        """The two secrets (the keys of registered users' tokens) are shown to those who may change the account."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f not in self.secret_fields]})
+            for name, options in fieldsets
+        ]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -198,22 +316,46 @@ class AccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(TenantScopedAdmin):
+    """An account's admin manages its agents' memberships of the accounts they administer; an agent's own fields
+    only if it serves no other account; its login never (agents are added on the user page)."""
+
     list_display = ["display_name", "user", "is_bot"]
     list_select_related = ["user"]
     search_fields = ["display_name", "user__username", "user__email"]
     list_filter = ["is_bot"]
     inlines = [MembershipInline]
+    account_path = "memberships__account"
+
+    def _serves_elsewhere(self, request, agent: Agent) -> bool:
+        accounts = self.tenant_accounts(request, write=True)
+        return accounts is not None and agent.memberships.exclude(account_id__in=accounts).exists()
+
+    def has_add_permission(self, request):
+        return account_ids(request) is None and super().has_add_permission(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None or account_ids(request) is None:
+            return fields
+        fields.append("user")
+        if self._serves_elsewhere(request, obj):
+            fields += ["display_name", "avatar", "is_bot"]
+        return fields
+
+    def may_delete(self, request, obj):
+        return super().may_delete(request, obj) and not self._serves_elsewhere(request, obj)
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(TenantScopedAdmin):
     list_display = ["name", "account", "prefix", "bot", "created_at", "last_used_at", "revoked_at"]
     list_select_related = ["account", "bot"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "account__name"]
     autocomplete_fields = ["account", "bot"]
     actions = ["revoke"]
+    account_path = "account"
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -243,8 +385,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(TenantScopedAdmin):
+    """Read-only. Entries of no account (if any) are the superusers'."""
+
     list_display = ["created_at", "actor", "account", "action", "target"]
+    account_path = "account"
     list_select_related = ["actor", "account"]
     list_filter = ["action"]
     search_fields = ["action", "target", "actor__username", "account__name"]

@@ -7,26 +7,23 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
 from agents.delivery.queue import delivery_retry_now
 from agents.delivery.webhooks import webhook_turn_on
 from agents.models import Delivery, PushSettings, Webhook
 
 
-class AccountScopedAdmin(admin.ModelAdmin):
-    """Staff who are not superusers see the rows of the accounts they serve only."""
-
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if request.user.is_superuser:
-            return rows
-        return rows.filter(account__memberships__agent__user=request.user)
-
-
-class PushSettingsInline(admin.StackedInline):
+class PushSettingsInline(TenantScopedInline, admin.StackedInline):
     model = PushSettings
+    account_path = "account"
     can_delete = False
     max_num = 1
     readonly_fields = ["webhook_secret"]
+
+    def has_view_permission(self, request, obj=None):
+        """Push credentials (private keys, client secrets) are for those who may change the account only."""
+        return super().has_view_permission(request, obj) and self._parent_writable(request, obj)
+
     fieldsets = [
         ("FCM (push types 1, 3 and 6: Android and iOS apps)", {"fields": ["fcm_service_account"]}),
         (
@@ -50,7 +47,9 @@ class PushSettingsInline(admin.StackedInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(AccountScopedAdmin):
+class DeliveryAdmin(TenantScopedAdmin):
+    """Seen by the accounts' members; "retry now" is for their admins (TenantScopedAdmin's write role)."""
+
     list_display = [
         "created_at",
         "kind",
@@ -87,6 +86,7 @@ class DeliveryAdmin(AccountScopedAdmin):
         "payload_shown",
     ]
     readonly_fields = fields
+    account_path = "account"
 
     @admin.display(description="Payload")
     def payload_shown(self, delivery: Delivery):
@@ -105,7 +105,7 @@ class DeliveryAdmin(AccountScopedAdmin):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(AccountScopedAdmin):
+class WebhookAdmin(TenantScopedAdmin):
     list_display = ["url", "account", "active", "disabled_reason", "failing_since", "created_at"]
     list_select_related = ["account"]
     list_filter = ["active", "account"]
@@ -124,6 +124,7 @@ class WebhookAdmin(AccountScopedAdmin):
     ]
     readonly_fields = ["account", "owner_key", "disabled_reason", "failing_since", "created_at"]
     actions = ["turn_on"]
+    account_path = "account"
 
     def has_add_permission(self, request):
         return False  # made through the integration API, which shows the secret once

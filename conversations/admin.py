@@ -1,16 +1,20 @@
 from django.contrib import admin
 
+from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
 from conversations.models import Conversation, Media, Message, Participant, Thread
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(TenantScopedInline, admin.TabularInline):
     model = Participant
+    account_path = "conversation__account"
     extra = 0
     autocomplete_fields = ["customer"]
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(TenantScopedAdmin):
+    account_path = "account"
+    ordering = ["-pk"]  # as the changelist orders; the autocomplete pages need an order too
     list_display = ["public_id", "subject", "account", "status", "assignee", "last_activity_at"]
     list_select_related = ["account", "assignee"]
     list_filter = ["status", "visible", "account"]
@@ -21,7 +25,8 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(TenantScopedAdmin):
+    account_path = "conversation__account"
     list_display = ["id", "conversation", "type", "status", "imported", "created_at", "closed_at", "close_reason"]
     list_select_related = ["conversation"]
     list_filter = ["status", "type", "imported"]
@@ -30,7 +35,8 @@ class ThreadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(TenantScopedAdmin):
+    account_path = "conversation__account"
     list_display = ["id", "conversation", "author_kind", "author_customer", "author_agent", "created_at"]
     list_select_related = ["conversation", "author_customer", "author_agent"]
     list_filter = ["author_kind", "origin", "imported"]
@@ -39,7 +45,8 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Media)
-class MediaAdmin(admin.ModelAdmin):
+class MediaAdmin(TenantScopedAdmin):
+    account_path = "account"
     list_display = ["uuid", "original_name", "mime_type", "size", "account", "created_at"]
     list_select_related = ["account"]
     search_fields = ["original_name", "=uuid", "file"]

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
 from devices.models import Customer, Device
 
 
-class DeviceInline(admin.TabularInline):
+class DeviceInline(TenantScopedInline, admin.TabularInline):
     model = Device
+    account_path = "account"
     extra = 0
     fields = ["device_id", "device_type", "sdk_version", "push_type", "push_enabled", "last_seen_at"]
     readonly_fields = fields
@@ -12,7 +14,9 @@ class DeviceInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(TenantScopedAdmin):
+    account_path = "account"
+    ordering = ["-pk"]  # as the changelist orders; the autocomplete pages need an order too
     list_display = ["__str__", "account", "number", "registered", "fk_id", "email", "phone", "created_at"]
     list_select_related = ["account"]
     list_filter = ["registered", "account"]
@@ -23,7 +27,8 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(TenantScopedAdmin):
+    account_path = "account"
     list_display = ["device_id", "customer", "account", "device_type", "push_type", "last_seen_at"]
     list_select_related = ["customer", "account"]
     list_filter = ["device_type", "push_type"]
