@@ -15,11 +15,10 @@ from agents.widgets import HexColourInput
 
 
 def _copyable(value: str):
-    """A secret shown read-only with a copy button (the admin's own pages allow this small inline script)."""
+    """A secret shown read-only with a copy button (bound by static/agents/admin_copy.js: the Content-Security-Policy
+    runs no inline handler)."""
     return format_html(
-        '<code class="secret">{}</code> <button type="button" class="button" '
-        'onclick="navigator.clipboard.writeText(this.previousElementSibling.textContent)">Copy</button>',
-        value,
+        '<code class="secret">{}</code> <button type="button" class="button" data-copy>Copy</button>', value
     )
 
 
