@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from functools import wraps
-from io import BytesIO
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import condition, require_GET, require_POST
-from PIL import Image
 
 from agents.demo import DEMO_ACCOUNT
 from agents.forms import ActionForm, ReplyForm
@@ -29,6 +27,7 @@ from conversations.desk_selectors import (
     desk_search,
     desk_timeline,
 )
+from conversations.media_serving import media_response, media_thumbnail
 from conversations.models import Conversation, Media
 from conversations.services import desk_assign, desk_reply, desk_status_change, read_marker_advance
 from conversations.typing import agent_typing_set, customer_typing_get
@@ -36,7 +35,7 @@ from messenger_project.errors import ServiceError
 from messenger_project.numbers import is_digits
 
 STATUSES = ("active", "pending", "closed", "spam")
-THUMBNAIL_SIZE = (320, 320)
+MEDIA_CACHE_CONTROL = "private, max-age=86400"
 
 
 def agent_required(view):
@@ -228,21 +227,18 @@ def conversation_typing(request, pk: int):
 @require_GET
 @agent_required
 def media_file(request, media_uuid):
-    """Media of the agent's accounts; `?thumb=1` gives a scaled copy of an image."""
+    """Media of the agent's accounts, served as conversations/media_serving.py decides (inline only for a checked
+    image); `?thumb=1` gives a scaled copy of a checked image, and a 404 when there is none to give."""
     media = get_object_or_404(Media, uuid=media_uuid, account__memberships__agent=request.agent)
-    if request.GET.get("thumb") == "1" and media.is_image:
-        with media.file.open("rb") as handle, Image.open(handle) as image:
-            image.thumbnail(THUMBNAIL_SIZE)
-            buffer = BytesIO()
-            image.save(buffer, format=image.format or "PNG")
-        response = HttpResponse(buffer.getvalue(), content_type=media.mime_type)
-    else:
-        response = FileResponse(
-            media.file.open("rb"), content_type=media.mime_type, as_attachment=not media.is_image, filename=str(media)
-        )
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    if request.GET.get("thumb") == "1":
+        thumbnail = media_thumbnail(media, cache_control=MEDIA_CACHE_CONTROL)
+        if thumbnail is None:
+            raise Http404("No thumbnail")
+        return thumbnail
+    try:
+        return media_response(media, surface="desk", cache_control=MEDIA_CACHE_CONTROL)
+    except OSError:
+        raise Http404("File missing") from None
 
 
 def demo(request):

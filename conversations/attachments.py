@@ -10,6 +10,7 @@ import uuid
 from django.core.files.base import ContentFile
 
 from agents.models import Account, Agent
+from conversations.media import CHECKED_IMAGE_TYPES, media_checked_type
 from conversations.models import Media
 from devices.models import Customer
 
@@ -17,7 +18,6 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENTS_TOTAL_MAX_BYTES = 20 * 1024 * 1024
 MIME_TYPE_FORM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,62}$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
-SAFE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
 class InvalidAttachment(ValueError):
@@ -61,17 +61,23 @@ def attachment_store(
     customer: Customer | None = None,
     agent: Agent | None = None,
 ) -> Media:
-    """Stored as sent (the type is kept exactly); served as bytes only for the safe image types (§8.6)."""
+    """Stored as sent, the declared type kept exactly for the API's answers (§3.6). The bytes go through the client
+    API's check (conversations.media): what it finds is `checked_type`, and only a PNG, JPEG, GIF or WebP found there
+    and declared as such is ever served inline (§8.6; conversations/media_serving.py)."""
+    checked_type, width, height = media_checked_type(content, name=file_name)
     media = Media(
         uuid=uuid.uuid4(),
         account=account,
         mime_type=mime_type,
+        checked_type=checked_type,
         size=len(content),
         original_name=file_name,
+        width=width,
+        height=height,
         uploaded_by_customer=customer,
         uploaded_by_agent=agent,
     )
-    extension = SAFE_EXTENSIONS.get(mime_type.lower(), "bin")
+    extension = CHECKED_IMAGE_TYPES[checked_type] if media.is_checked_image else "bin"
     media.file.save(f"{media.uuid.hex}.{extension}", ContentFile(content), save=False)
     media.save()
     return media

@@ -1,14 +1,19 @@
 """Uploads: type sniffed from the bytes, images decoded by Pillow, stored under uploads/YYYY/MM/DD/, access-checked.
 
 No active content is ever accepted: SVG, HTML and anything not on the list are refused (client API §5.7).
+The same check of the bytes (`media_detect`) is applied to every stored file: client uploads, desk replies and the
+integration API's attachments (which keep their declared type for the API's answers, see `media_checked_type`).
+What a file is served as follows from the type this check found, never from a declared one (media_serving.py).
 """
 
 from __future__ import annotations
 
+import struct
 import uuid
 from datetime import timedelta
 
 import filetype
+from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -21,8 +26,33 @@ from messenger_project.errors import ServiceError
 from messenger_project.numbers import is_digits
 
 MAX_MEDIA_BYTES = 10 * 1024 * 1024  # 10 MiB (client API §5.7 Decision)
-IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}
-PILLOW_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
+# The images the byte check recognises: decoded whole by Pillow, then the only types ever served inline.
+CHECKED_IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+# MPO: a phone camera's JPEG with extra pictures after the first one (Pillow's JPEG decoder opens it as such).
+PILLOW_FORMATS = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+}
+# The images the client API accepts as uploads (§5.7: jpeg, png, gif; the SDKs draw no other), so desk replies too.
+IMAGE_TYPES = {mime: CHECKED_IMAGE_TYPES[mime] for mime in ("image/jpeg", "image/png", "image/gif")}
+# Width × height above which an image is refused, and never decoded: a 10 MiB PNG can hold a 30000×30000 picture
+# that takes gigabytes once decoded (a decompression bomb). 50 MP holds every phone camera's full-size photo.
+MAX_IMAGE_PIXELS = 50_000_000
+# What Pillow raises for bytes that are not the image they claim to be (its decoders use all of these).
+IMAGE_ERRORS = (
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    struct.error,
+    Image.DecompressionBombError,
+)
 FILE_TYPES = {
     "application/pdf": "pdf",
     "application/msword": "doc",
@@ -59,35 +89,52 @@ def _sniff_text(data: bytes, name: str) -> str | None:
     return "text/csv" if name.lower().endswith(".csv") else "text/plain"
 
 
-def _decode_image(upload: UploadedFile) -> tuple[str, int, int]:
+def image_open_checked(handle) -> Image.Image:
+    """Pillow's image of a PNG, JPEG, GIF or WebP of at most MAX_IMAGE_PIXELS, its header read and nothing decoded.
+
+    Raises one of IMAGE_ERRORS otherwise. Every decode of stored bytes (the upload check, thumbnails) starts here."""
+    image = Image.open(handle, formats=["JPEG", "PNG", "GIF", "WEBP"])
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
+        image.close()
+        raise Image.DecompressionBombError(f"{width}x{height} is over {MAX_IMAGE_PIXELS} pixels")
+    return image
+
+
+def _decode_image(upload: File) -> tuple[str, int, int]:
     """Decode the whole image; a file that claims to be an image but is not is refused."""
     try:
         upload.seek(0)
-        with Image.open(upload) as image:
+        with image_open_checked(upload) as image:
             image.verify()
         upload.seek(0)
-        with Image.open(upload) as image:
+        with image_open_checked(upload) as image:
             image.load()
             mime = PILLOW_FORMATS.get(image.format or "")
             width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except IMAGE_ERRORS:
         raise ServiceError("invalid_media_type") from None
     if mime is None:
         raise ServiceError("invalid_media_type")
     return mime, width, height
 
 
-def media_detect(upload: UploadedFile) -> tuple[str, str, int | None, int | None]:
-    """(mime type, extension, width, height) from the bytes, never from the name or the declared type."""
+def media_detect(upload: File, *, image_types: dict[str, str] = IMAGE_TYPES) -> tuple[str, str, int | None, int | None]:
+    """(mime type, extension, width, height) from the bytes, never from the name or the declared type.
+
+    An image must decode whole as the type its bytes start with, and be one of `image_types` (the client API's by
+    default; CHECKED_IMAGE_TYPES adds WebP, for the integration API's attachments)."""
     upload.seek(0)
     head = upload.read(8192)
     kind = filetype.guess(head)
     mime = kind.mime if kind else None
-    if mime in IMAGE_TYPES or (kind is not None and mime.startswith("image/")):
-        if mime not in IMAGE_TYPES:
+    if mime in image_types or (kind is not None and mime.startswith("image/")):
+        if mime not in image_types:
             raise ServiceError("invalid_media_type")
-        mime, width, height = _decode_image(upload)
-        return mime, IMAGE_TYPES[mime], width, height
+        decoded, width, height = _decode_image(upload)
+        if decoded != mime:  # the magic number of one type, the body of another: neither is trusted
+            raise ServiceError("invalid_media_type")
+        return mime, image_types[mime], width, height
     if mime in FILE_TYPES:
         return mime, FILE_TYPES[mime], None, None
     if kind is None:
@@ -98,6 +145,16 @@ def media_detect(upload: UploadedFile) -> tuple[str, str, int | None, int | None
     raise ServiceError("invalid_media_type")
 
 
+def media_checked_type(content: bytes, *, name: str = "") -> tuple[str, int | None, int | None]:
+    """(type, width, height) the byte check finds in content that was stored whatever it is (the integration API's
+    attachments, §3.6); the type is "" when the bytes pass no check. WebP counts as an image here (§8.6)."""
+    try:
+        mime, _, width, height = media_detect(ContentFile(content, name=name), image_types=CHECKED_IMAGE_TYPES)
+    except ServiceError:
+        return "", None, None
+    return mime, width, height
+
+
 def media_store(
     *,
     account: Account,
@@ -105,17 +162,23 @@ def media_store(
     customer: Customer | None = None,
     agent: Agent | None = None,
     description: str = "",
+    images_only: bool = False,
 ) -> Media:
-    """Check and store an upload; it becomes a message's media when a message names it."""
+    """Check and store an upload; it becomes a message's media when a message names it.
+
+    `images_only` (desk replies): a file that passes the check but is not an image is refused as `not_an_image`."""
     if upload.size is None or upload.size > MAX_MEDIA_BYTES:
         raise ServiceError("media_too_large", status_code=413)
     if upload.size == 0:
         raise ServiceError("missing_media")
     mime, extension, width, height = media_detect(upload)
+    if images_only and mime not in IMAGE_TYPES:
+        raise ServiceError("not_an_image", message="Only images can be attached.")
     media = Media(
         uuid=uuid.uuid4(),
         account=account,
         mime_type=mime,
+        checked_type=mime,
         size=upload.size,
         original_name=(description or upload.name or "")[:255],
         width=width,

@@ -171,6 +171,10 @@ class Thread(models.Model):
         return self.status == self.Status.OPEN
 
 
+# The only types ever served inline, and only when the check of the bytes found them (Media.checked_type).
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 class Media(models.Model):
     """An uploaded file, stored under year/month/day. Served only to those allowed to see it."""
 
@@ -179,7 +183,12 @@ class Media(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="media")
     # `media/{y}/{m}/{d}/{filename}` downloads look the file up by its stored name: unique, indexed.
     file = models.FileField(upload_to="uploads/%Y/%m/%d/", max_length=255, unique=True)
+    # What the uploader declared: the integration API keeps it exactly (§3.6); the client API and the desk store the
+    # checked type here too. It never decides how the file is served: `checked_type` does (media_serving.py).
     mime_type = models.CharField(max_length=127)
+    # The type the server's own check of the bytes found (conversations.media.media_detect), "" when they passed
+    # none: only a PNG, JPEG, GIF or WebP found here (and declared as such) is ever shown inline.
+    checked_type = models.CharField(max_length=127, blank=True, default="")
     size = models.PositiveIntegerField()
     original_name = models.CharField(max_length=255, blank=True, help_text="The name shown to people.")
     width = models.PositiveIntegerField(null=True, blank=True)
@@ -202,7 +211,14 @@ class Media(models.Model):
 
     @property
     def is_image(self) -> bool:
+        """Declared as an image (what the client API's `image` field and the SDKs go by); see `is_checked_image`."""
         return self.mime_type.startswith("image/")
+
+    @property
+    def is_checked_image(self) -> bool:
+        """The bytes decoded whole as the PNG, JPEG, GIF or WebP they were declared as: the only media shown inline
+        (and thumbnailed). Anything else is a download."""
+        return self.checked_type in INLINE_IMAGE_TYPES and self.mime_type.lower() == self.checked_type
 
 
 class Message(models.Model):

@@ -7,6 +7,7 @@ The variables are listed in README.md and .env.example.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "messenger_project.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy: see CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "messenger_project.client_api.middleware.ClientAPIMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -161,6 +163,33 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every page: the desk, the admin, the API docs, the demo. Scripts and style
+# sheets come from our origin, or are inline with this request's nonce (`nonce="{{ request.csp_nonce }}"`); never an
+# inline handler or `javascript:` URL. Images may be `data:` (the admin's and Swagger UI's icons) or `blob:` (the
+# widget shows downloaded media through object URLs). Media answers carry their own policy, which allows nothing
+# (conversations/media_serving.py); the middleware leaves a policy a view set alone.
+# Redoc adds two style elements as its bundle loads, before it can be given the nonce: allowed by their hashes (an
+# empty one, and perfect-scrollbar's rules in drf-spectacular-sidecar's Redoc 2.5.4; tests/browser_widget/test_csp.py
+# tells when an update changes them). Its search runs in a worker it makes from a `blob:` URL.
+REDOC_STYLE_HASHES = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE, *REDOC_STYLE_HASHES],
+        "worker-src": [SELF, "blob:"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Background work: django-tasks with the durable database backend (worker: `manage.py db_worker`).
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from conversations.api.client_format import media_path_id
 from conversations.media import media_store, media_stored_name, media_visible_to_customer
+from conversations.media_serving import media_response
 from conversations.models import Media
 from messenger_project.client_api.views import ClientAPIView
 from messenger_project.errors import ServiceError
@@ -31,15 +32,12 @@ class _MediaDownloadView(ClientAPIView):
         if media is None or not media_visible_to_customer(media=media, customer=self.caller.customer):
             raise ServiceError("media_not_found", status_code=404)
         try:
-            handle = media.file.open("rb")
+            # Inline only for a checked image; other files are downloads of the type the check found (§5.8).
+            return media_response(
+                media, surface="client_api", cache_control=f"private, max-age={MEDIA_CACHE_SECONDS}, immutable"
+            )
         except OSError:
             raise ServiceError("media_not_found", status_code=404) from None
-        response = FileResponse(
-            handle, content_type=media.mime_type, as_attachment=not media.is_image, filename=str(media)
-        )
-        response["Cache-Control"] = f"private, max-age={MEDIA_CACHE_SECONDS}, immutable"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class MediaFileView(_MediaDownloadView):

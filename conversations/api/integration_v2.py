@@ -4,11 +4,10 @@ attachments and typing, under `/api/v2/`. ISO 8601 timestamps; HAL pages."""
 from __future__ import annotations
 
 import uuid
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db.models import Count
-from django.http import FileResponse
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from agents.models import Agent
 from conversations.api.integration_fields import AttachmentListField
 from conversations.api.integration_v1 import merged_or_missing
-from conversations.attachments import SAFE_EXTENSIONS
+from conversations.media_serving import media_response
 from conversations.models import Conversation, Media, Message
 from conversations.representations import conversation_v2, message_v2, thread_v2
 from conversations.selectors import conversation_final, conversations_for_api
@@ -380,11 +379,8 @@ class AttachmentView(IntegrationAPIView):
         media = Media.objects.filter(account=self.account, uuid=media_uuid).first() if media_uuid else None
         if media is None:
             raise ApiError(404, "not_found", "No such attachment.")
-        safe = media.mime_type.lower() in SAFE_EXTENSIONS
-        response = FileResponse(
-            media.file.open("rb"), content_type=media.mime_type if safe else "application/octet-stream"
-        )
-        disposition = "inline" if safe else "attachment"
-        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(media.original_name or 'file')}"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        try:
+            # §8.6: inline only for a safe image type, here one the check of the bytes confirmed at upload.
+            return media_response(media, surface="integration_api")
+        except OSError:
+            raise ApiError(404, "not_found", "No such attachment.") from None

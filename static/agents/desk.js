@@ -143,6 +143,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    // Filters that apply as soon as they change (no inline handlers: the page's policy runs none).
+    for (const field of document.querySelectorAll("[data-submit-on-change]")) {
+      field.addEventListener("change", () => field.form.submit());
+    }
     const inboxSection = document.querySelector(".inbox[data-poll-url]");
     if (inboxSection) inbox(inboxSection);
     const conversationRoot = document.querySelector(".conversation[data-updates-url]");
