@@ -230,6 +230,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The documentation lives in messenger_project/{client_api,integration_api}/schema_docs.py.
     "COMPONENT_SPLIT_REQUEST": True,  # upload fields as binary in request bodies
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "messenger_project.client_api.schema_docs.split_paging_operation",  # before: and after: cursors differ
+        "messenger_project.integration_api.schema_docs.v1_batch_limits",  # 1-10 messages per [S2] POST
+        "messenger_project.integration_api.schema_docs.integers_are_64_bit",  # both APIs: bigint ids, edge check
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ClientSuccessStatusEnum": ["SUCCESS"],
         "ConversationStatusEnum": "messenger_project.integration_api.schema_docs.CONVERSATION_STATUS_CHOICES",

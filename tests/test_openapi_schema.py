@@ -23,7 +23,8 @@ EXPECTED_OPERATIONS = [
     (f"{CLIENT}/messages", "post", True),
     (f"{CLIENT}/messages/unseen/count", "get", False),
     (f"{CLIENT}/messages/status/{{status}}", "put", True),
-    (f"{CLIENT}/messages/{{direction}}:{{cursor}}", "get", False),
+    (f"{CLIENT}/messages/before:{{cursor}}", "get", False),
+    (f"{CLIENT}/messages/after:{{cursor}}", "get", False),
     (f"{CLIENT}/messages/{{message_id}}", "get", False),
     (f"{CLIENT}/media", "post", True),
     (f"{CLIENT}/media/{{year}}/{{month}}/{{day}}/{{filename}}", "get", False),
@@ -169,3 +170,53 @@ def test_the_documentation_pages_load_nothing_from_other_hosts(client):
         html = client.get(page).content.decode()
 
         assert re.findall(r'(?:src|href)="(https?:)?//', html) == [], page
+
+
+@pytest.mark.parametrize(("path", "method", "has_body"), [o for o in EXPECTED_OPERATIONS if o[0].startswith("/api/")])
+def test_integration_operations_document_the_edge_refusals(schema, path, method, has_body):
+    """Every request may be plain HTTP from elsewhere (403 https_required) or carry a control character in a path
+    or query parameter (400); such parameters are documented with a pattern, a format or an enum."""
+    operation = schema["paths"][path][method]
+    examples = {
+        status: set(operation["responses"][status]["content"]["application/json"]["examples"])
+        for status in ("400", "403")
+    }
+    parameters = [p for p in operation.get("parameters", []) if p["in"] in ("path", "query")]
+
+    assert "BadParameter" in examples["400"] and "HttpsRequired" in examples["403"]
+    for parameter in parameters:
+        schemas = parameter["schema"].get("anyOf", [parameter["schema"]])
+        typed = [s for s in schemas if s.get("type") != "string" or s.get("maxLength") != 0]
+        assert all({"pattern", "format", "enum"} & s.keys() or s["type"] != "string" for s in typed), parameter
+
+
+def test_integration_request_bodies_refuse_unknown_keys(schema):
+    strict = {n for n, s in schema["components"]["schemas"].items() if s.get("additionalProperties") is False}
+
+    assert strict == {
+        "AttachmentRequest",
+        "ChatCustomerRequest",
+        "ChatThreadRequest",
+        "ConversationUpsertRequest",
+        "MergeRequest",
+        "NewWebhookRequest",
+        "PatchedConversationUpdateRequest",
+        "ReplyRequest",
+        "TypingRequest",
+        "UserCreateRequest",
+        "UserUpsertRequest",
+        "V1MessageRequest",
+    }  # the integration API's StrictSerializers; the client API ignores unknown keys
+
+
+def test_every_integer_is_64_bit(schema):
+    integers, stack = [], [schema["paths"], schema["components"]["schemas"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            integers += [node] if node.get("type") == "integer" else []
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+    assert integers and all(i["format"] in ("int32", "int64") for i in integers)

@@ -8,6 +8,9 @@ view classes at import time (drf-spectacular stores its annotations on the view 
 
 from __future__ import annotations
 
+import copy
+
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,6 +36,7 @@ from conversations.api.client_views import (
 )
 from devices.api.serializers import DeviceRegistrationSerializer
 from devices.api.views import ConfigView, DevicesView, TypingEventView
+from devices.identification import DEVICE_ID_MAX_LENGTH
 from messenger_project.client_api.views import SUPPORTED_VERSIONS
 
 TAG = "Client API"
@@ -53,10 +57,29 @@ class StringMapFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         return {
             "type": "object",
-            "additionalProperties": {"type": "string"},
-            "description": "String→string map (`name`, `email`, `address`, …). Other scalars are coerced to strings; "
-            "nested values are ignored.",
+            "additionalProperties": {},
+            "description": "String→string map (`name`, `email`, `address`, …): any JSON object is accepted; other "
+            "scalars are coerced to strings, and null, objects and arrays are ignored.",
         }
+
+
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "maxLength": 0},
+            {
+                "type": "string",
+                "format": "uri",
+                "pattern": "^(?:[Hh][Tt][Tt][Pp][Ss]?|[Ff][Tt][Pp][Ss]?)://",
+                "maxLength": 2048,
+            },
+        ],
+        "description": "The page or app the SDK runs in: an http(s) or ftp(s) URL (anything else is a "
+        '`validation_error`), or "".',
+    }
+)
+class ReferrerField(serializers.CharField):
+    """`referer` / `referrer` of `POST devices`: stored on the device, which keeps only a valid URL."""
 
 
 @extend_schema_field({"type": "object", "nullable": True, "description": "Always `null` on errors."})
@@ -268,6 +291,13 @@ class ClientStatusChangedEnvelopeSerializer(ClientEnvelopeBaseSerializer):
     data = ClientStatusChangedSerializer()
 
 
+class ClientDeviceSerializer(DeviceRegistrationSerializer):
+    """`POST devices`: the view's serializer, with the URL check the device applies to the referrer."""
+
+    referer = ReferrerField(required=False, allow_blank=True, max_length=2048)
+    referrer = ReferrerField(required=False, allow_blank=True, max_length=2048)
+
+
 class ClientMediaUploadFormSerializer(serializers.Serializer):
     media = serializers.FileField(help_text="The file, at most 10 MiB. Its type is detected from the bytes.")
 
@@ -296,8 +326,10 @@ IDENTIFICATION = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description="`{accountIdentification}:{deviceId}`, split at the first `:`. The device id has 10–255 characters. "
-    "`x-parley-identification` is accepted as an alias.",
+    pattern=f"^[^:]+:.{{{settings.DEVICE_ID_MIN_LENGTH},{DEVICE_ID_MAX_LENGTH}}}$",
+    description=f"`{{accountIdentification}}:{{deviceId}}`, split at the first `:`. The device id has "
+    f"{settings.DEVICE_ID_MIN_LENGTH}–{DEVICE_ID_MAX_LENGTH} characters (400 `invalid_device_identification` "
+    "otherwise). `x-parley-identification` is accepted as an alias.",
     examples=[OpenApiExample("Identification", value="0cce5bfcdbf07978b269:5d1b4a0e-7c2f-4f61-9a8e-2b3c4d5e6f70")],
 )
 AUTHORIZATION = OpenApiParameter(
@@ -496,7 +528,7 @@ extend_schema_view(
         "merged into it (§8). Every field is optional. " + JSON_ANY_TYPE_NOTE,
         parameters=_parameters(),
         request=_json_request(
-            DeviceRegistrationSerializer,
+            ClientDeviceSerializer,
             [
                 _example(
                     "Web",
@@ -733,7 +765,7 @@ extend_schema_view(
         "catch up page by page). Both newest first. " + _PAGE_DESCRIPTION,
         parameters=_parameters(
             _path("direction", "`before` or `after`.", enum=["before", "after"]),
-            _path("cursor", "A message id (an int; `after:0` is allowed)."),
+            _path("cursor", "A message id."),
         ),
         responses={
             200: _ok(
@@ -921,3 +953,44 @@ extend_schema_view(
         **_COMMON,
     )
 )(MediaByIdView)
+
+
+# --- one route, two operations ---------------------------------------------------------------------------------
+
+PAGING_PATH = "/clientApi/v{api_version}/messages/{direction}:{cursor}"
+CURSORS = {
+    "before": (
+        "^[0-9]*[1-9][0-9]*$",
+        "A message id, at least 1 (ASCII digits): the page holds the ids below it. `before:0` is a "
+        "`validation_error`: no id is below 0.",
+    ),
+    "after": (
+        "^[0-9]+$",
+        "A message id (ASCII digits): the page holds the ids above it. `after:0` starts from the oldest message.",
+    ),
+}
+
+
+def split_paging_operation(result: dict, generator, request, public) -> dict:
+    """POSTPROCESSING_HOOKS: `messages/{direction}:{cursor}` is one route whose cursor range depends on the
+    direction (`before:` needs an id of at least 1, `after:` also takes 0), so the schema shows `before:` and
+    `after:` as two operations, each with the exact pattern of its cursor."""
+    if PAGING_PATH not in result["paths"]:
+        return result
+    paths = {}
+    for path, item in result["paths"].items():
+        if path != PAGING_PATH:
+            paths[path] = item
+            continue
+        for direction, (pattern, description) in CURSORS.items():
+            operation = copy.deepcopy(item["get"])
+            operation["operationId"] = f"clientPageMessages{direction.title()}"
+            operation["summary"] = "Older page of messages" if direction == "before" else "Newer page of messages"
+            operation["parameters"] = [p for p in operation["parameters"] if p["name"] != "direction"]
+            for parameter in operation["parameters"]:
+                if parameter["name"] == "cursor":
+                    parameter["schema"] = {"type": "string", "pattern": pattern}
+                    parameter["description"] = description
+            paths[PAGING_PATH.replace("{direction}", direction)] = {**item, "get": operation}
+    result["paths"] = paths
+    return result

@@ -8,7 +8,11 @@ time. Loaded from `messenger_project/integration_api/urls.py`.
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -21,7 +25,10 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from conversations.api.integration_chats import PHOTO_TYPES, ChatSerializer, ChatsView
+from conversations.api.integration_fields import CONVERSATION_ID as CONVERSATION_ID_PATTERN
+from conversations.api.integration_fields import USER_ID as USER_ID_PATTERN
 from conversations.api.integration_v1 import (
+    MAX_BATCH,
     ConversationMessagesView,
     ConversationUpsertSerializer,
     ConversationView,
@@ -43,6 +50,8 @@ from conversations.api.integration_v2 import (
     TypingSerializer,
 )
 from devices.api.integration_users import UserCreateSerializer, UserDetailView, UserSearchView, UsersView
+from messenger_project.integration_api.idempotency import KEY_MAX_LENGTH
+from messenger_project.integration_api.serializers import StrictSerializer
 
 TAG_USERS = "Integration API: users"
 TAG_V1 = "Integration API: v1 upserts"
@@ -85,6 +94,32 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
                 "hold the same key.",
             },
         ]
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """Request bodies of the integration API refuse unknown keys (`unknown_field`): `additionalProperties: false`."""
+
+    target_class = StrictSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
+
+
+class NonEmptyListFieldExtension(OpenApiSerializerFieldExtension):
+    """Both APIs: a list field with `allow_empty=False` refuses `[]`, which drf-spectacular does not document:
+    `minItems: 1`. Lower priority than the extensions of particular list fields."""
+
+    target_class = "rest_framework.fields.ListField"
+    match_subclasses = True
+    priority = -1
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not self.target.allow_empty and schema.get("type") == "array":
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
+        return schema
 
 
 class CustomDataFieldExtension(OpenApiSerializerFieldExtension):
@@ -419,7 +454,7 @@ class MessagePageV2Serializer(serializers.Serializer):
     _links = MessagePageLinksSerializer()
 
 
-class ChatCustomerSerializer(serializers.Serializer):
+class ChatCustomerSerializer(StrictSerializer):
     """`customer` of `/chats`: `id` or `email` is required; the other fields apply only to a new customer."""
 
     id = NumberOrStringField(required=False)
@@ -444,6 +479,17 @@ class ChatThreadSerializer(ChatSerializer):
     createdAt = serializers.DateTimeField(required=False, help_text="ISO 8601 UTC with `Z`; only with `imported`.")
 
 
+class ConversationUpdateSerializer(ConversationPatchSerializer):
+    """The view's `ConversationPatchSerializer`, with `assigneeId` spelled out for the documentation."""
+
+    assigneeId = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="An agent id (a person or a bot) of the account (`not_staff` otherwise), or null to unassign.",
+    )
+
+
 # `{}`: the answer of every [S2] upsert.
 EMPTY_OBJECT = {"type": "object", "maxProperties": 0, "description": "Always `{}`."}
 
@@ -451,24 +497,74 @@ EMPTY_OBJECT = {"type": "object", "maxProperties": 0, "description": "Always `{}
 # --- parameters and headers --------------------------------------------------------------------------------------
 
 
-def _path(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, required=True, description=description)
+# What the edge check (`messenger_project.json_input`) lets through in a path or query parameter: no NUL and no
+# other control character (U+0000-001F, U+007F-009F); such a parameter is a 400 `invalid_characters`.
+NO_CONTROL_CHARACTERS = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+UUID_STRING = {"type": "string", "format": "uuid"}
+
+
+def _path(
+    name: str, description: str, *, pattern: str = NO_CONTROL_CHARACTERS, type_=OpenApiTypes.STR, example=None
+) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        type_,
+        OpenApiParameter.PATH,
+        required=True,
+        description=description,
+        pattern=pattern,
+        examples=[OpenApiExample(name, value=example)] if example is not None else None,
+    )
 
 
 def _query(name: str, type_=OpenApiTypes.STR, description: str = "", **kwargs) -> OpenApiParameter:
+    if type_ == OpenApiTypes.STR and "enum" not in kwargs:
+        kwargs.setdefault("pattern", NO_CONTROL_CHARACTERS)
     return OpenApiParameter(name, type_, OpenApiParameter.QUERY, description=description, **kwargs)
 
 
-APP_ID = _path("app_id", "The account's appId; must be the key's account (403 `app_mismatch` otherwise).")
-V1_USER_ID = _path("user_id", "An [S2] user id (1–128 of `A–Z a–z 0–9 _ - . : @ ~`): the fkId, else the UUID.")
-CONVERSATION_ID = _path("conversation_id", "The conversation id (1–128 of `A–Z a–z 0–9 _ - . : ~`).")
-USER_UUID = _path("user_id", "The user's UUID `id`.")
+def _int_query(
+    name: str, description: str, *, minimum: int = 1, maximum: int | None = None, empty: bool = False, **kwargs
+) -> OpenApiParameter:
+    """An integer query parameter with the range the view checks (`out_of_range` outside it)."""
+    schema = {"type": "integer", "minimum": minimum, **({"maximum": maximum} if maximum is not None else {})}
+    return _query(name, _or_empty(schema) if empty else schema, description, **kwargs)
+
+
+def _or_empty(schema: dict) -> dict:
+    """A filter whose empty value (`?assigneeId=`) counts as absent."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
+APP_ID = _path(
+    "app_id", "The account's appId; must be the key's account (403 `app_mismatch` otherwise).", example="app_7Hq2kL"
+)
+V1_USER_ID = _path(
+    "user_id",
+    "An [S2] user id (1–128 of `A–Z a–z 0–9 _ - . : @ ~`): the fkId, else the UUID.",
+    pattern=USER_ID_PATTERN.pattern,
+    example="12081",
+)
+CONVERSATION_ID = _path(
+    "conversation_id",
+    "The conversation id (1–128 of `A–Z a–z 0–9 _ - . : ~`).",
+    pattern=CONVERSATION_ID_PATTERN.pattern,
+    example="order_391_fc",
+)
+USER_UUID = _path(
+    "user_id",
+    "The user's UUID `id`; anything else is a 404.",
+    pattern=None,
+    type_=UUID_STRING,
+    example="5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b",
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH},
     OpenApiParameter.HEADER,
-    description="Optional, ≤255 characters. The first 2xx response is stored for 24 h and replayed with "
-    "`Idempotent-Replayed: true`; the same key with a different body gives 409 `idempotency_conflict`.",
+    description="Optional, 1–255 characters (an empty or longer key is a 400). The first 2xx response is stored "
+    "for 24 h and replayed with `Idempotent-Replayed: true`; the same key with a different body gives 409 "
+    "`idempotency_conflict`.",
 )
 REQUEST_ID_HEADER = OpenApiParameter(
     "X-Request-Id",
@@ -559,6 +655,26 @@ ERROR_CASES: dict[str, tuple[int, str, dict]] = {
     "malformed_json": (400, "The body is not valid JSON: Expecting value: line 1 column 2 (char 1)", {}),
     "authentication_required": (401, "An API key is required.", {}),
     "invalid_api_key": (401, "The API key is not valid.", {}),
+    "bad_parameter": (
+        400,
+        "1 field is invalid.",
+        {
+            "code": "validation_failed",
+            "fields": [
+                {
+                    "path": "path.conversationId",
+                    "code": "invalid_characters",
+                    "message": "contains a control character (U+000A)",
+                }
+            ],
+        },
+    ),
+    "bad_idempotency_key": (
+        400,
+        "Idempotency-Key must be 1 to 255 characters.",
+        {"code": "validation_failed", "fields": []},
+    ),
+    "https_required": (403, "The integration API is served over HTTPS only.", {}),
     "app_mismatch": (403, "The appId in the path is not the key's account.", {}),
     "not_found": (404, "Not found.", {}),
     "conversation_merged": (404, "The conversation was merged.", {"details": {"mergedInto": "order_391_fc"}}),
@@ -577,9 +693,11 @@ ERROR_CASES: dict[str, tuple[int, str, dict]] = {
     "rate_limited": (429, "Rate limited.", {}),
 }
 STATUS_DESCRIPTIONS = {
-    400: "Malformed JSON or invalid fields (every field error in one response).",
+    400: "Malformed JSON, invalid fields (every field error in one response), or a path or query parameter holding a "
+    "control character.",
     401: "No key, or the key is not valid.",
-    403: "The appId in the path is not the key's account.",
+    403: "Plain HTTP from anywhere but this machine (`https_required`), or the appId in the path is not the key's "
+    "account (`app_mismatch`).",
     404: "Unknown resource (or another account's), or a write to a merged conversation.",
     409: "Conflict.",
     412: "Precondition failed (thread limit or too-old lock).",
@@ -587,28 +705,39 @@ STATUS_DESCRIPTIONS = {
     415: "The body is not JSON.",
     429: "Rate limit exceeded (see `Retry-After`).",
 }
-READ_ERRORS = ("authentication_required", "invalid_api_key", "not_found", "rate_limited")
+READ_ERRORS = (
+    "bad_parameter",
+    "authentication_required",
+    "invalid_api_key",
+    "https_required",
+    "not_found",
+    "rate_limited",
+)
 WRITE_ERRORS = (
     "validation_failed",
+    "bad_parameter",
     "malformed_json",
     "authentication_required",
     "invalid_api_key",
+    "https_required",
     "rate_limited",
     "payload_too_large",
     "unsupported_media_type",
 )
+# What the `Idempotency-Key` header adds to an operation that takes it.
+IDEMPOTENCY_ERRORS = ("bad_idempotency_key", "idempotency_conflict")
 
 
 def _errors(*codes: str, overrides: dict[str, dict] | None = None) -> dict[int, OpenApiResponse]:
     """The §4 error body for each status the codes fall under, one example per code."""
     by_status: dict[int, list[OpenApiExample]] = {}
-    for code in dict.fromkeys(codes):
-        status, message, extra = ERROR_CASES[code]
-        extra = {**extra, **((overrides or {}).get(code, {}))}
-        message = extra.get("message", message)
+    for name in dict.fromkeys(codes):
+        status, message, extra = ERROR_CASES[name]
+        extra = {**extra, **((overrides or {}).get(name, {}))}
+        message, code = extra.get("message", message), extra.get("code", name)
         by_status.setdefault(status, []).append(
             OpenApiExample(
-                code,
+                name,
                 value=_error_body(status, code, message, fields=extra.get("fields"), details=extra.get("details")),
                 response_only=True,
                 status_codes=[str(status)],
@@ -658,11 +787,11 @@ USER = {
     "updatedAt": "2024-05-01T10:00:00Z",
 }
 ATTACHMENT = {
-    "id": "att_9Qe",
+    "id": "3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
     "fileName": "file.txt",
     "mimeType": "plain/text",
     "size": 4,
-    "url": "/api/v2/attachments/att_9Qe",
+    "url": "/api/v2/attachments/3f1e2d4c-5b6a-4978-8a9b-0c1d2e3f4a5b",
 }
 CONVERSATION = {
     "id": "order_391_fc",
@@ -753,7 +882,7 @@ extend_schema_view(
         ],
         responses={
             201: _ok(UserSerializer, "Created; `Location` names the new user.", _example("User", USER)),
-            **_errors(*WRITE_ERRORS, "user_exists", "idempotency_conflict"),
+            **_errors(*WRITE_ERRORS, "user_exists", *IDEMPOTENCY_ERRORS),
         },
     )
 )(UsersView)
@@ -766,7 +895,7 @@ extend_schema_view(
         "match the same user. Unknown or repeated parameters are a 400.",
         tags=[TAG_USERS],
         parameters=[
-            _query("email", description="Email address (case-insensitive)."),
+            _query("email", OpenApiTypes.EMAIL, "Email address (case-insensitive)."),
             _query("phoneNumber", description="E.164 phone number; an unencoded `+` is accepted."),
             _query("fkId", description="The operator's own key."),
             *_response_headers(200),
@@ -817,7 +946,7 @@ extend_schema_view(
         parameters=[USER_UUID, *_WRITE, *_response_headers(204)],
         responses={
             204: OpenApiResponse(description="Deleted; empty body."),
-            **_errors(*READ_ERRORS, "idempotency_conflict"),
+            **_errors(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
         },
     ),
 )(UserDetailView)
@@ -847,7 +976,7 @@ extend_schema_view(
         ],
         responses={
             200: _ok(EMPTY_OBJECT, "Stored.", _example("Done", {})),
-            **_errors(*WRITE_ERRORS, "app_mismatch", "email_taken", "phone_taken"),
+            **_errors(*WRITE_ERRORS, "app_mismatch", "not_found", "email_taken", "phone_taken"),
         },
     ),
     get=extend_schema(
@@ -979,8 +1108,8 @@ extend_schema_view(
         parameters=[
             APP_ID,
             CONVERSATION_ID,
-            _query("limit", OpenApiTypes.INT, "1–100, default 10."),
-            _query("startingAfter", OpenApiTypes.INT, "A message id; returns older messages."),
+            _int_query("limit", "1–100, default 10.", maximum=100),
+            _int_query("startingAfter", "A message id; returns older messages."),
             *_response_headers(200),
         ],
         responses={
@@ -1021,7 +1150,7 @@ extend_schema_view(
                 "conversation_merged",
                 "phone_taken",
                 "email_taken",
-                "idempotency_conflict",
+                *IDEMPOTENCY_ERRORS,
                 "thread_limit_reached",
                 "conversation_too_old",
                 overrides={"payload_too_large": {"message": "The body is over 28 MiB."}},
@@ -1046,15 +1175,19 @@ extend_schema_view(
                 enum=["active", "pending", "closed", "spam", "open", "all"],
                 default="all",
             ),
-            _query("customerId", description="A customer UUID or number."),
-            _query("participantUserId", description="A participant's UUID or number."),
-            _query("assigneeId", OpenApiTypes.INT, "An agent id."),
-            _query("modifiedSince", OpenApiTypes.DATETIME, "ISO 8601."),
-            _query("visible", OpenApiTypes.BOOL),
+            _query("customerId", description="A customer UUID or number; empty means no filter."),
+            _query("participantUserId", description="A participant's UUID or number; empty means no filter."),
+            _int_query("assigneeId", "An agent id (a positive integer); empty means no filter.", empty=True),
+            _query(
+                "modifiedSince",
+                _or_empty({"type": "string", "format": "date-time"}),
+                "ISO 8601; empty means no filter.",
+            ),
+            _query("visible", _or_empty({"type": "boolean"}), "Empty means no filter."),
             _query("sortField", enum=["lastActivityAt", "createdAt"], default="lastActivityAt"),
             _query("sortOrder", enum=["desc", "asc"], default="desc"),
-            _query("page", OpenApiTypes.INT, "1-based.", default=1),
-            _query("size", OpenApiTypes.INT, "1–100.", default=25),
+            _int_query("page", "1-based.", default=1),
+            _int_query("size", "1–100.", maximum=100, default=25),
             *_response_headers(200),
         ],
         responses={
@@ -1117,7 +1250,7 @@ extend_schema_view(
         "(`not_staff`), or null to unassign.",
         tags=[TAG_CONVERSATIONS],
         parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(200)],
-        request=ConversationPatchSerializer,
+        request=ConversationUpdateSerializer,
         examples=[
             _request_example("Close", {"status": "closed"}),
             _request_example("Hand over to a person", {"assigneeId": 12}),
@@ -1128,7 +1261,7 @@ extend_schema_view(
                 *WRITE_ERRORS,
                 "not_found",
                 "conversation_merged",
-                "idempotency_conflict",
+                *IDEMPOTENCY_ERRORS,
                 "thread_limit_reached",
                 "conversation_too_old",
                 overrides={
@@ -1196,9 +1329,9 @@ extend_schema_view(
         tags=[TAG_MESSAGES],
         parameters=[
             CONVERSATION_ID,
-            _query("limit", OpenApiTypes.INT, "1–100, default 50.", default=50),
-            _query("before", OpenApiTypes.INT, "A message id."),
-            _query("after", OpenApiTypes.INT, "A message id."),
+            _int_query("limit", "1–100, default 50.", maximum=100, default=50),
+            _int_query("before", "A message id; not with `after`."),
+            _int_query("after", "A message id; not with `before`."),
             *_response_headers(200),
         ],
         responses={
@@ -1254,7 +1387,7 @@ extend_schema_view(
                 *WRITE_ERRORS,
                 "not_found",
                 "conversation_merged",
-                "idempotency_conflict",
+                *IDEMPOTENCY_ERRORS,
                 "thread_limit_reached",
                 "conversation_too_old",
                 overrides={
@@ -1289,7 +1422,7 @@ extend_schema_view(
                 *WRITE_ERRORS,
                 "not_found",
                 "conversation_merged",
-                "idempotency_conflict",
+                *IDEMPOTENCY_ERRORS,
                 "thread_limit_reached",
                 overrides={
                     "validation_failed": {
@@ -1320,7 +1453,7 @@ extend_schema_view(
         examples=[_request_example("Start", {"state": "start"}), _request_example("Stop", {"state": "stop"})],
         responses={
             204: OpenApiResponse(description="Accepted; empty body."),
-            **_errors(*WRITE_ERRORS, "not_found", "conversation_merged", "idempotency_conflict"),
+            **_errors(*WRITE_ERRORS, "not_found", "conversation_merged", *IDEMPOTENCY_ERRORS),
         },
     )
 )(ConversationTypingView)
@@ -1332,7 +1465,16 @@ extend_schema_view(
         description="The bytes. `Content-Type` is the stored type only for png, jpeg, gif and webp images; otherwise "
         "`application/octet-stream` with `Content-Disposition: attachment`. Always `X-Content-Type-Options: nosniff`.",
         tags=[TAG_ATTACHMENTS],
-        parameters=[_path("attachment_id", "The attachment id (a UUID)."), *_response_headers(200)],
+        parameters=[
+            _path(
+                "attachment_id",
+                "The attachment id (a UUID); anything else is a 404.",
+                pattern=None,
+                type_=UUID_STRING,
+                example=ATTACHMENT["id"],
+            ),
+            *_response_headers(200),
+        ],
         responses={
             **{
                 (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")
@@ -1342,3 +1484,31 @@ extend_schema_view(
         },
     )
 )(AttachmentView)
+
+
+V1_MESSAGES_PATH = "/api/v1/{app_id}/conversations/{conversation_id}/messages"
+
+
+def v1_batch_limits(result: dict, generator, request, public) -> dict:
+    """POSTPROCESSING_HOOKS: the [S2] batch holds 1 to 10 messages (`empty`, `too_many_items` otherwise), which
+    drf-spectacular cannot say of a list serializer's body."""
+    operation = result["paths"].get(V1_MESSAGES_PATH, {}).get("post")
+    for media in (operation or {}).get("requestBody", {}).get("content", {}).values():
+        media["schema"].update(minItems=1, maxItems=MAX_BATCH)
+    return result
+
+
+def integers_are_64_bit(result: dict, generator, request, public) -> dict:
+    """POSTPROCESSING_HOOKS, for both APIs: every integer they take or give is a signed 64-bit one (the bigint
+    columns; the edge check of `messenger_project.json_input` refuses any other as `out_of_range`), so each integer
+    schema without a format says `int64`."""
+    stack: list = [result["paths"], result.get("components", {}).get("schemas", {})]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "integer" and "format" not in node:
+                node["format"] = "int64"
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return result

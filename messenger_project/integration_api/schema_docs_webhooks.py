@@ -5,12 +5,13 @@ Documentation only, like `schema_docs`: attached to the views at import time (fr
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
 from agents.api.integration_webhooks import WebhookCreateSerializer, WebhookDetailView, WebhooksView, WebhookTestView
 from agents.models import Webhook
 from messenger_project.integration_api.schema_docs import (
+    IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -23,7 +24,7 @@ from messenger_project.integration_api.schema_docs import (
 )
 
 TAG_WEBHOOKS = "Integration API: webhooks"
-WEBHOOK_ID = _path("webhook_id", "The webhook id (digits).")
+WEBHOOK_ID = _path("webhook_id", "The webhook id (digits); anything else is a 404.", pattern="^[0-9]+$", example="7")
 
 RECEIVING = """
 **What a webhook receives.** A `POST` with the JSON envelope
@@ -42,6 +43,26 @@ turns the webhook off at once; 3 days of nothing but failures turn it off too (`
 At least once and in no guaranteed order: dedupe by `X-Webhook-Id`. Imported content and spam conversations fire
 nothing. A `message.created` (or typing) of the bot bound to the key that made the webhook is not sent to it.
 """
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "pattern": "^https://",
+        "maxLength": 2048,
+        "description": "An https URL whose host resolves to public addresses only (`invalid_url` otherwise). With "
+        "the server's `WEBHOOKS_ALLOW_PRIVATE_TARGETS`, plain http and private addresses are allowed too.",
+    }
+)
+class WebhookUrlField(serializers.CharField):
+    pass
+
+
+class NewWebhookSerializer(WebhookCreateSerializer):
+    """The view's `WebhookCreateSerializer`, with the URL rules of `url_problem` spelled out."""
+
+    url = WebhookUrlField(max_length=2048)
 
 
 class WebhookSerializer(serializers.Serializer):
@@ -107,7 +128,7 @@ extend_schema_view(
         "messages)." + RECEIVING,
         tags=[TAG_WEBHOOKS],
         parameters=[IDEMPOTENCY_KEY, *_response_headers(201, location=True)],
-        request=WebhookCreateSerializer,
+        request=NewWebhookSerializer,
         examples=[
             _request_example(
                 "Bot",
@@ -125,7 +146,7 @@ extend_schema_view(
                 "Created; the secret is shown only now.",
                 _example("Created", {**WEBHOOK, "secret": "whsec_3b0c…"}),
             ),
-            **_errors(*WRITE_ERRORS),
+            **_errors(*WRITE_ERRORS, *IDEMPOTENCY_ERRORS),
         },
     ),
 )(WebhooksView)
@@ -137,7 +158,10 @@ extend_schema_view(
         description="Its pending deliveries are dropped. Answers 204.",
         tags=[TAG_WEBHOOKS],
         parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY, *_response_headers(204)],
-        responses={204: OpenApiResponse(description="Deleted; empty body."), **_errors(*READ_ERRORS)},
+        responses={
+            204: OpenApiResponse(description="Deleted; empty body."),
+            **_errors(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
+        },
     )
 )(WebhookDetailView)
 
@@ -152,7 +176,7 @@ extend_schema_view(
         request=None,
         responses={
             202: _ok(WebhookTestSerializer, "Queued.", _example("Queued", {"eventId": "evt_5Kp0aZ8s2W9mQ1bT7cV3xY"})),
-            **_errors(*READ_ERRORS),
+            **_errors(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
         },
     )
 )(WebhookTestView)
