@@ -16,10 +16,13 @@ urlpatterns = [
     path("desk/", include("agents.urls")),
     path("demo/", agent_views.demo, name="demo"),
     re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("messenger_project.client_api.urls", "client"))),
-    re_path(r"^clientApi(/.*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),
+    re_path(r"^clientApi(/[\s\S]*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include((integration_urls.urlpatterns, "integration"))),
     *integration_urls.catch_all,
 ]
+
+# An error outside the API views' own handlers: the API's body under /clientApi/ and /api/, 503 in an outage.
+handler500 = "messenger_project.error_pages.server_error"

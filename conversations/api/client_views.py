@@ -68,9 +68,17 @@ class MessageStatusSerializer(serializers.Serializer):
 
 
 def _cursor(value: str, *, minimum: int) -> int:
-    if not is_digits(value) or int(value) < minimum:
+    if not is_digits(value) or _number(value) < minimum:
         raise ServiceError("validation_error", extra_codes=(f"paging: '{value}' is not a valid message id",))
-    return int(value)
+    return _number(value)
+
+
+def _number(digits: str) -> int:
+    """The number; one beyond any stored id when int() refuses it (more than 4,300 digits)."""
+    try:
+        return int(digits)
+    except ValueError:
+        return MAX_ID + 1
 
 
 class TimelineView(ClientAPIView):
@@ -203,7 +211,7 @@ def _assignee_object(caller: Caller) -> dict | None:
 
 def _message_id(value: str) -> int:
     """An id in the path; anything that cannot be a stored id reads as 0, which names no message."""
-    return int(value) if is_digits(value) and int(value) <= MAX_ID else 0
+    return int(value) if is_digits(value) and _number(value) <= MAX_ID else 0
 
 
 class MessageDetailView(ClientAPIView):

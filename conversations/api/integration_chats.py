@@ -10,7 +10,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from conversations.api.integration_fields import AttachmentListField
+from conversations.api.integration_fields import AttachmentListField, stored_id
 from conversations.api.integration_v1 import merged_or_missing
 from conversations.services import AttachmentDraft, chat_thread_create
 from devices.models import Customer
@@ -160,7 +160,8 @@ class ChatsView(IntegrationAPIView):
     def _by_id(self, value) -> Customer | None:
         customers = Customer.objects.filter(account=self.account, merged_into__isnull=True)
         if isinstance(value, int) or (isinstance(value, str) and is_digits(value)):
-            return customers.filter(number=int(value)).first()
+            number = value if isinstance(value, int) else stored_id(value)
+            return customers.filter(number=number).first() if number is not None else None
         try:
             return customers.filter(uuid=uuid.UUID(str(value))).first()
         except ValueError:

@@ -15,9 +15,17 @@ from conversations.attachments import (
 )
 from messenger_project.integration_api.errors import FieldError, validation_failed
 from messenger_project.integration_api.serializers import StrictSerializer, field_error
+from messenger_project.numbers import MAX_ID, is_digits
 
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_\-.:~]{1,128}$")
 USER_ID = re.compile(r"^[A-Za-z0-9_\-.:@~]{1,128}$")
+
+
+def stored_id(value: str) -> int | None:
+    """The number in `value` when it is all digits and a stored id can be that large (bigint), else None."""
+    if not is_digits(value) or len(value) > len(str(MAX_ID)) or int(value) > MAX_ID:
+        return None
+    return int(value)
 
 
 def path_id_check(value: str, *, name: str, pattern: re.Pattern) -> str:

@@ -10,7 +10,13 @@ import json
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from conversations.api.integration_fields import CONVERSATION_ID, USER_ID, AttachmentListField, path_id_check
+from conversations.api.integration_fields import (
+    CONVERSATION_ID,
+    USER_ID,
+    AttachmentListField,
+    path_id_check,
+    stored_id,
+)
 from conversations.models import Conversation, Message
 from conversations.selectors import conversation_final
 from conversations.services import (
@@ -27,7 +33,7 @@ from devices.services import customer_upsert
 from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
-from messenger_project.numbers import is_digits
+from messenger_project.numbers import MAX_ID
 
 MAX_BATCH = 10
 LOCALE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
@@ -248,7 +254,7 @@ class V1MessageSerializer(StrictSerializer):
     type = serializers.ChoiceField(choices=["UserMessage", "SystemMessage"])
     sender = serializers.CharField(max_length=128, required=False)
     text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
-    referencedMessageId = serializers.IntegerField(min_value=1, required=False)
+    referencedMessageId = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     custom = CustomDataField(strings_only=True, required=False)
     idempotencyKey = serializers.CharField(max_length=255, required=False)
     attachments = AttachmentListField()
@@ -353,6 +359,7 @@ def _int_param(request, name: str, default, minimum: int, maximum: int | None):
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not is_digits(raw) or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
+    value = stored_id(raw)  # at most a bigint
+    if value is None or value < minimum or (maximum is not None and value > maximum):
         raise validation_failed([FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw)])
-    return int(raw)
+    return value

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from agents.models import Agent
-from conversations.api.integration_fields import AttachmentListField
+from conversations.api.integration_fields import AttachmentListField, stored_id
 from conversations.api.integration_v1 import merged_or_missing
 from conversations.media_serving import media_response
 from conversations.models import Conversation, Media, Message
@@ -39,7 +39,7 @@ from messenger_project.integration_api.errors import (
 )
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.integration_api.views import MIB, IntegrationAPIView
-from messenger_project.numbers import is_digits
+from messenger_project.numbers import MAX_ID
 
 TYPING_COALESCE_SECONDS = 2
 
@@ -58,14 +58,16 @@ class QueryParams:
             if k not in allowed
         ]
 
-    def integer(self, name: str, default: int | None, minimum: int, maximum: int | None = None) -> int | None:
+    def integer(self, name: str, default: int | None, minimum: int, maximum: int = MAX_ID) -> int | None:
+        """Digits from `minimum` to `maximum`: at most a bigint, the largest number a query can hold."""
         raw = self.query.get(name)
         if raw is None:
             return default
-        if not is_digits(raw) or int(raw) < minimum or (maximum is not None and int(raw) > maximum):
+        value = stored_id(raw)
+        if value is None or value < minimum or value > maximum:
             self.errors.append(FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw))
             return default
-        return int(raw)
+        return value
 
     def choice(self, name: str, default: str, choices: set[str]) -> str:
         raw = self.query.get(name, default)
@@ -136,7 +138,10 @@ class ConversationListView(IntegrationAPIView):
         order = self.SORT_FIELDS[sort_field]
         field_order = f"-{order}" if descending else order
         total = queryset.count()
-        rows = list(queryset.order_by(field_order, "-pk" if descending else "pk")[(page - 1) * size : page * size])
+        ordered = queryset.order_by(field_order, "-pk" if descending else "pk")
+        offset = (page - 1) * size
+        # A page past the end is empty (§8.1) and not asked for: its offset can be beyond a bigint.
+        rows = list(ordered[offset : offset + size]) if offset < total else []
         return Response(
             {
                 "_embedded": {"conversations": [conversation_v2(c) for c in rows]},
@@ -149,7 +154,8 @@ class ConversationListView(IntegrationAPIView):
         query = params.query
         customer_id = query.get("customerId") or query.get("participantUserId")
         if customer_id:
-            lookup = {"number": int(customer_id)} if is_digits(customer_id) else {"uuid": _uuid_or_none(customer_id)}
+            number = stored_id(customer_id)
+            lookup = {"number": number} if number is not None else {"uuid": _uuid_or_none(customer_id)}
             queryset = queryset.filter(**{f"participants__customer__{k}": v for k, v in lookup.items()})
         if query.get("assigneeId"):
             queryset = queryset.filter(assignee_id=params.integer("assigneeId", None, 1))
@@ -210,10 +216,10 @@ class ConversationDetailView(IntegrationAPIView):
         if "assigneeId" in data:
             assignee = None
             if data["assigneeId"] is not None:
-                raw = str(data["assigneeId"])
+                agent_id = stored_id(str(data["assigneeId"]))
                 assignee = (
-                    Agent.objects.filter(pk=int(raw), memberships__account=self.account).first()
-                    if is_digits(raw)
+                    Agent.objects.filter(pk=agent_id, memberships__account=self.account).first()
+                    if agent_id is not None
                     else None
                 )
                 if assignee is None:
@@ -250,7 +256,7 @@ class ThreadListView(IntegrationAPIView):
 class ReplySerializer(StrictSerializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
     attachments = AttachmentListField()
-    senderId = serializers.IntegerField(required=False, min_value=1)
+    senderId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     idempotencyKey = serializers.CharField(max_length=255, required=False)
 
     def validate_text(self, value: str) -> str:
@@ -355,7 +361,7 @@ class ConversationMergeView(IntegrationAPIView):
 
 class TypingSerializer(StrictSerializer):
     state = serializers.ChoiceField(choices=["start", "stop"])
-    senderId = serializers.IntegerField(required=False, min_value=1)
+    senderId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class ConversationTypingView(IntegrationAPIView):

@@ -17,6 +17,8 @@ from rest_framework.utils import encoders
 from rest_framework.views import set_rollback
 
 from messenger_project.errors import ServiceError
+from messenger_project.json_input import json_printable
+from messenger_project.outage import RETRY_AFTER_SECONDS, database_unavailable
 
 logger = logging.getLogger("messenger.client_api")
 
@@ -30,6 +32,11 @@ def endpoint_url(path: str) -> str:
 
 def error_response(status_code: int, *codes: str, headers: dict[str, str] | None = None) -> Response:
     return Response({"notifications": [{"type": "error", "message": c} for c in codes]}, status_code, headers=headers)
+
+
+def service_unavailable_response() -> Response:
+    """503 service_unavailable with Retry-After: an outage (the database cannot be reached), not the request."""
+    return error_response(503, "service_unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def _validation_messages(detail: Any, prefix: str = "") -> list[str]:
@@ -67,6 +74,9 @@ def client_exception_handler(exc: Exception, context: dict) -> Response:
         return error_response(403, "forbidden")
     if isinstance(exc, exceptions.APIException):
         return error_response(exc.status_code, str(exc.default_code))
+    if database_unavailable(exc):
+        logger.error("The database is unavailable: %s", exc)
+        return service_unavailable_response()
     logger.exception("Unhandled error in the client API", exc_info=exc)
     return error_response(status.HTTP_500_INTERNAL_SERVER_ERROR, "internal_error")
 
@@ -129,8 +139,15 @@ def envelope(
 
 
 def json_bytes(value: Any) -> bytes:
-    """JSON as the envelope writes it (an `orjson.Fragment` goes in as it is)."""
-    return orjson.dumps(value, default=_fallback, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
+    """JSON as the envelope writes it (an `orjson.Fragment` goes in as it is). What orjson cannot write (an
+    unpaired surrogate, an integer beyond 64 bits) is written as `json_printable` makes it, never a failure."""
+    try:
+        return orjson.dumps(value, default=_fallback, option=_OPTIONS)
+    except orjson.JSONEncodeError:
+        return orjson.dumps(json_printable(value), default=_fallback, option=_OPTIONS)
+
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 _drf_encoder = encoders.JSONEncoder()

@@ -30,5 +30,6 @@ urlpatterns = [
         name="media-file",
     ),
     re_path(r"^media/(?P<media_id>[^/]+)$", MediaByIdView.as_view(), name="media-by-id"),
-    re_path(r"^.*$", ClientNotFoundView.as_view(), name="not-found"),
+    # Any other path, newlines included (`.` would not match one): the envelope's 404, never Django's page.
+    re_path(r"^[\s\S]*$", ClientNotFoundView.as_view(), name="not-found"),
 ]

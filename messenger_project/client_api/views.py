@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import replace
 
@@ -18,6 +17,7 @@ from messenger_project.client_api.envelope import ClientEnvelopeRenderer, client
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.client_api.quota import quota_hit
 from messenger_project.errors import ServiceError
+from messenger_project.json_input import JSONRefused, json_parse, parameter_problems
 
 SUPPORTED_VERSIONS = ("1.6", "1.7", "1.8", "1.9")
 
@@ -29,8 +29,17 @@ def json_object(data) -> dict:
     return data
 
 
+def validation_error(problems) -> ServiceError:
+    """`validation_error`, then one `field: message` notification per problem (client API §3.3)."""
+    return ServiceError("validation_error", extra_codes=tuple(f"{p.path}: {p.message}" for p in problems))
+
+
 class AnyContentTypeJSONParser(BaseParser):
-    """The web and Android SDKs send JSON as `text/plain`: parse the body as JSON whatever the type (§2.4)."""
+    """The web and Android SDKs send JSON as `text/plain`: parse the body as JSON whatever the type (§2.4).
+
+    The body's values are checked at this edge (`json_input`): NUL, unpaired surrogates, nesting and infinite
+    numbers are a `validation_error` naming each field. Integers are not bounded here: a status update skips ids
+    beyond any stored id, and cursors are clamped, as before."""
 
     media_type = "*/*"
 
@@ -39,8 +48,10 @@ class AnyContentTypeJSONParser(BaseParser):
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return json_parse(raw.decode("utf-8"), bounded_integers=False)
+        except JSONRefused as refused:
+            raise validation_error(refused.problems) from None
+        except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, NaN
             raise ParseError(f"invalid JSON ({exc})") from None
 
 
@@ -81,6 +92,8 @@ class ClientAPIView(APIView):
         super().initial(request, *args, **kwargs)
         if self.version not in SUPPORTED_VERSIONS or self.version < self.min_version:
             raise ServiceError("not_found", status_code=404)
+        if parameter_problems(self.kwargs, prefix="path"):  # a NUL or a control character in a path part names nothing
+            raise ServiceError("not_found", status_code=404)
         self.caller = self.identify(request)
         if self.caller.device is not None:
             device_touch(device=self.caller.device)
@@ -96,6 +109,9 @@ class ClientAPIView(APIView):
             raise ServiceError("too_many_requests", status_code=429)
         if not origin_allowed(request.headers.get("Origin"), self.caller.account.allowed_origins):
             raise ServiceError("origin_not_allowed", status_code=403)
+        problems = parameter_problems(request.query_params, prefix="query")  # the edge check (`json_input`)
+        if problems:
+            raise validation_error(problems)
 
     def identify(self, request) -> Caller:
         """Who calls (client API §2.3), from the database; a view may know it otherwise (`MessagesView`). A caller

@@ -11,11 +11,14 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from messenger_project.errors import ServiceError
+from messenger_project.json_input import json_printable
+from messenger_project.outage import RETRY_AFTER_SECONDS, database_unavailable
 from messenger_project.request_id import current_request_id
 
 logger = logging.getLogger("messenger.integration_api")
@@ -63,9 +66,11 @@ class FieldError:
     rejected_value: Any = _MISSING
 
     def as_dict(self) -> dict[str, Any]:
+        """`rejectedValue` is left out when it is long, or when JSON cannot hold it as it was sent."""
         data = {"path": self.path, "code": self.code, "message": self.message}
-        if self.rejected_value is not _MISSING and len(str(self.rejected_value)) <= REJECTED_VALUE_MAX:
-            data["rejectedValue"] = self.rejected_value
+        value = self.rejected_value
+        if value is not _MISSING and len(str(value)) <= REJECTED_VALUE_MAX and json_printable(value) == value:
+            data["rejectedValue"] = value
         return data
 
 
@@ -89,6 +94,16 @@ class ApiError(Exception):
         if self.code == "validation_failed":
             body["fields"] = [f.as_dict() for f in self.fields]
         return Response({"error": body}, status=self.status, headers=self.headers)
+
+
+def service_unavailable() -> ApiError:
+    """503 with Retry-After (§4): an outage (the database cannot be reached); nothing was written."""
+    return ApiError(
+        503,
+        "service_unavailable",
+        "The service cannot reach its database; nothing was written. Retry after the given seconds.",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def validation_failed(fields: list[FieldError]) -> ApiError:
@@ -169,6 +184,9 @@ def integration_exception_handler(exc: Exception, context: dict) -> Response:
         exc = ApiError(429, "rate_limited", headers={"Retry-After": str(int(exc.wait or 1))})
     elif isinstance(exc, exceptions.APIException):
         exc = ApiError(exc.status_code, str(exc.default_code), str(exc.detail))
+    elif database_unavailable(exc):
+        logger.error("The database is unavailable: %s", exc)
+        exc = service_unavailable()
     elif not isinstance(exc, ApiError):
         logger.exception("Unhandled error in the integration API", exc_info=exc)
         exc = ApiError(500, "internal_error", "Nothing was written; it is safe to retry.")
@@ -177,3 +195,16 @@ def integration_exception_handler(exc: Exception, context: dict) -> Response:
 
 def _www_authenticate() -> dict[str, str]:
     return {"WWW-Authenticate": 'Bearer realm="integration"'}
+
+
+class IntegrationJSONRenderer(JSONRenderer):
+    """UTF-8 JSON (§1). What cannot be encoded (an unpaired surrogate from stored data, a non-finite float) is
+    written as `json_printable` makes it: a response never fails while it is written."""
+
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except (UnicodeEncodeError, ValueError):
+            return super().render(json_printable(data), accepted_media_type, renderer_context)

@@ -48,4 +48,5 @@ urlpatterns = [
     path("v2/webhooks/<str:webhook_id>/test", WebhookTestView.as_view(), name="v2-webhook-test"),
 ]
 
-catch_all = [re_path(r"^api/(?!schema/|docs/|redoc/).*$", IntegrationNotFoundView.as_view())]
+# Any other path under /api/ (newlines included: `.` would not match one) is the error body's 404.
+catch_all = [re_path(r"^api(?:/(?!schema/|docs/|redoc/)[\s\S]*)?$", IntegrationNotFoundView.as_view())]

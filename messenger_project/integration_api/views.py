@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from messenger_project.client_api.views import FirstRendererNegotiation
 from messenger_project.integration_api.authentication import ApiKeyAuthentication, HasApiKey
-from messenger_project.integration_api.errors import ApiError, EarlyResponse, integration_exception_handler
+from messenger_project.integration_api.errors import (
+    ApiError,
+    EarlyResponse,
+    FieldError,
+    IntegrationJSONRenderer,
+    integration_exception_handler,
+    validation_failed,
+)
 from messenger_project.integration_api.idempotency import idempotency_claim, idempotency_settle
 from messenger_project.integration_api.ratelimit import rate_limit_hit
+from messenger_project.json_input import JSONRefused, json_parse, parameter_problems
 from messenger_project.numbers import is_digits
 
 MIB = 1024 * 1024
@@ -31,6 +36,10 @@ def _reject_duplicate_keys(pairs):
 class StrictJSONParser(BaseParser):
     """UTF-8 JSON only; duplicate keys are a `malformed_json` error (§1).
 
+    The body's values are checked at this edge (`json_input`): NUL, unpaired surrogates, nesting deeper than
+    64 levels and numbers out of range are a `validation_failed` naming each field (codes invalid_characters,
+    too_deep, out_of_range), with step 5 of §1 (the body), before the resource is looked up.
+
     A BaseParser (not JSONParser) is handed the stream, so bodies up to the view's own `body_limit` (28 MiB on
     the attachment routes) are not cut by Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
     """
@@ -40,15 +49,13 @@ class StrictJSONParser(BaseParser):
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read() if stream is not None else b""
         try:
-            return json.loads(raw.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys)
+            return json_parse(raw.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys)
+        except JSONRefused as refused:
+            raise validation_failed([FieldError(p.path, p.code, p.message) for p in refused.problems]) from None
         except (UnicodeDecodeError, ValueError) as exc:
             if isinstance(exc, exceptions.ParseError):
                 raise
             raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
-
-
-class UTF8JSONRenderer(JSONRenderer):
-    charset = "utf-8"
 
 
 class IntegrationAPIView(APIView):
@@ -57,7 +64,7 @@ class IntegrationAPIView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
     parser_classes = [StrictJSONParser]
-    renderer_classes = [UTF8JSONRenderer]
+    renderer_classes = [IntegrationJSONRenderer]
     content_negotiation_class = FirstRendererNegotiation
     body_limit = 1 * MIB
     rate_weight: int | None = None  # GET counts 1 and writes 2 unless a view says otherwise (§6)
@@ -86,6 +93,7 @@ class IntegrationAPIView(APIView):
             raise ApiError(429, "rate_limited", headers={"Retry-After": str(self.rate.retry_after)})
         if request.method in WRITE_METHODS and request.method != "DELETE":
             self._check_body(request)
+        self._check_parameters(request)
         key = request.headers.get("Idempotency-Key")
         if key is not None and self.accepts_idempotency_key and request.method in {"POST", "PATCH", "DELETE"}:
             self.idempotency = idempotency_claim(
@@ -105,6 +113,14 @@ class IntegrationAPIView(APIView):
         if not (loopback and settings.INTEGRATION_ALLOW_INSECURE_LOOPBACK):
             raise ApiError(403, "https_required", "The integration API is served over HTTPS only.")
 
+    def _check_parameters(self, request) -> None:
+        """The edge check of query and path parameters (`json_input`): a NUL, an unpaired surrogate or a control
+        character is a `validation_failed` on `query.<name>` / `path.<name>` before any view reads them."""
+        path = {_camel(name): value for name, value in self.kwargs.items()}
+        problems = parameter_problems(path, prefix="path") + parameter_problems(request.query_params, prefix="query")
+        if problems:
+            raise validation_failed([FieldError(p.path, p.code, p.message) for p in problems])
+
     def _check_body(self, request) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not is_digits(length) or int(length) > self.body_limit:
@@ -123,6 +139,12 @@ class IntegrationAPIView(APIView):
             for name, value in rate.headers().items():
                 response[name] = value
         return response
+
+
+def _camel(name: str) -> str:
+    """`conversation_id` → `conversationId`: the spec's names of path parameters (`path.conversationId`)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 class IntegrationNotFoundView(IntegrationAPIView):
