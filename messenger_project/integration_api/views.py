@@ -7,6 +7,7 @@ from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 from rest_framework.views import APIView
 
+from messenger_project.client_address import client_address
 from messenger_project.client_api.views import FirstRendererNegotiation
 from messenger_project.integration_api.authentication import ApiKeyAuthentication, HasApiKey
 from messenger_project.integration_api.errors import (
@@ -109,7 +110,8 @@ class IntegrationAPIView(APIView):
     def _check_transport(request) -> None:
         if request.is_secure():
             return
-        loopback = request.META.get("REMOTE_ADDR", "") in {"127.0.0.1", "::1"}
+        # Behind a reverse proxy on this host every request connects from loopback: ask who the client really is.
+        loopback = client_address(request) in {"127.0.0.1", "::1"}
         if not (loopback and settings.INTEGRATION_ALLOW_INSECURE_LOOPBACK):
             raise ApiError(403, "https_required", "The integration API is served over HTTPS only.")
 

@@ -28,11 +28,11 @@ def clock(time_machine):
     time_machine.move_to(datetime(2026, 12, 5, 9, 30, 45, tzinfo=UTC), tick=False)
 
 
-def call(client, key: str, *, forwarded_for: str | None = None, remote: str = PROXY):
+def call(client, key: str, *, forwarded_for: str | None = None, remote: str = PROXY, secure: bool = True):
     headers = {"Authorization": f"Bearer {key}"}
     if forwarded_for is not None:
         headers["X-Forwarded-For"] = forwarded_for
-    return client.get(USERS, headers=headers, REMOTE_ADDR=remote)
+    return client.get(USERS, headers=headers, REMOTE_ADDR=remote, secure=secure)
 
 
 def fail_until_locked(client, *, forwarded_for: str | None = None, key: str = "sk_live_wrongwrongwrong") -> None:
@@ -106,3 +106,13 @@ def test_guesses_at_one_key_prefix_are_counted_across_addresses(client, account,
 
     assert guess.status_code == 429
     assert valid.status_code == 200
+
+
+def test_plain_http_through_a_proxy_on_this_host_is_not_taken_for_a_loopback_client(client, api, behind_proxy):
+    """The proxy connects from 127.0.0.1; the client it serves is elsewhere, and its plain HTTP is refused."""
+    response = call(client, api.key, forwarded_for=CUSTOMER_BACKEND, secure=False)
+    local = call(client, api.key, forwarded_for="127.0.0.1", secure=False)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "https_required"
+    assert local.status_code == 200
