@@ -149,12 +149,16 @@ class TenantScoping:
             queryset = db_field.remote_field.model._default_manager.using(db).all()
         return self.tenant_choices(request, queryset)
 
+    def _scope_choices(self, db_field, request, kwargs: dict) -> None:
+        """The field's choices (given, or the default) limited to the tenant's rows, in `kwargs["queryset"]`."""
+        if "queryset" in kwargs:
+            kwargs["queryset"] = self.tenant_choices(request, kwargs["queryset"].all())
+        else:
+            kwargs["queryset"] = self.get_field_queryset(kwargs.get("using"), db_field, request)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if account_ids(request) is not None:
-            if "queryset" in kwargs:
-                kwargs["queryset"] = self.tenant_choices(request, kwargs["queryset"].all())
-            else:
-                kwargs["queryset"] = self.get_field_queryset(kwargs.get("using"), db_field, request)
+            self._scope_choices(db_field, request, kwargs)
             if "widget" not in kwargs and db_field.name in self.raw_id_fields:
                 kwargs["widget"] = ScopedForeignKeyRawIdWidget(
                     db_field.remote_field, self.admin_site, kwargs["queryset"], using=kwargs.get("using")
@@ -163,10 +167,7 @@ class TenantScoping:
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if account_ids(request) is not None:
-            if "queryset" in kwargs:
-                kwargs["queryset"] = self.tenant_choices(request, kwargs["queryset"].all())
-            else:
-                kwargs["queryset"] = self.get_field_queryset(kwargs.get("using"), db_field, request)
+            self._scope_choices(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 

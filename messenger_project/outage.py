@@ -7,22 +7,12 @@ client API's envelope, the integration API's error body, a plain page for the de
 
 from __future__ import annotations
 
-import logging
-
 from django import db
 from django.http import HttpResponse
-from django.template import TemplateDoesNotExist, loader
-
-logger = logging.getLogger("messenger.outage")
+from django.template import loader
 
 RETRY_AFTER_SECONDS = 5  # what a client waits before it tries again; a restarting database is back in seconds
 _CAUSES_FOLLOWED = 3
-
-_PLAIN_PAGE = (
-    "<!doctype html><html lang=en><head><meta charset=utf-8><title>Service unavailable</title></head>"
-    "<body><h1>Service unavailable</h1><p>Secure Messenger cannot reach its database just now. "
-    "Please try again in a few seconds.</p></body></html>"
-)
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
@@ -41,8 +31,5 @@ def database_unavailable(exc: BaseException | None) -> bool:
 def unavailable_page() -> HttpResponse:
     """The desk's and the admin's 503: templates/503.html, rendered without the request (its context processors
     would read the session and the user: the database)."""
-    try:
-        content = loader.render_to_string("503.html")
-    except TemplateDoesNotExist:
-        content = _PLAIN_PAGE
-    return HttpResponse(content, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    page = loader.render_to_string("503.html")
+    return HttpResponse(page, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

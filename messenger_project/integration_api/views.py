@@ -20,7 +20,7 @@ from messenger_project.integration_api.errors import (
 )
 from messenger_project.integration_api.idempotency import idempotency_claim, idempotency_settle
 from messenger_project.integration_api.ratelimit import rate_limit_hit
-from messenger_project.json_input import JSONRefused, json_parse, parameter_problems
+from messenger_project.json_input import InputProblem, JSONRefused, json_parse, parameter_problems
 from messenger_project.numbers import is_digits
 
 MIB = 1024 * 1024
@@ -32,6 +32,11 @@ def _reject_duplicate_keys(pairs):
     if len(keys) != len(set(keys)):
         raise exceptions.ParseError("Duplicate keys in a JSON object.")
     return dict(pairs)
+
+
+def _refused(problems: list[InputProblem]) -> ApiError:
+    """The edge check's problems (`json_input`) as §4's `validation_failed`."""
+    return validation_failed([FieldError(p.path, p.code, p.message) for p in problems])
 
 
 class StrictJSONParser(BaseParser):
@@ -52,7 +57,7 @@ class StrictJSONParser(BaseParser):
         try:
             return json_parse(raw.decode("utf-8"), object_pairs_hook=_reject_duplicate_keys)
         except JSONRefused as refused:
-            raise validation_failed([FieldError(p.path, p.code, p.message) for p in refused.problems]) from None
+            raise _refused(refused.problems) from None
         except (UnicodeDecodeError, ValueError) as exc:
             if isinstance(exc, exceptions.ParseError):
                 raise
@@ -121,7 +126,7 @@ class IntegrationAPIView(APIView):
         path = {_camel(name): value for name, value in self.kwargs.items()}
         problems = parameter_problems(path, prefix="path") + parameter_problems(request.query_params, prefix="query")
         if problems:
-            raise validation_failed([FieldError(p.path, p.code, p.message) for p in problems])
+            raise _refused(problems)
 
     def _check_body(self, request) -> None:
         length = request.META.get("CONTENT_LENGTH") or "0"
