@@ -6,7 +6,7 @@ class AgentsConfig(AppConfig):
     name = "agents"
 
     def ready(self) -> None:
-        from agents import signals  # noqa: F401  (connects the receivers)
+        from agents.delivery import signals  # noqa: F401  (connects the receivers)
         from agents.delivery.queue import sender_register
         from agents.delivery.webhooks import webhook_send
         from agents.models import Delivery

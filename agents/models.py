@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from messenger_project.outbound_urls import url_problem
+
 hex_colour = RegexValidator(
     regex=r"^[0-9a-fA-F]{6}$",
     message="Enter a colour as 6 hexadecimal digits without '#', for example 415581.",
@@ -314,7 +316,6 @@ class PushSettings(models.Model):
     FCM_KEY_FIELDS = ("type", "project_id", "private_key", "client_email", "token_uri")
 
     def clean(self) -> None:
-        from agents.delivery.http import url_problem  # the outgoing-URL policy (agents.delivery imports models)
 
         problems = {
             name: f"This URL {problem}."

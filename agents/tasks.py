@@ -1,13 +1,5 @@
-"""Background work of the agents app: attempting deliveries (push, webhooks, email)."""
+"""Where earlier releases queued delivery attempts: a task queued under this path before an upgrade still runs."""
 
-from __future__ import annotations
+from agents.delivery.queue import delivery_attempt_task
 
-from django_tasks import task
-
-from agents.delivery.queue import delivery_attempt
-
-
-@task()
-def delivery_attempt_task(*, delivery_id: int) -> str:
-    """One attempt of a delivery; idempotent (a duplicate task finds it done or not due and does nothing)."""
-    return delivery_attempt(delivery_id=delivery_id)
+__all__ = ["delivery_attempt_task"]

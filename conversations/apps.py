@@ -8,6 +8,6 @@ class ConversationsConfig(AppConfig):
     def ready(self) -> None:
         from agents.delivery.queue import sender_register
         from agents.models import Delivery
-        from conversations import missed_email
+        from conversations import missed_email, receivers  # noqa: F401  (receivers connect themselves)
 
         sender_register(Delivery.Kind.EMAIL, missed_email.send)

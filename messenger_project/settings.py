@@ -233,14 +233,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,  # upload fields as binary in request bodies
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "messenger_project.client_api.schema_docs.split_paging_operation",  # before: and after: cursors differ
-        "messenger_project.integration_api.schema_docs.v1_batch_limits",  # 1-10 messages per [S2] POST
-        "messenger_project.integration_api.schema_docs.integers_are_64_bit",  # both APIs: bigint ids, edge check
+        "conversations.client_api.schema_docs.split_paging_operation",  # before: and after: cursors differ
+        "conversations.integration_api.schema_docs.v1_batch_limits",  # 1-10 messages per [S2] POST
+        "conversations.integration_api.schema_docs.integers_are_64_bit",  # both APIs: bigint ids, edge check
     ],
     "ENUM_NAME_OVERRIDES": {
         "ClientSuccessStatusEnum": ["SUCCESS"],
-        "ConversationStatusEnum": "messenger_project.integration_api.schema_docs.CONVERSATION_STATUS_CHOICES",
-        "MessageTypeEnum": "messenger_project.integration_api.schema_docs.MESSAGE_TYPE_CHOICES",
+        "ConversationStatusEnum": "conversations.integration_api.schema_docs.CONVERSATION_STATUS_CHOICES",
+        "MessageTypeEnum": "conversations.integration_api.schema_docs.MESSAGE_TYPE_CHOICES",
     },
     "TAGS": [
         {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},

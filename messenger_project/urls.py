@@ -3,19 +3,19 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from agents import views as agent_views
+from agents.desk import views as desk_views
+from conversations.client_api.base import ClientNotFoundView
+from conversations.integration_api import urls as integration_urls
 from messenger_project import health
-from messenger_project.client_api.views import ClientNotFoundView
-from messenger_project.integration_api import urls as integration_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("desk/", include("agents.urls")),
-    path("demo/", agent_views.demo, name="demo"),
-    re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("messenger_project.client_api.urls", "client"))),
+    path("desk/", include("agents.desk.urls")),
+    path("demo/", desk_views.demo, name="demo"),
+    re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("conversations.client_api.urls", "client"))),
     re_path(r"^clientApi(/[\s\S]*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -15,9 +15,10 @@ from agents.models import Account, Agent
 from agents.services import account_create, agent_create
 from conversations.models import Conversation, Message, Thread
 from conversations.services import Author, conversation_create, message_post
+from conversations.services.customers import device_register
 from conversations.timeline import TimelinePage, timeline_page
 from devices.models import Customer, Device
-from devices.services import DeviceAttributes, customer_create, customer_get_or_create_registered, device_register
+from devices.services import DeviceAttributes, customer_create, customer_get_or_create_registered
 
 _sequence = count(1)
 

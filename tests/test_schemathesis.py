@@ -33,10 +33,10 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.openapi.checks import RejectedPositiveData
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from agents.delivery import http as webhook_urls
 from agents.models import ApiKey, Webhook
 from agents.services import api_key_digest
 from devices.models import Customer
+from messenger_project import outbound_urls as webhook_urls
 from tests.factories import make_account, make_agent, make_conversation, make_customer, post, register_device
 
 pytestmark = pytest.mark.django_db

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_tasks import task
 
 from agents.models import Delivery
 
@@ -119,14 +120,10 @@ def _can_queue(run_at: datetime, now: datetime) -> bool:
     """A task can be queued for `run_at` now: it is due, or the backend runs tasks later (`run_after`).
 
     Otherwise (the immediate backend of the tests) the sweep queues it once it is due."""
-    from agents.tasks import delivery_attempt_task
-
     return run_at <= now or delivery_attempt_task.get_backend().supports_defer
 
 
 def _enqueue(delivery_id: int, run_at: datetime | None = None) -> None:
-    from agents.tasks import delivery_attempt_task
-
     task = delivery_attempt_task
     if run_at is not None and run_at > timezone.now():
         task = task.using(run_after=run_at)
@@ -277,3 +274,9 @@ def deliveries_prune(*, older_than_days: int) -> int:
     cutoff = timezone.now() - timedelta(days=older_than_days)
     deleted, _ = Delivery.objects.filter(status__in=FINISHED, created_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def delivery_attempt_task(*, delivery_id: int) -> str:
+    """One attempt of a delivery; idempotent (a duplicate task finds it done or not due and does nothing)."""
+    return delivery_attempt(delivery_id=delivery_id)

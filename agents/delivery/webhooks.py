@@ -8,11 +8,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from agents.delivery.http import failure, http_post, json_body, signed_headers, url_problem
+from agents.delivery.http import failure, http_post, json_body, signed_headers
 from agents.delivery.queue import DeliveryCancelled, DeliveryDraft, DeliveryError, deliveries_create
 from agents.models import Account, ApiKey, Delivery, Webhook, new_event_id
 from messenger_project.cache import cached, forget
 from messenger_project.errors import ServiceError
+from messenger_project.outbound_urls import url_problem
 from messenger_project.timestamps import iso
 
 MAX_WEBHOOKS = 10

@@ -20,7 +20,7 @@ from messenger_project.errors import ServiceError
 def customer_history_merge(*, source: Customer, target: Customer) -> None:
     """Move `source`'s conversations, messages, receipts and uploads to `target`, with no duplicate.
 
-    Caller holds both customer locks (devices.services.customer_merge).
+    Caller holds both customer locks (conversations.services.customers.customer_merge).
     """
     # Messages `source` wrote in conversations `target` also takes part in become `target`'s own messages.
     for silent, type_id in ((False, Receipt.TypeId.USER), (True, Receipt.TypeId.USER_SYSTEM)):

@@ -263,7 +263,7 @@ def customer_message_send(
 
     The current conversation is left for a new one when it is missing, merged, at the thread limit or too old
     (integration API §3.8), so an app never sees a 412. `customer.current_conversation` may lag the database (a
-    caller from the cache, `conversations.api.cached_caller`): the post checks it under the customer's lock, and
+    caller from the cache, `conversations.client_api.cached_caller`): the post checks it under the customer's lock, and
     follows the one the database names instead. Raises Customer.DoesNotExist when the customer is gone (a caller
     read before their deletion), writing nothing.
     """

@@ -7,11 +7,12 @@ import hashlib
 
 from django.core.cache import cache
 
-from agents.delivery.http import failure, http_post, json_body, signed_headers, url_problem
+from agents.delivery.http import failure, http_post, json_body, signed_headers
 from agents.delivery.queue import DeliveryError
 from agents.models import Delivery, PushSettings
 from devices.push.payloads import webhook_body
 from devices.push.services import device_for_push
+from messenger_project.outbound_urls import url_problem
 
 TOKEN_EARLY_EXPIRY = 60  # seconds: fetch a new token this long before the old one expires
 

@@ -13,11 +13,12 @@ import google.auth.transport.requests
 from django.conf import settings
 from google.oauth2 import service_account
 
-from agents.delivery.http import failure, http_post, url_problem
+from agents.delivery.http import failure, http_post
 from agents.delivery.queue import DeliveryError
 from agents.models import Delivery, PushSettings
 from devices.push.payloads import fcm_message
 from devices.push.services import device_for_push, device_push_unregistered
+from messenger_project.outbound_urls import url_problem
 
 SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 DEAD_TOKEN_CODES = {"UNREGISTERED", "SENDER_ID_MISMATCH"}

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from devices.normalize import InvalidIdentifier
 from messenger_project.timestamps import iso  # noqa: F401  (the API modules import it from here)
 
 CUSTOM_MAX_BYTES = 16 * 1024
@@ -20,21 +19,6 @@ _CUSTOM_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 def field_error(message: str, code: str) -> ErrorDetail:
     return ErrorDetail(message, code=code)
-
-
-def identifiers_normalized(attrs: dict, rules: dict[str, tuple[Callable[..., str], bool]]) -> dict:
-    """Normalise the email / phone fields named in `rules` ({field: (normalize, skip_validation)}) in place;
-    every invalid one is a field error with the normaliser's code, all raised together."""
-    errors = {}
-    for name, (normalize, skip) in rules.items():
-        if attrs.get(name):
-            try:
-                attrs[name] = normalize(attrs[name], skip_validation=skip)
-            except InvalidIdentifier as exc:
-                errors[name] = [field_error(str(exc), exc.code)]
-    if errors:
-        raise ValidationError(errors)
-    return attrs
 
 
 class StrictSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from conversations import poll_state
-from conversations.api.cached_caller import cached_caller, snapshot_caller
+from conversations.client_api.cached_caller import cached_caller, snapshot_caller
 from conversations.models import Conversation, Message
 from conversations.services import conversation_assign, conversation_merge
 from conversations.typing import customer_typing_get

@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 
 from conversations import poll_state
 from conversations.services import conversation_assign, conversation_merge, message_post
+from conversations.services.customers import customer_merge
 from conversations.typing import agent_typing_set
 from devices.models import Device
-from devices.services import customer_get_or_create_registered, customer_merge
+from devices.services import customer_get_or_create_registered
 from tests.clientapi.helpers import App, agent_reply, assert_error, customer_of, register, token_for
 from tests.factories import make_agent, make_conversation, make_customer, post
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conversations.models import Message, Participant, Receipt
+from conversations.services.customers import customer_merge
 from devices.models import Device
-from devices.services import customer_merge
 from tests.factories import make_conversation, make_customer, post, register_device, timeline_ids
 
 pytestmark = pytest.mark.django_db

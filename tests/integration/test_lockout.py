@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agents.services import api_key_create
-from messenger_project.integration_api.authentication import FAILED_ATTEMPTS_PER_MINUTE
+from conversations.integration_api.authentication import FAILED_ATTEMPTS_PER_MINUTE
 
 pytestmark = pytest.mark.django_db
 

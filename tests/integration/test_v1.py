@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conversations.api.client_format import message_object
+from conversations.client_api.formatting import message_object
 from conversations.models import Conversation, Message, Receipt, Thread
 from conversations.timeline import timeline_page
 from devices.models import Customer

@@ -13,8 +13,9 @@ from agents.models import Account, Agent, Membership
 from agents.services import account_create, agent_create
 from conversations.models import Conversation, Message
 from conversations.services import conversation_create, conversation_set_status, message_post
+from conversations.services.customers import device_register
 from devices.models import Device
-from devices.services import DeviceAttributes, customer_get_or_create_registered, device_register
+from devices.services import DeviceAttributes, customer_get_or_create_registered
 
 DEMO_HISTORY = [
     # (customer key, [(author, text), ...], final status)

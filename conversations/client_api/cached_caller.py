@@ -19,6 +19,7 @@ from django.http import HttpRequest
 
 from agents.models import Account
 from conversations import poll_state
+from conversations.client_api.quota import quota_window
 from conversations.models import Conversation
 from devices.identification import (
     Caller,
@@ -29,7 +30,6 @@ from devices.identification import (
 )
 from devices.models import Customer, Device
 from messenger_project.cache import counter_add
-from messenger_project.client_api.quota import quota_window
 from messenger_project.errors import ServiceError
 
 

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from agents.demo import DEMO_ACCOUNT
-from agents.forms import ActionForm, ReplyForm
+from agents.desk.forms import ActionForm, ReplyForm
 from agents.models import Account, Agent
 from conversations.desk_selectors import (
     INBOX_VIEWS,

@@ -7,17 +7,17 @@ from dataclasses import replace
 
 from django.core.cache import cache
 from rest_framework.exceptions import ParseError
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.views import APIView
 
+from conversations.client_api.quota import quota_hit
 from devices.identification import Caller, caller_identify
 from devices.services import device_touch
 from messenger_project.client_api.envelope import ClientEnvelopeRenderer, client_exception_handler, error_response
 from messenger_project.client_api.middleware import origin_allowed
-from messenger_project.client_api.quota import quota_hit
 from messenger_project.errors import ServiceError
 from messenger_project.json_input import JSONRefused, json_parse, parameter_problems
+from messenger_project.negotiation import FirstRendererNegotiation
 
 SUPPORTED_VERSIONS = ("1.6", "1.7", "1.8", "1.9")
 
@@ -53,20 +53,6 @@ class AnyContentTypeJSONParser(BaseParser):
             raise validation_error(refused.problems) from None
         except ValueError as exc:  # UnicodeDecodeError, JSONDecodeError, NaN
             raise ParseError(f"invalid JSON ({exc})") from None
-
-
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """Clients send all sorts of Accept headers; the answer is always the envelope (or the media bytes)."""
-
-    def select_parser(self, request, parsers):
-        content_type = request.content_type or ""
-        for parser in parsers:
-            if parser.media_type != "*/*" and content_type.startswith(parser.media_type):
-                return parser
-        return next((p for p in parsers if p.media_type == "*/*"), None)
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
 
 
 class ClientAPIView(APIView):

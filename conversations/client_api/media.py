@@ -7,11 +7,11 @@ import uuid
 from django.http import FileResponse
 from rest_framework.response import Response
 
-from conversations.api.client_format import media_path_id
+from conversations.client_api.base import ClientAPIView
+from conversations.client_api.formatting import media_path_id
 from conversations.media import media_store, media_stored_name, media_visible_to_customer
 from conversations.media_serving import media_response
 from conversations.models import Media
-from messenger_project.client_api.views import ClientAPIView
 from messenger_project.errors import ServiceError
 
 MEDIA_CACHE_SECONDS = 365 * 24 * 3600  # the content of a media id never changes

@@ -5,14 +5,14 @@ from __future__ import annotations
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from agents.delivery.http import url_problem
 from agents.delivery.webhooks import MAX_WEBHOOKS, webhook_create, webhook_delete, webhook_ping
 from agents.models import Webhook
+from conversations.integration_api.base import IntegrationAPIView
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
 from messenger_project.integration_api.serializers import StrictSerializer, field_error
-from messenger_project.integration_api.views import IntegrationAPIView
 from messenger_project.numbers import is_digits
+from messenger_project.outbound_urls import url_problem
 from messenger_project.timestamps import iso
 
 

@@ -13,9 +13,10 @@ from rest_framework.response import Response
 
 from agents.models import Agent
 from conversations import poll_state
-from conversations.api.cached_caller import cached_caller, snapshot_caller
-from conversations.api.cached_timeline import cached_timeline_response
-from conversations.api.client_format import agent_object, message_object
+from conversations.client_api.base import SUPPORTED_VERSIONS, ClientAPIView, json_object
+from conversations.client_api.cached_caller import cached_caller, snapshot_caller
+from conversations.client_api.cached_timeline import cached_timeline_response
+from conversations.client_api.formatting import agent_object, message_object
 from conversations.media import media_claim_for_message, media_store
 from conversations.models import Message, Receipt
 from conversations.selectors import unseen_message_ids
@@ -25,7 +26,6 @@ from conversations.typing import agent_typing_key, agent_typing_of
 from devices.identification import Caller
 from devices.models import Customer
 from messenger_project.client_api.envelope import json_bytes
-from messenger_project.client_api.views import SUPPORTED_VERSIONS, ClientAPIView, json_object
 from messenger_project.errors import ServiceError
 from messenger_project.numbers import MAX_ID, is_digits
 

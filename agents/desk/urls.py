@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agents import views
+from agents.desk import views
 
 app_name = "desk"
 

@@ -2,17 +2,17 @@
 
 from django.urls import path, re_path
 
-from conversations.api.client_media_views import MediaByIdView, MediaFileView, MediaUploadView
-from conversations.api.client_views import (
+from conversations.client_api import schema_docs  # noqa: F401  (documents the views)
+from conversations.client_api.base import ClientNotFoundView
+from conversations.client_api.devices import ConfigView, DevicesView, TypingEventView
+from conversations.client_api.media import MediaByIdView, MediaFileView, MediaUploadView
+from conversations.client_api.messages import (
     MessageDetailView,
     MessageStatusView,
     MessagesView,
     TimelineView,
     UnseenCountView,
 )
-from devices.api.views import ConfigView, DevicesView, TypingEventView
-from messenger_project.client_api import schema_docs  # noqa: F401  (documents the views)
-from messenger_project.client_api.views import ClientNotFoundView
 
 urlpatterns = [
     path("devices", DevicesView.as_view(), name="devices"),

@@ -24,10 +24,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from conversations.api.integration_chats import PHOTO_TYPES, ChatSerializer, ChatsView
-from conversations.api.integration_fields import CONVERSATION_ID as CONVERSATION_ID_PATTERN
-from conversations.api.integration_fields import USER_ID as USER_ID_PATTERN
-from conversations.api.integration_v1 import (
+from conversations.integration_api.chats import PHOTO_TYPES, ChatSerializer, ChatsView
+from conversations.integration_api.fields import CONVERSATION_ID as CONVERSATION_ID_PATTERN
+from conversations.integration_api.fields import USER_ID as USER_ID_PATTERN
+from conversations.integration_api.idempotency import KEY_MAX_LENGTH
+from conversations.integration_api.users import UserCreateSerializer, UserDetailView, UserSearchView, UsersView
+from conversations.integration_api.v1 import (
     MAX_BATCH,
     ConversationMessagesView,
     ConversationUpsertSerializer,
@@ -36,7 +38,7 @@ from conversations.api.integration_v1 import (
     UserView,
     V1MessageSerializer,
 )
-from conversations.api.integration_v2 import (
+from conversations.integration_api.v2 import (
     AttachmentView,
     ConversationDetailView,
     ConversationListView,
@@ -49,8 +51,6 @@ from conversations.api.integration_v2 import (
     ThreadListView,
     TypingSerializer,
 )
-from devices.api.integration_users import UserCreateSerializer, UserDetailView, UserSearchView, UsersView
-from messenger_project.integration_api.idempotency import KEY_MAX_LENGTH
 from messenger_project.integration_api.serializers import StrictSerializer
 
 TAG_USERS = "Integration API: users"
@@ -72,7 +72,7 @@ SENDER_KIND_CHOICES = [("customer", "customer"), ("agent", "agent"), ("bot", "bo
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     """§2: a key in `Authorization: Bearer <key>` or in `Agent-Secret-Key: <key>` (either one; both must agree)."""
 
-    target_class = "messenger_project.integration_api.authentication.ApiKeyAuthentication"
+    target_class = "conversations.integration_api.authentication.ApiKeyAuthentication"
     name = ["IntegrationBearer", "AgentSecretKey"]
 
     def get_security_requirement(self, auto_schema):
@@ -149,7 +149,7 @@ class CustomDataFieldExtension(OpenApiSerializerFieldExtension):
 class IdentifierListFieldExtension(OpenApiSerializerFieldExtension):
     """[S2] `email` / `phone`: an array of 0–10 values, a single string, or null."""
 
-    target_class = "conversations.api.integration_v1.IdentifierListField"
+    target_class = "conversations.integration_api.v1.IdentifierListField"
 
     def map_serializer_field(self, auto_schema, direction):
         return {

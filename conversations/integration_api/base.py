@@ -7,9 +7,9 @@ from rest_framework import exceptions
 from rest_framework.parsers import BaseParser
 from rest_framework.views import APIView
 
+from conversations.integration_api.authentication import ApiKeyAuthentication, HasApiKey
+from conversations.integration_api.idempotency import idempotency_claim, idempotency_settle
 from messenger_project.client_address import client_address
-from messenger_project.client_api.views import FirstRendererNegotiation
-from messenger_project.integration_api.authentication import ApiKeyAuthentication, HasApiKey
 from messenger_project.integration_api.errors import (
     ApiError,
     EarlyResponse,
@@ -18,9 +18,9 @@ from messenger_project.integration_api.errors import (
     integration_exception_handler,
     validation_failed,
 )
-from messenger_project.integration_api.idempotency import idempotency_claim, idempotency_settle
 from messenger_project.integration_api.ratelimit import rate_limit_hit
 from messenger_project.json_input import InputProblem, JSONRefused, json_parse, parameter_problems
+from messenger_project.negotiation import FirstRendererNegotiation
 from messenger_project.numbers import is_digits
 
 MIB = 1024 * 1024

@@ -13,8 +13,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from agents.models import Agent
-from conversations.api.integration_fields import AttachmentListField, stored_id
-from conversations.api.integration_v1 import merged_or_missing
+from conversations.integration_api.base import MIB, IntegrationAPIView
+from conversations.integration_api.fields import AttachmentListField, stored_id
+from conversations.integration_api.v1 import merged_or_missing
 from conversations.media_serving import media_response
 from conversations.models import Conversation, Media, Message
 from conversations.representations import conversation_v2, message_v2, thread_v2
@@ -38,7 +39,6 @@ from messenger_project.integration_api.errors import (
     validation_failed,
 )
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
-from messenger_project.integration_api.views import MIB, IntegrationAPIView
 from messenger_project.numbers import MAX_ID
 
 TYPING_COALESCE_SECONDS = 2

@@ -10,7 +10,8 @@ import json
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from conversations.api.integration_fields import (
+from conversations.integration_api.base import MIB, IntegrationAPIView
+from conversations.integration_api.fields import (
     CONVERSATION_ID,
     USER_ID,
     AttachmentListField,
@@ -32,7 +33,6 @@ from devices.selectors import customer_by_user_id, customers_by_user_ids
 from devices.services import customer_upsert
 from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
-from messenger_project.integration_api.views import MIB, IntegrationAPIView
 from messenger_project.numbers import MAX_ID
 
 MAX_BATCH = 10

@@ -24,8 +24,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
-from conversations.api.client_media_views import MediaByIdView, MediaFileView, MediaUploadView
-from conversations.api.client_views import (
+from conversations.client_api.base import SUPPORTED_VERSIONS
+from conversations.client_api.devices import ConfigView, DevicesView, TypingEventView
+from conversations.client_api.media import MediaByIdView, MediaFileView, MediaUploadView
+from conversations.client_api.messages import (
     MessageDetailView,
     MessageInputSerializer,
     MessageStatusSerializer,
@@ -34,10 +36,8 @@ from conversations.api.client_views import (
     TimelineView,
     UnseenCountView,
 )
-from devices.api.serializers import DeviceRegistrationSerializer
-from devices.api.views import ConfigView, DevicesView, TypingEventView
+from conversations.client_api.serializers import DeviceRegistrationSerializer
 from devices.identification import DEVICE_ID_MAX_LENGTH
-from messenger_project.client_api.views import SUPPORTED_VERSIONS
 
 TAG = "Client API"
 JSON_ANY_TYPE_NOTE = (
@@ -52,7 +52,7 @@ JSON_ANY_TYPE_NOTE = (
 class StringMapFieldExtension(OpenApiSerializerFieldExtension):
     """`userAdditionalInformation` of `POST devices`: a string→string map."""
 
-    target_class = "devices.api.serializers.StringMapField"
+    target_class = "conversations.client_api.serializers.StringMapField"
 
     def map_serializer_field(self, auto_schema, direction):
         return {

@@ -7,19 +7,16 @@ import uuid
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from conversations.integration_api.base import IntegrationAPIView
+from conversations.integration_api.identifiers import identifiers_normalized
+from conversations.services.customers import customer_delete
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
 from devices.representations import user_representation
 from devices.selectors import customer_conversation_ids, customer_search
-from devices.services import customer_api_create, customer_delete
+from devices.services import customer_api_create
 from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
-from messenger_project.integration_api.serializers import (
-    CustomDataField,
-    StrictSerializer,
-    field_error,
-    identifiers_normalized,
-)
-from messenger_project.integration_api.views import IntegrationAPIView
+from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 
 
 class UserCreateSerializer(StrictSerializer):

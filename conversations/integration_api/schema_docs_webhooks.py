@@ -8,9 +8,8 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 
-from agents.api.integration_webhooks import WebhookCreateSerializer, WebhookDetailView, WebhooksView, WebhookTestView
 from agents.models import Webhook
-from messenger_project.integration_api.schema_docs import (
+from conversations.integration_api.schema_docs import (
     IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY,
     READ_ERRORS,
@@ -21,6 +20,12 @@ from messenger_project.integration_api.schema_docs import (
     _path,
     _request_example,
     _response_headers,
+)
+from conversations.integration_api.webhooks import (
+    WebhookCreateSerializer,
+    WebhookDetailView,
+    WebhooksView,
+    WebhookTestView,
 )
 
 TAG_WEBHOOKS = "Integration API: webhooks"

@@ -2,10 +2,12 @@
 
 from django.urls import path, re_path
 
-from agents.api.integration_webhooks import WebhookDetailView, WebhooksView, WebhookTestView
-from conversations.api.integration_chats import ChatsView
-from conversations.api.integration_v1 import ConversationMessagesView, ConversationView, UserView
-from conversations.api.integration_v2 import (
+from conversations.integration_api import schema_docs, schema_docs_webhooks  # noqa: F401  (documents the views)
+from conversations.integration_api.base import IntegrationNotFoundView
+from conversations.integration_api.chats import ChatsView
+from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView
+from conversations.integration_api.v1 import ConversationMessagesView, ConversationView, UserView
+from conversations.integration_api.v2 import (
     AttachmentView,
     ConversationDetailView,
     ConversationListView,
@@ -14,9 +16,7 @@ from conversations.api.integration_v2 import (
     ConversationTypingView,
     ThreadListView,
 )
-from devices.api.integration_users import UserDetailView, UserSearchView, UsersView
-from messenger_project.integration_api import schema_docs, schema_docs_webhooks  # noqa: F401  (documents the views)
-from messenger_project.integration_api.views import IntegrationNotFoundView
+from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
 
 urlpatterns = [
     path("external/users", UsersView.as_view(), name="external-users"),

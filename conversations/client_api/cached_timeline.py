@@ -18,11 +18,11 @@ from django.http import HttpRequest, HttpResponse
 
 from agents.models import Account
 from conversations import poll_state
-from conversations.api.cached_caller import cached_caller
+from conversations.client_api.cached_caller import cached_caller
+from conversations.client_api.quota import QuotaState
 from devices.services import device_touched_here
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
-from messenger_project.client_api.quota import QuotaState
 from messenger_project.numbers import MAX_ID, is_digits
 
 

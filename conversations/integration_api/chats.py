@@ -10,16 +10,17 @@ from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from conversations.api.integration_fields import AttachmentListField, stored_id
-from conversations.api.integration_v1 import merged_or_missing
+from conversations.integration_api.base import MIB, IntegrationAPIView
+from conversations.integration_api.fields import AttachmentListField, stored_id
+from conversations.integration_api.identifiers import identifiers_normalized
+from conversations.integration_api.v1 import merged_or_missing
 from conversations.services import AttachmentDraft, chat_thread_create
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
 from devices.selectors import customers_with_email
 from devices.services import customer_api_create
 from messenger_project.integration_api.errors import FieldError, field_errors, validation_failed
-from messenger_project.integration_api.serializers import StrictSerializer, field_error, identifiers_normalized
-from messenger_project.integration_api.views import MIB, IntegrationAPIView
+from messenger_project.integration_api.serializers import StrictSerializer, field_error
 from messenger_project.numbers import is_digits
 
 PHOTO_TYPES = ["unknown", "gravatar", "twitter", "facebook", "googleprofile", "googleplus", "linkedin", "instagram"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from rest_framework.response import Response
 
 from agents.models import Account
+from conversations.client_api.base import ClientAPIView, json_object
+from conversations.client_api.serializers import DeviceRegistrationSerializer
+from conversations.services.customers import device_register
 from conversations.typing import customer_typing_set
-from devices.api.serializers import DeviceRegistrationSerializer
-from devices.services import DeviceAttributes, customer_get_or_create_registered, device_register
-from messenger_project.client_api.views import ClientAPIView, json_object
+from devices.services import DeviceAttributes, customer_get_or_create_registered
 from messenger_project.errors import ServiceError
 
 
