@@ -81,10 +81,7 @@ ASGI_APPLICATION = "messenger_project.asgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's, but its health check asks the server only when the connection has something to read.
-    DATABASES["default"]["ENGINE"] = "messenger_project.postgresql"
-if DATABASES["default"]["ENGINE"] == "messenger_project.postgresql" and env.bool(
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
     # Server-side binding lets psycopg prepare a statement after its 5th run on a connection: PostgreSQL then
@@ -229,18 +226,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # The documentation lives in messenger_project/{client_api,integration_api}/schema_docs.py.
+    # Each API's schema hooks: conversations/{client_api,integration_api}/schema.py.
     "COMPONENT_SPLIT_REQUEST": True,  # upload fields as binary in request bodies
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "conversations.client_api.schema_docs.split_paging_operation",  # before: and after: cursors differ
-        "conversations.integration_api.schema_docs.v1_batch_limits",  # 1-10 messages per [S2] POST
-        "conversations.integration_api.schema_docs.integers_are_64_bit",  # both APIs: bigint ids, edge check
+        "conversations.client_api.schema.postprocess",
+        "conversations.integration_api.schema.postprocess",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ClientSuccessStatusEnum": ["SUCCESS"],
-        "ConversationStatusEnum": "conversations.integration_api.schema_docs.CONVERSATION_STATUS_CHOICES",
-        "MessageTypeEnum": "conversations.integration_api.schema_docs.MESSAGE_TYPE_CHOICES",
+        "ConversationStatusEnum": "conversations.integration_api.schema.CONVERSATION_STATUS_CHOICES",
+        "MessageTypeEnum": "conversations.integration_api.schema.MESSAGE_TYPE_CHOICES",
     },
     "TAGS": [
         {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},
