@@ -115,6 +115,7 @@ def timeline_pages_backwards(customer: Customer) -> list[TimelinePage]:
     pages = [timeline_page(customer=customer)]
     while pages[-1].has_older:
         pages.append(timeline_page(customer=customer, before=pages[-1].message_ids[-1]))
+        assert pages[-1].message_ids and pages[-1].message_ids[0] < pages[-2].message_ids[-1], "before: must move down"
     return pages
 
 

@@ -68,6 +68,7 @@ def test_android_flow_pages_older_history_through_the_double_slash(client, accou
     history = [android.send("Hello")] + [agent_reply(android, agent, f"answer {n}").pk for n in range(119)]
     pages = [android.get("messages")]
     while pages[-1].json()["paging"]["before"]:
+        assert len(pages) <= 3, "paging with before: must end"
         url = "/clientApi/v1.9/" + pages[-1].json()["paging"]["before"]
         assert "v1.9//messages/before:" in url
         pages.append(client.get(url, headers=android.headers()))

@@ -45,8 +45,11 @@ def test_paging_with_before_walks_the_whole_timeline_down(customer, timeline):
 def test_paging_with_after_walks_the_whole_timeline_up(customer, timeline):
     pages, cursor = [], 0
 
-    while (page := timeline_page(customer=customer, after=cursor)).items:
+    for _ in range(len(timeline) + 1):  # bounded: a cursor that does not advance fails instead of looping on
+        if not (page := timeline_page(customer=customer, after=cursor)).items:
+            break
         pages.append(page)
+        assert max(page.message_ids) > cursor, "paging with after: must move up"
         cursor = max(page.message_ids)
 
     assert [len(p.items) for p in pages] == [50, 50, 20]
