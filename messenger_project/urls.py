@@ -3,8 +3,8 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from agents.desk import views as desk_views
 from conversations.client_api.base import ClientNotFoundView
+from conversations.desk import views as desk_views
 from conversations.integration_api import urls as integration_urls
 from messenger_project import health
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("desk/", include("agents.desk.urls")),
+    path("desk/", include("conversations.desk.urls")),
     path("demo/", desk_views.demo, name="demo"),
     re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("conversations.client_api.urls", "client"))),
     re_path(r"^clientApi(/[\s\S]*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),

@@ -18,8 +18,8 @@ RANKS = {"plumbing": 0, "tenant": 1, "delivery": 2, "customers": 3, "conversatio
 SURFACES = {  # module prefix -> surface
     "conversations.client_api": "client API",
     "conversations.integration_api": "integration API",
-    "agents.desk": "desk",
-    "agents.templatetags": "desk",
+    "conversations.desk": "desk",
+    "conversations.templatetags": "desk",
 }
 WIRING = {"messenger_project.settings", "messenger_project.urls", "messenger_project.wsgi", "messenger_project.asgi"}
 
@@ -164,7 +164,7 @@ def test_there_is_no_import_cycle():
         ("agents.models", "agents.delivery.queue"),  # the tenant imports the delivery layer
         ("devices.services", "conversations.services"),  # customers import conversations
         ("conversations.services.posting", "conversations.client_api.base"),  # a domain module imports a surface
-        ("agents.desk.views", "conversations.integration_api.base"),  # one surface imports another's internals
+        ("conversations.desk.views", "conversations.integration_api.base"),  # one surface imports another's internals
         ("conversations.models", "messenger_project.urls"),  # the wiring
     ],
 )
@@ -180,7 +180,7 @@ def test_a_wrong_way_import_is_named(importer, imported):
         ("devices.push.fcm", "agents.delivery.http"),
         ("agents.delivery.queue", "agents.models"),
         ("conversations.admin", "agents.admin_scoping"),
-        ("messenger_project.urls", "agents.desk.views"),
+        ("messenger_project.urls", "conversations.desk.views"),
     ],
 )
 def test_a_right_way_import_passes(importer, imported):

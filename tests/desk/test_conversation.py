@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from agents.models import Account, Agent
-from conversations.desk_selectors import TIMELINE_PAGE
+from conversations.desk.selectors import TIMELINE_PAGE
 from conversations.models import Conversation, Message
 from conversations.services import conversation_set_status, desk_reply
 from conversations.typing import agent_typing_get, customer_typing_set

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agents.desk import views
+from conversations.desk import views
 
 app_name = "desk"
 

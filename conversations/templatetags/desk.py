@@ -1,6 +1,6 @@
 from django import template
 
-from conversations.desk_selectors import message_delivery
+from conversations.desk.selectors import message_delivery
 
 register = template.Library()
 

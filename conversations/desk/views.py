@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from agents.demo import DEMO_ACCOUNT
-from agents.desk.forms import ActionForm, ReplyForm
 from agents.models import Account, Agent
-from conversations.desk_selectors import (
+from conversations.desk.forms import ActionForm, ReplyForm
+from conversations.desk.selectors import (
     INBOX_VIEWS,
     desk_accounts,
     desk_conversations,
