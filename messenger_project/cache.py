@@ -14,6 +14,15 @@ from typing import Any
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+
+class CacheUnavailable(Exception):
+    """The shared cache could not be reached: callers degrade (read the database, skip the cache write)."""
+
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -44,7 +53,10 @@ class RedisCacheClient(DjangoRedisCacheClient):
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = client.register_script(source)
-        return script(keys=keys, args=args, client=client)
+        try:
+            return script(keys=keys, args=args, client=client)
+        except UNREACHABLE as error:
+            raise CacheUnavailable(str(error)) from error
 
     def loads(self, raw: bytes | None) -> Any:
         """A value as `get()` would return it, from the raw bytes a script returned."""
