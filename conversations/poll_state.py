@@ -51,7 +51,7 @@ from django.db import transaction
 
 from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
 from devices.models import Device
-from messenger_project.cache import RedisCache, counter_add, hashed
+from messenger_project.cache import CacheUnavailable, RedisCache, counter_add, hashed
 
 logger = logging.getLogger(__name__)
 
@@ -320,7 +320,13 @@ def newests_raise(newest: dict[int, int], *, delete: Sequence[str] = ()) -> int:
         return 0
     keys, cache = {newest_key(c): m for c, m in newest.items()}, _shared()
     if isinstance(cache, RedisCache):
-        return cache.script(NEWEST_RAISE, [*keys, *delete], [NEWEST_SECONDS, len(keys), *keys.values()])
+        try:
+            return cache.script(NEWEST_RAISE, [*keys, *delete], [NEWEST_SECONDS, len(keys), *keys.values()])
+        except CacheUnavailable:
+            # The write goes on: polls that cannot reach the cache read the database; a key left lower by the outage
+            # is bounded as a lost key is (the module's docstring).
+            logger.warning("cache unreachable: newest message ids not raised", exc_info=True)
+            return 0
     with _local_lock:
         current = cache.get_many(list(keys))
         cache.set_many({k: max(m, current.get(k) or 0) for k, m in keys.items()}, NEWEST_SECONDS)
