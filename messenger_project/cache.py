@@ -1,17 +1,26 @@
-"""The shared cache: Django's Redis backend with its clients kept, and a counter that takes one round trip.
+"""The shared cache: Django's Redis backend with its clients kept, a counter that takes one round trip, and an
+outage that degrades instead of failing.
 
 Django's `RedisCacheClient.get_client()` builds a new `redis.Redis` for every call, which registers some 170
 response callbacks each time: on a poll that was most of the cache's cost. `redis.Redis` is thread-safe over its
 connection pool, so one client per pool serves every thread of the process.
+
+Redis unreachable (settings give short socket timeouts): a read misses, a write is skipped, a counter fails open
+(`counter_add` answers 0), each with a warning logged at most every `WARNING_SECONDS`. A Lua script raises
+`CacheUnavailable`: its caller decides what the miss means.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -23,6 +32,21 @@ class CacheUnavailable(Exception):
 
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+logger = logging.getLogger("messenger.cache")
+WARNING_SECONDS = 10.0
+_warning_lock = threading.Lock()
+_warned_at = [float("-inf")]  # monotonic time of the last warning
+
+
+def unreachable_warn(what: str, error: BaseException) -> None:
+    """Log that the cache could not be reached, at most once per WARNING_SECONDS per process."""
+    now = time.monotonic()
+    with _warning_lock:
+        if now - _warned_at[0] < WARNING_SECONDS:
+            return
+        _warned_at[0] = now
+    logger.warning("cache unreachable, %s (%s); answering without it", what, error)
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -73,9 +97,85 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
+    """Django's RedisCache whose reads miss and writes are skipped while Redis is unreachable (see the module)."""
+
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+    def reachable(self) -> bool:
+        """Whether Redis answers a PING now (`/readyz`)."""
+        try:
+            return bool(self._cache.get_client(write=True).ping())
+        except UNREACHABLE:
+            return False
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().add(key, value, timeout, version)
+        except UNREACHABLE as error:
+            unreachable_warn("not added", error)
+            return False
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a read missed", error)
+            return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a write skipped", error)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a touch skipped", error)
+            return False
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a delete skipped", error)
+            return False
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a read missed", error)
+            return {}
+
+    def has_key(self, key, version=None):
+        try:
+            return super().has_key(key, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a read missed", error)
+            return False
+
+    def incr(self, key, delta=1, version=None):
+        try:
+            return super().incr(key, delta, version)
+        except UNREACHABLE as error:
+            raise CacheUnavailable(str(error)) from error
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a write skipped", error)
+            return list(data)
+
+    def delete_many(self, keys, version=None):
+        try:
+            super().delete_many(keys, version)
+        except UNREACHABLE as error:
+            unreachable_warn("a delete skipped", error)
 
     def incr_expiring(self, key: str, delta: int, timeout: int, read: list[str]) -> tuple[int, list]:
         made = [self.make_and_validate_key(k) for k in read]
@@ -90,17 +190,25 @@ class RedisCache(DjangoRedisCache):
         return self._cache.loads(raw)
 
     def set_raw(self, key: str, value: bytes, timeout: int) -> None:
-        self._cache.set_raw(self.make_and_validate_key(key), value, timeout)
+        try:
+            self._cache.set_raw(self.make_and_validate_key(key), value, timeout)
+        except UNREACHABLE as error:
+            unreachable_warn("a write skipped", error)
 
 
 def counter_add(key: str, delta: int, timeout: int, *, read: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:
     """Add `delta` to a counter that lives `timeout` seconds from its first use; returns the new value, and the
     values of the `read` keys (None when missing), fetched in the same round trip.
 
-    Atomic across processes with Redis (one round trip); the other backends add, increment, then read."""
+    Atomic across processes with Redis (one round trip); the other backends add, increment, then read. Redis
+    unreachable: fails open, 0 and nothing read, with a warning (a quota or rate limit then lets the request by)."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
-        value, found = cache.incr_expiring(key, delta, timeout, list(read))
+        try:
+            value, found = cache.incr_expiring(key, delta, timeout, list(read))
+        except CacheUnavailable as error:
+            unreachable_warn("a counter not counted", error)
+            return 0, dict.fromkeys(read)
         return value, dict(zip(read, found, strict=True))
     cache.add(key, 0, timeout)
     try:

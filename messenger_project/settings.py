@@ -103,6 +103,11 @@ if REDIS_URL:
             "BACKEND": "messenger_project.cache.RedisCache",  # Django's, with its clients kept (see the module)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="sm"),
+            # redis-py's pool options: an outage costs a request at most these, then it answers without the cache.
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("REDIS_CONNECT_TIMEOUT", default=0.25),
+                "socket_timeout": env.float("REDIS_TIMEOUT", default=1.0),
+            },
         }
     }
 else:

@@ -21,6 +21,7 @@ from conversations import poll_state
 from conversations.client_api.cached_caller import cached_caller
 from conversations.client_api.quota import QuotaState
 from devices.services import device_touched_here
+from messenger_project.cache import CacheUnavailable, unreachable_warn
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.numbers import MAX_ID, is_digits
@@ -39,7 +40,11 @@ def cached_timeline_response(
         return None
     if after is not None and not is_digits(after):
         return None
-    read = _read(request, api_version=api_version, page=after is None)
+    try:
+        read = _read(request, api_version=api_version, page=after is None)
+    except CacheUnavailable as error:
+        unreachable_warn("the poll answered from the database", error)
+        return None
     if read is None:
         return None
     account, state = read
