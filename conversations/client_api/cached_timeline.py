@@ -6,20 +6,21 @@
 Outside DRF, with one cache round trip and no database. Each gives up (returns None, and `TimelineView` answers
 from the database) whenever anything is not plain: an unknown or unsupported caller, a snapshot, newest id or page
 not cached or not current, a newer message, a quota exceeded, an origin not allowed, a "last seen" to record,
-someone other than the assignee typing. The answer is the one `TimelineView` gives, byte for byte but for
-`metadata.duration`. Either way the request is counted against the device's quota once: `request.client_quota`
-tells the view it is counted, and `request.client_poll_read` gives it what was read (a page is stored under it).
+someone other than the assignee typing. The answer is the one `TimelineView` gives (both build it with
+`timeline_answer`), byte for byte but for `metadata.duration`. Either way the request is counted against the
+device's quota once: `request.client_quota` tells the view it is counted, and `request.client_poll_read` gives it
+what was read (a page is stored under it). Redis unreachable: None, and the database answers.
 """
 
 from __future__ import annotations
 
-import orjson
 from django.http import HttpRequest, HttpResponse
 
 from agents.models import Account
 from conversations import poll_state
 from conversations.client_api.cached_caller import cached_caller
 from conversations.client_api.quota import QuotaState
+from conversations.client_api.timeline_answer import timeline_answer
 from devices.services import device_touched_here
 from messenger_project.cache import CacheUnavailable, unreachable_warn
 from messenger_project.client_api.envelope import envelope
@@ -51,26 +52,25 @@ def cached_timeline_response(
     if after is not None:
         if state.newest > min(int(after), MAX_ID):
             return None
-        data, paging = b"[]", {"before": "", "after": f"/messages/after:{int(after)}"}
+        data, newest_id, oldest_id, has_older, cursor = b"[]", None, None, False, int(after)
     else:
         page = state.page_current()
         if page is None:
             return None
-        before = f"/messages/before:{page.oldest_id}" if page.oldest_id is not None and page.has_older else ""
-        data, paging = page.data, {"before": before, "after": f"/messages/after:{page.newest}" if page.newest else ""}
+        data, newest_id, oldest_id, has_older, cursor = page.data, page.newest, page.oldest_id, page.has_older, None
     agent = _agent(state)
     if agent is False:
         return None
-    body = envelope(
-        orjson.Fragment(data),
-        request=request,
-        extra={
-            "agent": agent,
-            "paging": paging,
-            "stickyMessage": account.sticky_message or None,
-            "welcomeMessage": account.welcome_message or account.info_text or None,
-        },
+    answer = timeline_answer(
+        data=data,
+        account=account,
+        agent=agent,
+        newest_id=newest_id,
+        oldest_id=oldest_id,
+        has_older=has_older,
+        after=cursor,
     )
+    body = envelope(answer.data, request=request, extra=answer.extra)
     return _response(body, quota=request.client_quota, allow=allow)
 
 

@@ -6,7 +6,6 @@ import functools
 import logging
 from typing import Any
 
-import orjson
 from django.db import transaction
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -17,6 +16,7 @@ from conversations.client_api.base import SUPPORTED_VERSIONS, ClientAPIView, jso
 from conversations.client_api.cached_caller import cached_caller, snapshot_caller
 from conversations.client_api.cached_timeline import cached_timeline_response
 from conversations.client_api.formatting import agent_object, message_object
+from conversations.client_api.timeline_answer import timeline_answer
 from conversations.media import media_claim_for_message, media_store
 from conversations.models import Message, Receipt
 from conversations.selectors import unseen_message_ids
@@ -146,13 +146,18 @@ class TimelineView(ClientAPIView):
             self._remember_for_polls()
             if direction is None:
                 self._remember_page(page, data)
-        response = Response(orjson.Fragment(data))
-        response.envelope_extra = {
-            "agent": self._top_agent(),
-            "paging": self._paging(page, after=after),
-            "stickyMessage": self.caller.account.sticky_message or None,
-            "welcomeMessage": self.caller.account.welcome_message or self.caller.account.info_text or None,
-        }
+        ids = page.message_ids
+        answer = timeline_answer(
+            data=data,
+            account=self.caller.account,
+            agent=self._top_agent(),
+            newest_id=max(ids) if ids else None,
+            oldest_id=min(ids) if ids else None,
+            has_older=page.has_older,
+            after=after,
+        )
+        response = Response(answer.data)
+        response.envelope_extra = answer.extra
         return response
 
     def _remember_for_polls(self) -> None:
@@ -189,17 +194,6 @@ class TimelineView(ClientAPIView):
             agent = Agent.objects.filter(pk=typing.agent_id).first()
             return agent_object(agent, typing_since=typing.since) if agent else None
         return None
-
-    @staticmethod
-    def _paging(page: TimelinePage, *, after: int | None) -> dict[str, str]:
-        ids = page.message_ids
-        before = f"/messages/before:{min(ids)}" if ids and page.has_older else ""
-        newer = ""
-        if ids:
-            newer = f"/messages/after:{max(ids)}"
-        elif after is not None:
-            newer = f"/messages/after:{after}"
-        return {"before": before, "after": newer}
 
 
 def _assignee_object(caller: Caller) -> dict | None:
