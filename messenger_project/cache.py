@@ -37,16 +37,23 @@ logger = logging.getLogger("messenger.cache")
 WARNING_SECONDS = 10.0
 _warning_lock = threading.Lock()
 _warned_at = [float("-inf")]  # monotonic time of the last warning
+_failed_at = [float("-inf")]  # and of the last failure
 
 
 def unreachable_warn(what: str, error: BaseException) -> None:
     """Log that the cache could not be reached, at most once per WARNING_SECONDS per process."""
     now = time.monotonic()
+    _failed_at[0] = now
     with _warning_lock:
         if now - _warned_at[0] < WARNING_SECONDS:
             return
         _warned_at[0] = now
     logger.warning("cache unreachable, %s (%s); answering without it", what, error)
+
+
+def recently_unreachable() -> bool:
+    """Whether this process failed to reach the cache within WARNING_SECONDS: optional cache writes may skip."""
+    return time.monotonic() - _failed_at[0] < WARNING_SECONDS
 
 
 class RedisCacheClient(DjangoRedisCacheClient):

@@ -25,6 +25,7 @@ from conversations.timeline import TimelinePage, timeline_items, timeline_page
 from conversations.typing import agent_typing_key, agent_typing_of
 from devices.identification import Caller
 from devices.models import Customer
+from messenger_project.cache import recently_unreachable
 from messenger_project.client_api.envelope import json_bytes
 from messenger_project.errors import ServiceError
 from messenger_project.numbers import MAX_ID, is_digits
@@ -142,7 +143,7 @@ class TimelineView(ClientAPIView):
             )
         receipts_mark_received(customer=customer, receipts=page.items)
         data = json_bytes(self._messages(page))
-        if self.caller.newest_known and poll_state.enabled():
+        if self.caller.newest_known and poll_state.enabled() and not recently_unreachable():
             self._remember_for_polls()
             if direction is None:
                 self._remember_page(page, data)

@@ -22,7 +22,7 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"  # port 1: the connection is refused at on
 @pytest.fixture
 def redis_down(settings):
     """The shared cache is our Redis backend at a closed port; each test starts with the warning not yet given."""
-    shared_cache._warned_at[0] = float("-inf")
+    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
     unreachable = {
         "BACKEND": "messenger_project.cache.RedisCache",
         "LOCATION": CLOSED_PORT,
@@ -32,7 +32,7 @@ def redis_down(settings):
     with override_settings(CACHES={**settings.CACHES, "default": unreachable}):
         caches["local"].clear()
         yield
-    shared_cache._warned_at[0] = float("-inf")
+    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
 
 
 @pytest.fixture
@@ -155,6 +155,17 @@ def test_the_warning_comes_again_after_its_interval(redis_down, caplog, monkeypa
         caches["default"].get("c")
 
     assert len([r for r in caplog.records if r.name == "messenger.cache"]) == 2
+
+
+def test_polls_in_an_outage_do_not_try_to_leave_state_for_the_next_polls(web, caplog):
+    web.send("hello")
+    caplog.clear()
+
+    with caplog.at_level(logging.WARNING):
+        polls = [web.get("messages/after:0"), web.get("messages"), web.get("messages/after:0")]
+
+    assert [p.status_code for p in polls] == [200, 200, 200]
+    assert [r.getMessage() for r in caplog.records if r.name == "conversations.poll_state"] == []
 
 
 def test_an_outage_does_not_hang_a_request(web):
