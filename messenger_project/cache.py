@@ -6,12 +6,15 @@ response callbacks each time: on a poll that was most of the cache's cost. `redi
 connection pool, so one client per pool serves every thread of the process.
 
 Redis unreachable (settings give short socket timeouts): a read misses, a write is skipped, a counter fails open
-(`counter_add` answers 0), each with a warning logged at most every `WARNING_SECONDS`. A Lua script raises
-`CacheUnavailable`: its caller decides what the miss means.
+(`counter_add` answers 0), with a warning logged at most every `WARNING_SECONDS`. For `RETRY_SECONDS` after a
+failure, reads, counters and stores of cached data (`add`, `set_raw`) skip Redis without asking, so that a hanging
+Redis costs a request few timeouts; `set`, `delete` and scripts always ask, since they may undo stale data or carry
+a write others rely on (`poll_state.newest_raise`). A script raises `CacheUnavailable`: its caller decides.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -20,7 +23,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -35,6 +37,7 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 logger = logging.getLogger("messenger.cache")
 WARNING_SECONDS = 10.0
+RETRY_SECONDS = 5.0
 _warning_lock = threading.Lock()
 _warned_at = [float("-inf")]  # monotonic time of the last warning
 _failed_at = [float("-inf")]  # and of the last failure
@@ -52,8 +55,48 @@ def unreachable_warn(what: str, error: BaseException) -> None:
 
 
 def recently_unreachable() -> bool:
-    """Whether this process failed to reach the cache within WARNING_SECONDS: optional cache writes may skip."""
-    return time.monotonic() - _failed_at[0] < WARNING_SECONDS
+    """Whether this process failed to reach the cache within RETRY_SECONDS: optional cache work may skip."""
+    return time.monotonic() - _failed_at[0] < RETRY_SECONDS
+
+
+def _degrading(what: str, fallback: Callable[..., Any], *, skips: bool = False) -> Callable:
+    """A cache method that answers `fallback(*its arguments)` instead of failing when Redis is unreachable; with
+    `skips`, also without asking Redis for RETRY_SECONDS after a failure."""
+
+    def wrap(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def degrading(self, *args, **kwargs):
+            if skips and recently_unreachable():
+                return fallback(*args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except UNREACHABLE as error:
+                unreachable_warn(what, error)
+                return fallback(*args, **kwargs)
+
+        return degrading
+
+    return wrap
+
+
+def _missing(key, default=None, version=None):
+    return default
+
+
+def _nothing(*args, **kwargs):
+    return None
+
+
+def _not_done(*args, **kwargs):
+    return False
+
+
+def _none_found(*args, **kwargs):
+    return {}
+
+
+def _none_set(data, *args, **kwargs):
+    return list(data)
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -117,72 +160,21 @@ class RedisCache(DjangoRedisCache):
         except UNREACHABLE:
             return False
 
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except UNREACHABLE as error:
-            unreachable_warn("not added", error)
-            return False
-
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a read missed", error)
-            return default
-
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a write skipped", error)
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a touch skipped", error)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a delete skipped", error)
-            return False
-
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a read missed", error)
-            return {}
-
-    def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a read missed", error)
-            return False
+    add = _degrading("not added", _not_done, skips=True)(DjangoRedisCache.add)
+    get = _degrading("a read missed", _missing, skips=True)(DjangoRedisCache.get)
+    get_many = _degrading("a read missed", _none_found, skips=True)(DjangoRedisCache.get_many)
+    has_key = _degrading("a read missed", _not_done, skips=True)(DjangoRedisCache.has_key)
+    set = _degrading("a write skipped", _nothing)(DjangoRedisCache.set)
+    set_many = _degrading("a write skipped", _none_set)(DjangoRedisCache.set_many)
+    touch = _degrading("a touch skipped", _not_done)(DjangoRedisCache.touch)
+    delete = _degrading("a delete skipped", _not_done)(DjangoRedisCache.delete)
+    delete_many = _degrading("a delete skipped", _nothing)(DjangoRedisCache.delete_many)
 
     def incr(self, key, delta=1, version=None):
         try:
             return super().incr(key, delta, version)
         except UNREACHABLE as error:
             raise CacheUnavailable(str(error)) from error
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a write skipped", error)
-            return list(data)
-
-    def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except UNREACHABLE as error:
-            unreachable_warn("a delete skipped", error)
 
     def incr_expiring(self, key: str, delta: int, timeout: int, read: list[str]) -> tuple[int, list]:
         made = [self.make_and_validate_key(k) for k in read]
@@ -196,11 +188,9 @@ class RedisCache(DjangoRedisCache):
     def loads(self, raw: bytes | None) -> Any:
         return self._cache.loads(raw)
 
+    @_degrading("a write skipped", _nothing, skips=True)
     def set_raw(self, key: str, value: bytes, timeout: int) -> None:
-        try:
-            self._cache.set_raw(self.make_and_validate_key(key), value, timeout)
-        except UNREACHABLE as error:
-            unreachable_warn("a write skipped", error)
+        self._cache.set_raw(self.make_and_validate_key(key), value, timeout)
 
 
 def counter_add(key: str, delta: int, timeout: int, *, read: tuple[str, ...] = ()) -> tuple[int, dict[str, Any]]:
@@ -211,6 +201,8 @@ def counter_add(key: str, delta: int, timeout: int, *, read: tuple[str, ...] = (
     unreachable: fails open, 0 and nothing read, with a warning (a quota or rate limit then lets the request by)."""
     cache = caches["default"]
     if isinstance(cache, RedisCache):
+        if recently_unreachable():
+            return 0, dict.fromkeys(read)
         try:
             value, found = cache.incr_expiring(key, delta, timeout, list(read))
         except CacheUnavailable as error:

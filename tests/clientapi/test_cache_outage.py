@@ -147,6 +147,7 @@ def test_the_quota_fails_open_with_one_warning(web, account, caplog):
 
 def test_the_warning_comes_again_after_its_interval(redis_down, caplog, monkeypatch):
     monkeypatch.setattr(shared_cache, "WARNING_SECONDS", 0.05)
+    monkeypatch.setattr(shared_cache, "RETRY_SECONDS", 0.05)
 
     with caplog.at_level(logging.WARNING, logger="messenger.cache"):
         caches["default"].get("a")
@@ -182,3 +183,65 @@ def test_readyz_says_the_cache_is_degraded(client, redis_down):
 
     assert response.status_code == 200
     assert response.json() == {"status": "degraded", "checks": {"database": True, "cache": False}}
+
+
+@pytest.fixture
+def redis_hangs(settings):
+    """A server that takes connections and never answers (a Redis that hangs): the socket timeouts bound the wait."""
+    import socket
+
+    silent = socket.create_server(("127.0.0.1", 0), backlog=64)  # never accepts: the kernel completes handshakes
+    hanging = {
+        "BACKEND": "messenger_project.cache.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 1.0},
+    }
+    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
+    with override_settings(CACHES={**settings.CACHES, "default": hanging}):
+        caches["local"].clear()
+        yield
+    silent.close()
+    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
+
+
+def test_a_hanging_redis_costs_a_read_the_socket_timeout_then_reads_skip_it_a_while(redis_hangs):
+    started = time.monotonic()
+    first = caches["default"].get("k")
+    waited = time.monotonic() - started
+    started = time.monotonic()
+    then = [caches["default"].get("k"), caches["default"].get_many(["k"]), shared_cache.counter_add("n", 1, 60)]
+
+    assert first is None
+    assert 0.9 < waited < 2
+    assert then == [None, {}, (0, {})]
+    assert time.monotonic() - started < 0.1
+
+
+@pytest.fixture
+def failed_just_now():
+    shared_cache._failed_at[0] = time.monotonic()
+    yield
+    shared_cache._failed_at[0] = float("-inf")
+
+
+def test_writes_that_may_undo_stale_data_still_ask_redis_after_a_failure(failed_just_now):
+    """Redis back (here: the run's, reachable) within RETRY_SECONDS of a failure: a delete still reaches it."""
+    cache = caches["default"]
+    if not isinstance(cache, shared_cache.RedisCache):
+        pytest.skip("local-memory cache: no REDIS_URL in this run")
+    cache.set("stale", 1)
+
+    cache.delete("stale")
+
+    shared_cache._failed_at[0] = float("-inf")
+    assert cache.get("stale") is None
+
+
+def test_a_poll_answers_while_redis_hangs(client, account, redis_hangs):
+    web = register(client, "web-device-0001")
+    started = time.monotonic()
+
+    response = web.get("messages/after:0")
+
+    assert response.status_code == 200, response.content
+    assert time.monotonic() - started < 2.5
