@@ -54,6 +54,11 @@ def unreachable_warn(what: str, error: BaseException) -> None:
     logger.warning("cache unreachable, %s (%s); answering without it", what, error)
 
 
+def unreachable_forget() -> None:
+    """Forget past failures and warnings (a test's fresh start)."""
+    _warned_at[0] = _failed_at[0] = float("-inf")
+
+
 def recently_unreachable() -> bool:
     """Whether this process failed to reach the cache within RETRY_SECONDS: optional cache work may skip."""
     return time.monotonic() - _failed_at[0] < RETRY_SECONDS

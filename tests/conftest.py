@@ -14,6 +14,7 @@ from agents.delivery.queue import deliveries_sweep
 from agents.models import Account, Agent
 from conversations.models import Conversation
 from devices.models import Customer
+from messenger_project.cache import unreachable_forget
 from tests.factories import make_account, make_agent, make_conversation, make_customer, make_registered_customer
 
 
@@ -23,7 +24,9 @@ def fresh_cache():
     and each process's own)."""
     for alias in ("default", "local"):
         caches[alias].clear()
+    unreachable_forget()  # a past outage would make reads skip Redis for a while
     yield
+    unreachable_forget()
     for alias in ("default", "local"):
         caches[alias].clear()
 

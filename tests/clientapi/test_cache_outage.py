@@ -22,7 +22,7 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"  # port 1: the connection is refused at on
 @pytest.fixture
 def redis_down(settings):
     """The shared cache is our Redis backend at a closed port; each test starts with the warning not yet given."""
-    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
+    shared_cache.unreachable_forget()
     unreachable = {
         "BACKEND": "messenger_project.cache.RedisCache",
         "LOCATION": CLOSED_PORT,
@@ -32,7 +32,7 @@ def redis_down(settings):
     with override_settings(CACHES={**settings.CACHES, "default": unreachable}):
         caches["local"].clear()
         yield
-    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
+    shared_cache.unreachable_forget()
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_the_other_calls_answer(web, agent):
 def test_the_quota_fails_open_with_one_warning(web, account, caplog):
     account.device_quota_limit = 1
     account.save(update_fields=["device_quota_limit"])
-    shared_cache._warned_at[0] = float("-inf")
+    shared_cache.unreachable_forget()
 
     with caplog.at_level(logging.WARNING, logger="messenger.cache"):
         answers = [web.get("messages/after:0") for _ in range(3)]
@@ -196,12 +196,12 @@ def redis_hangs(settings):
         "LOCATION": f"redis://127.0.0.1:{silent.getsockname()[1]}/0",
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 1.0},
     }
-    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
+    shared_cache.unreachable_forget()
     with override_settings(CACHES={**settings.CACHES, "default": hanging}):
         caches["local"].clear()
         yield
     silent.close()
-    shared_cache._warned_at[0] = shared_cache._failed_at[0] = float("-inf")
+    shared_cache.unreachable_forget()
 
 
 def test_a_hanging_redis_costs_a_read_the_socket_timeout_then_reads_skip_it_a_while(redis_hangs):
