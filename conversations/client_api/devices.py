@@ -10,7 +10,6 @@ from conversations.client_api.base import ClientAPIView, json_object
 from conversations.client_api.schema import JSON_ANY_TYPE_NOTE, answer, json_body, refusal, refusals
 from conversations.client_api.serializers import (
     ClientConfigSerializer,
-    ClientDeviceRegisteredSerializer,
     DeviceRegistrationSerializer,
 )
 from conversations.services.customers import device_register
@@ -49,8 +48,8 @@ class DevicesView(ClientAPIView):
         ),
         responses={
             200: OpenApiResponse(
-                ClientDeviceRegisteredSerializer,
-                "Registered. `data` is always `{}`.",
+                {"type": "object", "additionalProperties": False, "description": "Always `{}`."},
+                "Registered.",
                 [answer("Subscribed", {}, notifications=[SUBSCRIBED])],
             ),
             400: refusals(

@@ -62,7 +62,7 @@ class MediaReferenceSerializer(serializers.Serializer):
 
 
 class MessageInputSerializer(serializers.Serializer):
-    """`POST messages` as JSON: text or a media reference, never both (seed 004). Unknown keys are ignored."""
+    """`POST messages` as JSON: text or a media reference, never both. Unknown keys are ignored."""
 
     message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     media = MediaReferenceSerializer(required=False)

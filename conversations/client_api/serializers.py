@@ -69,13 +69,13 @@ class DeviceRegistrationSerializer(serializers.Serializer):
 
 
 class ClientMediaUploadFormSerializer(serializers.Serializer):
-    """`POST media` (multipart): the view reads the file part itself (`missing_media` without it)."""
+    """`POST media` as a multipart form: the file in `media` (`missing_media` without it)."""
 
     media = serializers.FileField(help_text="The file, at most 10 MiB. Its type is detected from the bytes.")
 
 
 class ClientLegacyImageFormSerializer(serializers.Serializer):
-    """`POST messages` as a multipart form: the view reads the file part itself."""
+    """`POST messages` as a multipart form: the image in `image`."""
 
     image = serializers.FileField(help_text="Legacy image upload (a form with the file); creates a media message.")
 
@@ -94,8 +94,7 @@ extend_schema_field({"type": "string", "enum": ["0", "1"]})(BinaryFlagField)
 
 
 class ClientConfigSerializer(serializers.Serializer):
-    """`GET config`: the chat's look and texts, with the odd types of the SDKs' config kept exactly. Colours are
-    RGB hex without `#`."""
+    """The chat's look and texts, with the types the SDKs expect. Colours are RGB hex without `#`."""
 
     name = serializers.CharField()
     telephone = serializers.CharField()
@@ -140,7 +139,9 @@ class ClientConfigSerializer(serializers.Serializer):
 
 
 class ClientAgentSerializer(serializers.Serializer):
-    """The agent shown with a message or a page (`formatting.agent_object` renders it)."""
+    """The agent shown with a message or a page."""
+
+    # Rendered by `formatting.agent_object` (as part of a message or a page).
 
     id = serializers.IntegerField(help_text="Always an integer.")
     name = serializers.CharField(allow_blank=True, help_text='Always a string; may be "".')
@@ -182,9 +183,10 @@ class CustomDataField(serializers.JSONField):
 
 
 class ClientMessageSerializer(serializers.Serializer):
-    """The message object as the reading customer sees it. Rendered by `formatting.message_object` (plain code: it
-    runs for up to 50 messages on every poll); `tests/clientapi/test_shapes.py` keeps the two in step. Needs the
-    context `version` and `device_type`."""
+    """A message as the reading customer sees it."""
+
+    # Rendered by `formatting.message_object`, plain code (up to 50 messages on every poll); the context gives the
+    # `version` and `device_type`. tests/clientapi/test_shapes.py keeps the fields and the renderer in step.
 
     id = serializers.IntegerField()
     time = serializers.IntegerField(min_value=1, help_text="Unix seconds, a positive integer.")
@@ -241,7 +243,3 @@ class ClientUnseenCountSerializer(serializers.Serializer):
 
 class ClientStatusChangedSerializer(serializers.Serializer):
     messageIds = serializers.ListField(child=serializers.IntegerField(), help_text="The ids actually changed.")
-
-
-class ClientDeviceRegisteredSerializer(serializers.Serializer):
-    """`POST devices` answers `{}` (the iOS SDK decodes it as a device) and a success notification."""
