@@ -247,6 +247,7 @@ def test_client_operations_answer_in_the_envelope(schema, path, method):
     """Every JSON answer of the client API is the envelope: a success wraps the operation's `data`, an error is
     the error envelope; both with their examples."""
     responses = schema["paths"][path][method]["responses"]
+    url = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path.removeprefix(f"{CLIENT}/")))
     json_answers = {
         c: r["content"]["application/json"] for c, r in responses.items() if "application/json" in r["content"]
     }
@@ -266,6 +267,7 @@ def test_client_operations_answer_in_the_envelope(schema, path, method):
             assert body["$ref"].endswith("/ClientErrorEnvelope")
             assert all(e["status"] == "ERROR" and e["data"] is None and e["notifications"] for e in examples)
         assert all(e["metadata"]["method"] == method for e in examples)
+        assert all(re.fullmatch(url, e["metadata"]["values"]["url"]) for e in examples), examples
 
 
 def test_the_client_envelope_is_described_once(schema):

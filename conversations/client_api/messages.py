@@ -416,9 +416,8 @@ class MessagesView(TimelineView):
             raise ServiceError("device_not_registered") from None
 
     def _created(self, message: Message, text: str) -> Response:
-        response = Response(
-            ClientMessageSentSerializer(message).data
-        )  # the post ended the customer's typing (message_post)
+        # The post ended the customer's typing (message_post).
+        response = Response(ClientMessageSentSerializer(message).data)
         response.metadata_values = {"message": text} if text else {}
         return response
 

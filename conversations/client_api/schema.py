@@ -278,9 +278,25 @@ def postprocess(result: dict, generator, request, public) -> dict:
                 if parameter["name"] == "cursor":
                     parameter["schema"] = {"type": "string", "pattern": pattern}
                     parameter["description"] = description
+            _examples_of(operation, direction)
             paths[PAGING_PATH.replace("{direction}", direction)] = {**item, "get": operation}
     result["paths"] = paths
     return result
+
+
+def _examples_of(operation: dict, direction: str) -> None:
+    """The split operation keeps the answers of its own direction; its error examples name its own path."""
+    own, other = f"messages/{direction}:", "messages/after:" if direction == "before" else "messages/before:"
+    for code, response in operation["responses"].items():
+        content = response.get("content", {}).get("application/json")
+        for name, example in list((content or {}).get("examples", {}).items()):
+            values = example["value"]["metadata"]["values"]
+            if not values["url"].startswith(other):
+                continue
+            if code.startswith("2"):
+                del content["examples"][name]
+            else:
+                values["url"] = own + values["url"].removeprefix(other)
 
 
 # --- example messages (shared by the operations that answer with them) ------------------------------------------
