@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema
 import pytest
 import yaml
 from django.core.management import call_command
@@ -288,3 +289,32 @@ def test_client_operations_carry_no_internal_notes(schema, path, method):
 
     assert texts
     assert [t for t in texts if INTERNAL_NOTE.search(t)] == []
+
+
+def _json_schema(node):
+    """OpenAPI 3.0's `nullable` as JSON Schema's `null` type, everywhere in the node."""
+    if isinstance(node, list):
+        return [_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    return {"anyOf": [converted, {"type": "null"}]} if node.get("nullable") else converted
+
+
+@pytest.mark.parametrize(("path", "method"), CLIENT_OPERATIONS)
+def test_client_examples_are_valid_answers_and_bodies(schema, path, method):
+    """The documented examples are written by hand: each must be what its schema allows."""
+    operation = schema["paths"][path][method]
+    contents = [*operation.get("requestBody", {}).get("content", {}).values()]
+    contents += [c for r in operation["responses"].values() for c in r.get("content", {}).values()]
+    components = {"schemas": _json_schema(schema["components"]["schemas"])}
+
+    checked = 0
+    for content in contents:
+        validator = jsonschema.Draft7Validator({**_json_schema(content["schema"]), "components": components})
+        for name, example in content.get("examples", {}).items():
+            errors = [e.message for e in validator.iter_errors(example["value"])]
+            assert errors == [], (name, errors)
+            checked += 1
+
+    assert checked
