@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema
 import pytest
 import yaml
 from django.core.management import call_command
@@ -220,3 +221,100 @@ def test_every_integer_is_64_bit(schema):
             stack.extend(node)
 
     assert integers and all(i["format"] in ("int32", "int64") for i in integers)
+
+
+CLIENT_OPERATIONS = [(path, method) for path, method, _ in EXPECTED_OPERATIONS if path.startswith(CLIENT)]
+INTERNAL_NOTE = re.compile(r"§|\b[Ss]eed \d|\[S\d\]|\w\.py\b|\btests/")
+
+
+def _reachable(schema: dict, node, seen: set[str]):
+    """The node, and every component it refers to (once)."""
+    yield node
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        name = ref.rsplit("/", 1)[-1]
+        if ref and name not in seen:
+            seen.add(name)
+            yield from _reachable(schema, schema["components"]["schemas"][name], seen)
+        for value in node.values():
+            yield from _reachable(schema, value, seen)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _reachable(schema, value, seen)
+
+
+@pytest.mark.parametrize(("path", "method"), CLIENT_OPERATIONS)
+def test_client_operations_answer_in_the_envelope(schema, path, method):
+    """Every JSON answer of the client API is the envelope: a success wraps the operation's `data`, an error is
+    the error envelope; both with their examples."""
+    responses = schema["paths"][path][method]["responses"]
+    url = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path.removeprefix(f"{CLIENT}/")))
+    json_answers = {
+        c: r["content"]["application/json"] for c, r in responses.items() if "application/json" in r["content"]
+    }
+
+    assert {"400", "401", "403", "404", "429"} <= set(responses)
+    for code, content in json_answers.items():
+        body = content["schema"]
+        examples = [e["value"] for e in content["examples"].values()]
+        assert examples
+        if code.startswith("2"):
+            assert {"data", "notifications", "status", "metadata"} <= set(body["properties"]) <= set(body["required"])
+            assert body["properties"]["status"]["enum"] == ["SUCCESS"]
+            assert body["properties"]["metadata"]["$ref"].endswith("/ClientMetadata")
+            assert body["properties"]["notifications"]["items"]["$ref"].endswith("/ClientNotification")
+            assert all(e["status"] == "SUCCESS" and set(e) == set(body["properties"]) for e in examples)
+        else:
+            assert body["$ref"].endswith("/ClientErrorEnvelope")
+            assert all(e["status"] == "ERROR" and e["data"] is None and e["notifications"] for e in examples)
+        assert all(e["metadata"]["method"] == method for e in examples)
+        assert all(re.fullmatch(url, e["metadata"]["values"]["url"]) for e in examples), examples
+
+
+def test_the_client_envelope_is_described_once(schema):
+    envelopes = {name for name in schema["components"]["schemas"] if name.startswith("Client") and "Envelope" in name}
+
+    assert envelopes == {"ClientErrorEnvelope", "ClientErrorEnvelopeStatusEnum"}
+
+
+@pytest.mark.parametrize(("path", "method"), CLIENT_OPERATIONS)
+def test_client_operations_carry_no_internal_notes(schema, path, method):
+    texts = [
+        value
+        for node in _reachable(schema, schema["paths"][path][method], set())
+        if isinstance(node, dict)
+        for key, value in node.items()
+        if key in ("description", "summary") and isinstance(value, str)
+    ]
+
+    assert texts
+    assert [t for t in texts if INTERNAL_NOTE.search(t)] == []
+
+
+def _json_schema(node):
+    """OpenAPI 3.0's `nullable` as JSON Schema's `null` type, everywhere in the node."""
+    if isinstance(node, list):
+        return [_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    return {"anyOf": [converted, {"type": "null"}]} if node.get("nullable") else converted
+
+
+@pytest.mark.parametrize(("path", "method"), CLIENT_OPERATIONS)
+def test_client_examples_are_valid_answers_and_bodies(schema, path, method):
+    """The documented examples are written by hand: each must be what its schema allows."""
+    operation = schema["paths"][path][method]
+    contents = [*operation.get("requestBody", {}).get("content", {}).values()]
+    contents += [c for r in operation["responses"].values() for c in r.get("content", {}).values()]
+    components = {"schemas": _json_schema(schema["components"]["schemas"])}
+
+    checked = 0
+    for content in contents:
+        validator = jsonschema.Draft7Validator({**_json_schema(content["schema"]), "components": components})
+        for name, example in content.get("examples", {}).items():
+            errors = [e.message for e in validator.iter_errors(example["value"])]
+            assert errors == [], (name, errors)
+            checked += 1
+
+    assert checked

@@ -11,6 +11,7 @@ from rest_framework.parsers import BaseParser, MultiPartParser
 from rest_framework.views import APIView
 
 from conversations.client_api.quota import quota_hit
+from conversations.client_api.schema import ClientAutoSchema
 from devices.identification import Caller, caller_identify
 from devices.services import device_touch
 from messenger_project.cache import CacheUnavailable, unreachable_warn
@@ -62,9 +63,11 @@ class ClientAPIView(APIView):
     renderer_classes = [ClientEnvelopeRenderer]
     parser_classes = [MultiPartParser, AnyContentTypeJSONParser]
     content_negotiation_class = FirstRendererNegotiation
+    schema = ClientAutoSchema()
     authentication_classes: list = []
     permission_classes: list = []
     requires_device = True
+    supported_versions = SUPPORTED_VERSIONS
     min_version = "1.6"
     caller: Caller
 

@@ -2,20 +2,66 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from agents.models import Account
 from conversations.client_api.base import ClientAPIView, json_object
-from conversations.client_api.serializers import DeviceRegistrationSerializer
+from conversations.client_api.schema import JSON_ANY_TYPE_NOTE, answer, json_body, refusal, refusals
+from conversations.client_api.serializers import (
+    ClientConfigSerializer,
+    DeviceRegistrationSerializer,
+)
 from conversations.services.customers import device_register
 from conversations.typing import customer_typing_set
 from devices.services import DeviceAttributes, customer_get_or_create_registered
 from messenger_project.errors import ServiceError
 
+SUBSCRIBED = {"type": "success", "message": "device_successfully_subscribed"}
+
 
 class DevicesView(ClientAPIView):
     requires_device = False
 
+    @extend_schema(
+        operation_id="clientRegisterDevice",
+        summary="Register or update this device",
+        description="Idempotent; every SDK calls it often. Anonymous without `Authorization`; with a valid token the "
+        "device is bound to that registered customer, and an earlier anonymous history with the same device id is "
+        "merged into it. Every field is optional. " + JSON_ANY_TYPE_NOTE,
+        request=json_body(
+            DeviceRegistrationSerializer,
+            OpenApiExample(
+                "Web",
+                {
+                    "type": 3,
+                    "version": "2.0.0",
+                    "referer": "https://shop.example/help",
+                    "userAdditionalInformation": {},
+                },
+            ),
+            OpenApiExample("Android", {"pushToken": "f3x9kLq0", "pushType": 6, "type": 1, "version": "3.13.0"}),
+            OpenApiExample(
+                "iOS",
+                {"pushToken": "c9q2mWv7", "pushType": 6, "pushEnabled": True, "type": 2, "version": "4.4.2"},
+            ),
+        ),
+        responses={
+            200: OpenApiResponse(
+                {"type": "object", "additionalProperties": False, "description": "Always `{}`."},
+                "Registered.",
+                [answer("Subscribed", {}, notifications=[SUBSCRIBED])],
+            ),
+            400: refusals(
+                "Bad request (the first notification is the code).",
+                refusal("Device id too short or too long", "invalid_device_identification"),
+                refusal("Validation error", "validation_error", 'pushType: "9" is not a valid choice.'),
+            ),
+            401: refusals(
+                "Identification or authorization not valid.", refusal("Token expired", "authorization_expired")
+            ),
+        },
+    )
     def post(self, request, api_version: str):
         payload = DeviceRegistrationSerializer(data=json_object(request.data))
         payload.is_valid(raise_exception=True)
@@ -39,61 +85,55 @@ class DevicesView(ClientAPIView):
             ),
         )
         response = Response({})
-        response.notifications = [{"type": "success", "message": "device_successfully_subscribed"}]
+        response.notifications = [SUBSCRIBED]
         return response
 
 
-def chat_config(account: Account) -> dict:
-    """Seed 004's `GET config`, with its odd types kept exactly (client API §9)."""
-    return {
-        "name": account.name,
-        "telephone": account.telephone,
-        "font": account.font,
-        "allowImage": account.allow_image,
-        "backgroundColor": account.background_color,
-        "backgroundImage": account.background_image,
-        "iOSStatusBarTextColor": account.ios_status_bar_text_color,
-        "navBackgroundColor": account.nav_background_color,
-        "navTextColor": account.nav_text_color,
-        "navHideCloseButton": account.nav_hide_close_button,
-        "dateBorder": account.date_border,
-        "dateColor": account.date_color,
-        "iOSInputContainerBackgroundColor": account.ios_input_container_background_color,
-        "inputFieldBackgroundColor": account.input_field_background_color,
-        "inputFieldTextColor": account.input_field_text_color,
-        "inputFieldPlaceholderColor": account.input_field_placeholder_color,
-        "inputBackgroundColor": account.input_background_color,
-        "inputTextColor": account.input_text_color,
-        "balloonStyle": account.balloon_style,
-        "userBackgroundColor": account.user_background_color,
-        "userTextColor": account.user_text_color,
-        "userTextLinkColor": account.user_text_link_color,
-        "userTimeColor": account.user_time_color,
-        "userSentColor": account.user_sent_color,
-        "accountBackgroundColor": account.account_background_color,
-        "accountTextColor": account.account_text_color,
-        "accountTextLinkColor": account.account_text_link_color,
-        "accountTimeColor": account.account_time_color,
-        "infoTextBackgroundColor": account.info_text_background_color,
-        "infoTextBorder": account.info_text_border,
-        "infoTextColor": account.info_text_color,
-        "infoText": account.info_text,
-        "infoText2": account.info_text2,
-        "genericPushMessage": account.generic_push_message,
-        "authorizationRequired": "1" if account.authorization_required else "0",
-        # Not in seed 004: read by our own web widget (SDKs ignore keys they do not know).
-        "offlineMessage": account.offline_message,
-    }
+EXAMPLE_ACCOUNT = Account(
+    name="Example Shop",
+    telephone="+31201234567",
+    info_text="Welcome! We usually answer within a minute.",
+    info_text2="Turn on notifications to hear from us.",
+)
 
 
 class ConfigView(ClientAPIView):
+    @extend_schema(
+        operation_id="clientGetConfig",
+        summary="Chat look and settings",
+        description="The account's display settings: colours, fonts and texts. No SDK calls it; served for "
+        "integrators and custom clients.",
+        responses=OpenApiResponse(
+            ClientConfigSerializer,
+            "The settings.",
+            [answer("Config", ClientConfigSerializer(EXAMPLE_ACCOUNT).data)],
+        ),
+    )
     def get(self, request, api_version: str):
-        return Response(chat_config(self.caller.account))
+        return Response(ClientConfigSerializer(self.caller.account).data)
 
 
 class TypingEventView(ClientAPIView):
     EVENTS = {"startTyping": True, "stopTyping": False}
 
+    @extend_schema(
+        operation_id="clientSendTypingEvent",
+        summary="Customer starts or stops typing",
+        description="No body (an empty body with any Content-Type is accepted). Sets or clears the customer's typing "
+        "state for the desk; it expires 25 s after the last `startTyping`.",
+        request=None,
+        responses={
+            200: OpenApiResponse(
+                {"type": "string", "description": "`event startTyping executed` or `event stopTyping executed`."},
+                "Done.",
+                [
+                    answer("startTyping", "event startTyping executed"),
+                    answer("stopTyping", "event stopTyping executed", url="services/event/stopTyping"),
+                ],
+            ),
+            404: refusals("Not found.", refusal("Unknown event name", "not_found")),
+        },
+    )
     def post(self, request, api_version: str, event: str):
         if event not in self.EVENTS:
             raise ServiceError("not_found", status_code=404)

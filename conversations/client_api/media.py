@@ -5,10 +5,14 @@ from __future__ import annotations
 import uuid
 
 from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from conversations.client_api.base import ClientAPIView
 from conversations.client_api.formatting import media_path_id
+from conversations.client_api.schema import answer, refusal, refusals
+from conversations.client_api.serializers import ClientMediaUploadedSerializer, ClientMediaUploadFormSerializer
 from conversations.media import media_store, media_stored_name, media_visible_to_customer
 from conversations.media_serving import media_response
 from conversations.models import Media
@@ -17,14 +21,48 @@ from messenger_project.errors import ServiceError
 MEDIA_CACHE_SECONDS = 365 * 24 * 3600  # the content of a media id never changes
 
 
+DOWNLOAD_NOTE = (
+    "Serves the raw bytes with the file's exact `Content-Type`, `Content-Disposition`, `X-Content-Type-Options: "
+    "nosniff` and a long private cache lifetime. Only the customer whose timeline holds the media (or its uploader) "
+    "may get it; others get 404 `media_not_found`."
+)
+DOWNLOADED = {
+    (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes."),
+    404: refusals("Not found.", refusal("Not visible to the caller", "media_not_found")),
+}
+
+
 class MediaUploadView(ClientAPIView):
+    @extend_schema(
+        operation_id="clientUploadMedia",
+        summary="Upload a file",
+        description="`multipart/form-data` with the file in field `media`, at most 10 MiB. The type is detected from "
+        "the bytes: images (jpeg, png, gif), PDF, text, CSV, Office documents and common audio and video types. The "
+        "upload becomes a message when `POST messages` names its id; unused uploads are deleted after 24 h.",
+        request={"multipart/form-data": ClientMediaUploadFormSerializer},
+        responses={
+            200: OpenApiResponse(
+                ClientMediaUploadedSerializer,
+                "Stored.",
+                [answer("Uploaded (v1.9)", {"media": "da0cb973-6a33-402d-8dd6-68eb3ad65cef"})],
+            ),
+            400: refusals(
+                "Bad request (the first notification is the code).",
+                refusal("No file part", "missing_media"),
+                refusal("Type not accepted", "invalid_media_type"),
+            ),
+            413: refusals("Upload over 10 MiB.", refusal("Too large", "media_too_large")),
+            500: refusals("Storage failure.", refusal("Storage failure", "could_not_save_media")),
+        },
+    )
     def post(self, request, api_version: str):
         upload = request.FILES.get("media") if request.content_type.startswith("multipart/") else None
         if upload is None:
             raise ServiceError("missing_media")
         media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
         # v1.9 made the upload id opaque (no `/`); earlier versions got the path form.
-        return Response({"media": str(media.uuid) if self.version >= "1.9" else media_path_id(media)})
+        uploaded = {"media": str(media.uuid) if self.version >= "1.9" else media_path_id(media)}
+        return Response(ClientMediaUploadedSerializer(uploaded).data)
 
 
 class _MediaDownloadView(ClientAPIView):
@@ -43,6 +81,13 @@ class _MediaDownloadView(ClientAPIView):
 class MediaFileView(_MediaDownloadView):
     """The canonical form, built by the SDKs from the message's media fields; padded or not."""
 
+    @extend_schema(
+        operation_id="clientDownloadMedia",
+        summary="Download media by its path",
+        description="The canonical form built from a message's media fields; zero-padded and unpadded numbers alike. "
+        + DOWNLOAD_NOTE,
+        responses=DOWNLOADED,
+    )
     def get(self, request, api_version: str, year: str, month: str, day: str, filename: str):
         path = media_stored_name(year=int(year), month=int(month), day=int(day), filename=filename)
         return self._serve(Media.objects.filter(account=self.caller.account, file=path).first())
@@ -51,6 +96,12 @@ class MediaFileView(_MediaDownloadView):
 class MediaByIdView(_MediaDownloadView):
     """The opaque upload id of v1.9 (Android shows its own image right after uploading)."""
 
+    @extend_schema(
+        operation_id="clientDownloadMediaById",
+        summary="Download media by its upload id",
+        description="The opaque upload id returned by `POST media` (v1.9). " + DOWNLOAD_NOTE,
+        responses=DOWNLOADED,
+    )
     def get(self, request, api_version: str, media_id: str):
         try:
             media_uuid = uuid.UUID(media_id)

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -15,7 +16,28 @@ from conversations import poll_state
 from conversations.client_api.base import SUPPORTED_VERSIONS, ClientAPIView, json_object
 from conversations.client_api.cached_caller import cached_caller, snapshot_caller
 from conversations.client_api.cached_timeline import cached_timeline_response
-from conversations.client_api.formatting import agent_object, message_object
+from conversations.client_api.formatting import agent_object
+from conversations.client_api.schema import (
+    AGENT,
+    AGENT_MESSAGE,
+    FULL_MESSAGE,
+    JSON_ANY_TYPE_NOTE,
+    USER_MESSAGE,
+    WELCOME,
+    Enveloped,
+    answer,
+    json_body,
+    refusal,
+    refusals,
+)
+from conversations.client_api.serializers import (
+    ClientLegacyImageFormSerializer,
+    ClientMessageSentSerializer,
+    ClientMessageSerializer,
+    ClientStatusChangedSerializer,
+    ClientTimelineExtraSerializer,
+    ClientUnseenCountSerializer,
+)
 from conversations.client_api.timeline_answer import timeline_answer
 from conversations.media import media_claim_for_message, media_store
 from conversations.models import Message, Receipt
@@ -41,7 +63,7 @@ class MediaReferenceSerializer(serializers.Serializer):
 
 
 class MessageInputSerializer(serializers.Serializer):
-    """`POST messages` as JSON: text or a media reference, never both (seed 004). Unknown keys are ignored."""
+    """`POST messages` as JSON: text or a media reference, never both. Unknown keys are ignored."""
 
     message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     media = MediaReferenceSerializer(required=False)
@@ -80,6 +102,22 @@ def _number(digits: str) -> int:
         return int(digits)
     except ValueError:
         return MAX_ID + 1
+
+
+PAGE_DESCRIPTION = (
+    "Up to 50 messages of the customer's timeline, **newest first**, each a full message object, plus the "
+    "top-level keys `agent`, `paging` (both members always strings), `stickyMessage` and `welcomeMessage`. An empty "
+    "page is a success."
+)
+
+
+def _page(description: str, *examples: OpenApiExample) -> Enveloped:
+    return Enveloped(
+        ClientMessageSerializer(many=True),
+        extra=ClientTimelineExtraSerializer,
+        description=description,
+        examples=list(examples),
+    )
 
 
 class TimelineView(ClientAPIView):
@@ -128,6 +166,35 @@ class TimelineView(ClientAPIView):
             (agent_typing_key(conversation_id),) if conversation_id and self.request.method in ("GET", "HEAD") else ()
         )
 
+    @extend_schema(
+        operation_id="clientPageMessages",
+        summary="Older or newer page of messages",
+        description="`before:{id}`: the 50 highest ids below `id`. `after:{id}`: the 50 lowest ids above `id` (pollers "
+        "catch up page by page). Both newest first. " + PAGE_DESCRIPTION,
+        responses={
+            200: _page(
+                "The page.",
+                answer(
+                    "Older page",
+                    [USER_MESSAGE],
+                    url="messages/before:10737",
+                    extra={"agent": None, "paging": {"before": "", "after": "/messages/after:10736"}}
+                    | {"stickyMessage": None, "welcomeMessage": None},
+                ),
+                answer(
+                    "Nothing new",
+                    [],
+                    url="messages/after:10737",
+                    extra={"agent": AGENT, "paging": {"before": "", "after": "/messages/after:10737"}}
+                    | {"stickyMessage": None, "welcomeMessage": WELCOME},
+                ),
+            ),
+            400: refusals(
+                "Bad request (the first notification is the code).",
+                refusal("Bad cursor", "validation_error", "paging: 'x' is not a valid message id"),
+            ),
+        },
+    )
     def get(self, request, api_version: str, direction: str | None = None, cursor: str | None = None):
         customer = self.caller.customer
         before = _cursor(cursor, minimum=1) if direction == "before" else None
@@ -180,8 +247,8 @@ class TimelineView(ClientAPIView):
         )
 
     def _messages(self, page: TimelinePage) -> list[dict]:
-        device_type = self.caller.device.device_type
-        return [message_object(item, version=self.version, device_type=device_type) for item in page.items]
+        context = {"version": self.version, "device_type": self.caller.device.device_type}
+        return ClientMessageSerializer(page.items, many=True, context=context).data
 
     def _top_agent(self) -> dict | None:
         """The agent typing in, or else assigned to, the customer's current conversation; never an object of nulls."""
@@ -212,15 +279,43 @@ def _message_id(value: str) -> int:
 class MessageDetailView(ClientAPIView):
     """`GET messages/{id}`: one message of the caller's timeline, else 404 message_not_found."""
 
+    @extend_schema(
+        operation_id="clientGetMessage",
+        summary="One message",
+        description="Called by Android and iOS when a push names a message. Marks it received.",
+        responses={
+            200: OpenApiResponse(
+                ClientMessageSerializer, "The message object.", [answer("Agent message", FULL_MESSAGE)]
+            ),
+            404: refusals("Not found.", refusal("Not in the caller's timeline", "message_not_found")),
+        },
+    )
     def get(self, request, api_version: str, message_id: str):
         customer = self.caller.customer
         items = timeline_items(customer_id=customer.pk, message_ids=[_message_id(message_id)])
         if not items:
             raise ServiceError("message_not_found", status_code=404)
         receipts_mark_received(customer=customer, receipts=items)
-        return Response(message_object(items[0], version=self.version, device_type=self.caller.device.device_type))
+        context = {"version": self.version, "device_type": self.caller.device.device_type}
+        return Response(ClientMessageSerializer(items[0], context=context).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="clientListMessages",
+        summary="Latest page of messages",
+        description=PAGE_DESCRIPTION,
+        responses=_page(
+            "The latest page.",
+            answer(
+                "Page",
+                [AGENT_MESSAGE, USER_MESSAGE],
+                extra={"agent": AGENT, "paging": {"before": "/messages/before:10736", "after": "/messages/after:10737"}}
+                | {"stickyMessage": None, "welcomeMessage": WELCOME},
+            ),
+        ),
+    )
+)
 class MessagesView(TimelineView):
     """`GET messages` (the latest page) and `POST messages` (text, a media reference, or a legacy `image`)."""
 
@@ -237,6 +332,40 @@ class MessagesView(TimelineView):
         poll_state.snapshot_remember(device=caller.device, assignee=_assignee_object(caller))
         return caller
 
+    @extend_schema(
+        operation_id="clientSendMessage",
+        summary="Send a message",
+        description="The customer sends text **or** a media reference (an id returned by `POST media`), never both, "
+        "to their active conversation. `typeId` (Android) or `type` (iOS) 4 sends a silent user-system message; "
+        "anything else means 1. A legacy multipart form with the file in field `image` is accepted on every version. "
+        + JSON_ANY_TYPE_NOTE,
+        request={
+            **json_body(
+                MessageInputSerializer,
+                OpenApiExample("Web text", {"message": "Hello", "referer": "https://shop.example/help"}),
+                OpenApiExample("Android text", {"time": 1718000000, "message": "Hello", "typeId": 1, "send_status": 0}),
+                OpenApiExample("iOS text", {"time": 1718000000, "message": "Hello", "type": 1}),
+                OpenApiExample(
+                    "Web media", {"media": {"id": "da0cb973-6a33-402d-8dd6-68eb3ad65cef", "description": "report.pdf"}}
+                ),
+            ),
+            "multipart/form-data": ClientLegacyImageFormSerializer,
+        },
+        responses={
+            200: OpenApiResponse(
+                ClientMessageSentSerializer,
+                "Stored; visible to `after:` polling at once.",
+                [answer("Sent", {"messageId": "10743"}, values={"message": "Hello"})],
+            ),
+            400: refusals(
+                "Bad request (the first notification is the code).",
+                refusal("Text and media together", "validation_error", "A message carries text or media, not both."),
+                refusal("Unknown media id", "missing_media"),
+                refusal("Image type not accepted", "invalid_media_type"),
+            ),
+            413: refusals("Upload over 10 MiB.", refusal("Image too large", "media_too_large")),
+        },
+    )
     def post(self, request, api_version: str):
         customer = self.caller.customer
         upload = request.FILES.get("image") if request.content_type.startswith("multipart/") else None
@@ -282,7 +411,8 @@ class MessagesView(TimelineView):
             raise ServiceError("device_not_registered") from None
 
     def _created(self, message: Message, text: str) -> Response:
-        response = Response({"messageId": str(message.pk)})  # the post ended the customer's typing (message_post)
+        # The post ended the customer's typing (message_post).
+        response = Response(ClientMessageSentSerializer(message).data)
         response.metadata_values = {"message": text} if text else {}
         return response
 
@@ -290,14 +420,41 @@ class MessagesView(TimelineView):
 class UnseenCountView(ClientAPIView):
     min_version = "1.9"
 
+    @extend_schema(
+        operation_id="clientCountUnseenMessages",
+        summary="Count unseen agent messages (v1.9)",
+        description="Messages of typeId 2 in the customer's timeline with status below 4. v1.9 only; older versions "
+        "get 404.",
+        responses=OpenApiResponse(
+            ClientUnseenCountSerializer,
+            "The ids and their count.",
+            [answer("Two unseen", {"messageIds": [10737, 10740], "count": 2})],
+        ),
+    )
     def get(self, request, api_version: str):
         ids = unseen_message_ids(customer=self.caller.customer)
-        return Response({"messageIds": ids, "count": len(ids)})
+        return Response(ClientUnseenCountSerializer({"messageIds": ids, "count": len(ids)}).data)
 
 
 class MessageStatusView(ClientAPIView):
     min_version = "1.9"
 
+    @extend_schema(
+        operation_id="clientSetMessageStatus",
+        summary="Raise the status of messages (v1.9)",
+        description="Raises each named message's status for this customer to `{status}`, never lowering it; ids not in "
+        "the timeline or written by the customer are skipped. The SDKs only send 4. v1.9 only. " + JSON_ANY_TYPE_NOTE,
+        request=json_body(MessageStatusSerializer, OpenApiExample("Seen", {"messageIds": [10737, 10740]})),
+        responses={
+            200: OpenApiResponse(
+                ClientStatusChangedSerializer, "The ids actually changed.", [answer("Changed", {"messageIds": [10737]})]
+            ),
+            400: refusals(
+                "Bad request (the first notification is the code).",
+                refusal("Bad status", "validation_error", "status: must be 2, 3 or 4"),
+            ),
+        },
+    )
     def put(self, request, api_version: str, status: str):
         if status not in {"2", "3", "4"}:
             raise ServiceError("validation_error", extra_codes=("status: must be 2, 3 or 4",))
@@ -308,4 +465,4 @@ class MessageStatusView(ClientAPIView):
             message_ids=[i for i in payload.validated_data["messageIds"] if i <= MAX_ID],
             status=int(status),
         )
-        return Response({"messageIds": changed})
+        return Response(ClientStatusChangedSerializer({"messageIds": changed}).data)

@@ -2,7 +2,6 @@
 
 from django.urls import path, re_path
 
-from conversations.client_api import schema_docs  # noqa: F401  (documents the views)
 from conversations.client_api.base import ClientNotFoundView
 from conversations.client_api.devices import ConfigView, DevicesView, TypingEventView
 from conversations.client_api.media import MediaByIdView, MediaFileView, MediaUploadView

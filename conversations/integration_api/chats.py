@@ -91,7 +91,10 @@ class ChatSerializer(StrictSerializer):
         return value
 
     def validate_createdAt(self, value: str):
-        moment = parse_datetime(value) if value.endswith("Z") else None
+        try:
+            moment = parse_datetime(value) if value.endswith("Z") else None
+        except ValueError:  # well formed, but no such time (12:99)
+            moment = None
         if moment is None:
             raise serializers.ValidationError(field_error("must be ISO 8601 UTC ending in Z", "invalid_datetime"))
         if moment > timezone.now() + FUTURE_TOLERANCE:

@@ -375,6 +375,16 @@ def test_row_51_created_at_more_than_5_minutes_ahead_is_in_future(api, conversat
     assert db_counts() == before
 
 
+@pytest.mark.parametrize("moment", ["2024-01-01T12:99:00Z", "2024-02-30T12:00:00Z", "yesterday"])
+def test_row_51_created_at_that_names_no_time_is_invalid_datetime(api, conversation_123, customer_456, chat, moment):
+    before = db_counts()
+
+    response = chat("123", {"id": 456}, imported=True, createdAt=moment)
+
+    assert_error(response, 400, "validation_failed", fields=[("createdAt", "invalid_datetime")])
+    assert db_counts() == before
+
+
 def test_row_55_more_than_5_attachments_are_refused(api, conversation_123, customer_456, chat):
     before = db_counts()
 
