@@ -23,10 +23,8 @@ from conversations.selectors import conversation_final, conversations_for_api
 from conversations.services import (
     AttachmentDraft,
     MessageDraft,
-    conversation_assign,
     conversation_merge,
-    conversation_set_status,
-    conversation_upsert,
+    conversation_update,
     messages_post_batch,
 )
 from conversations.typing import agent_typing_set
@@ -198,10 +196,29 @@ class ConversationPatchSerializer(StrictSerializer):
     subject = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
     custom = CustomDataField(strings_only=True, required=False, allow_null=True)
 
+    def validate_assigneeId(self, value):  # noqa: N802
+        """An agent (person or bot) of the account, or None to unassign."""
+        if value is None:
+            return None
+        agent_id = stored_id(str(value))
+        account = self.context["account"]
+        agent = Agent.objects.filter(pk=agent_id, memberships__account=account).first() if agent_id else None
+        if agent is None:
+            raise serializers.ValidationError(field_error("is not an agent of this account", "not_staff"))
+        return agent
+
     def validate(self, attrs):
         if not attrs:
             raise serializers.ValidationError(field_error("give at least one field", "empty"))
         return attrs
+
+    def changes(self) -> dict:
+        """The keyword arguments of `conversation_update`."""
+        data = self.validated_data
+        changes = {"fields": {k: data[k] for k in ("subject", "custom") if k in data}, "status": data.get("status")}
+        if "assigneeId" in data:
+            changes["assignee"] = data["assigneeId"]
+        return changes
 
 
 class ConversationDetailView(IntegrationAPIView):
@@ -210,28 +227,9 @@ class ConversationDetailView(IntegrationAPIView):
 
     def patch(self, request, conversation_id: str):
         conversation = merged_or_missing(self.account, conversation_id)
-        payload = ConversationPatchSerializer(data=request.data)
+        payload = ConversationPatchSerializer(data=request.data, context={"account": self.account})
         payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        if "assigneeId" in data:
-            assignee = None
-            if data["assigneeId"] is not None:
-                agent_id = stored_id(str(data["assigneeId"]))
-                assignee = (
-                    Agent.objects.filter(pk=agent_id, memberships__account=self.account).first()
-                    if agent_id is not None
-                    else None
-                )
-                if assignee is None:
-                    raise validation_failed(
-                        [FieldError("assigneeId", "not_staff", "is not an agent of this account", data["assigneeId"])]
-                    )
-            conversation_assign(conversation=conversation, assignee=assignee)
-        fields = {k: data[k] for k in ("subject", "custom") if k in data}
-        if fields:
-            conversation_upsert(account=self.account, public_id=conversation.public_id, participants=[], fields=fields)
-        if "status" in data:
-            conversation_set_status(conversation=conversation, status=data["status"], source="api")
+        conversation_update(conversation=conversation, **payload.changes())
         return Response(conversation_v2(_live(self.account, conversation_id)))
 
 
