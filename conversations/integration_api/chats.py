@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from conversations.integration_api.base import MIB, IntegrationAPIView
 from conversations.integration_api.fields import AttachmentListField, stored_id
 from conversations.integration_api.identifiers import identifiers_normalized
-from conversations.integration_api.v1 import merged_or_missing
+from conversations.integration_api.lookups import conversation_lookup
 from conversations.services import AttachmentDraft, chat_thread_create
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
@@ -108,7 +108,7 @@ class ChatsView(IntegrationAPIView):
     body_limit = 28 * MIB
 
     def post(self, request, conversation_id: str):
-        conversation = merged_or_missing(self.account, conversation_id)
+        conversation = conversation_lookup(request, self.account, conversation_id)
         payload = ChatSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

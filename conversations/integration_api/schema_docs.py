@@ -1103,7 +1103,8 @@ extend_schema_view(
     get=extend_schema(
         operation_id="listMessagesV1",
         summary="List messages (TalkJS-style)",
-        description="Newest first; `startingAfter` is a message id and the next page is older.",
+        description="Newest first; `startingAfter` is a message id and the next page is older. A merged id gives "
+        "301 to the same path (and query) of the survivor.",
         tags=[TAG_V1],
         parameters=[
             APP_ID,
@@ -1111,9 +1112,11 @@ extend_schema_view(
             _int_query("limit", "1–100, default 10.", maximum=100),
             _int_query("startingAfter", "A message id; returns older messages."),
             *_response_headers(200),
+            MOVED_LOCATION,
         ],
         responses={
             200: _ok(V1MessageListSerializer, "A page of messages.", _example("Page", {"data": [V1_MESSAGE]})),
+            301: _moved("Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc/messages"),
             **_errors("validation_failed", *READ_ERRORS, "app_mismatch"),
         },
     ),
@@ -1285,10 +1288,12 @@ extend_schema_view(
     get=extend_schema(
         operation_id="listThreads",
         summary="List a conversation's threads",
-        description="All threads (at most 100), oldest first.",
+        description="All threads (at most 100), oldest first. A merged id gives 301 to the same path of the "
+        "conversation at the end of the merge chain.",
         tags=[TAG_CONVERSATIONS],
-        parameters=[CONVERSATION_ID, *_response_headers(200)],
+        parameters=[CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
         responses={
+            301: _moved("Merged", "A", "C", "/api/v2/conversations/C/threads"),
             200: _ok(
                 ThreadListSerializer,
                 "The threads.",
@@ -1325,7 +1330,7 @@ extend_schema_view(
         operation_id="listMessages",
         summary="List a conversation's messages",
         description="A page in ascending time order: the latest `limit` messages, or those just older than `before` "
-        "or just newer than `after` (not both).",
+        "or just newer than `after` (not both). A merged id gives 301 to the same path (and query) of the survivor.",
         tags=[TAG_MESSAGES],
         parameters=[
             CONVERSATION_ID,
@@ -1333,6 +1338,7 @@ extend_schema_view(
             _int_query("before", "A message id; not with `after`."),
             _int_query("after", "A message id; not with `before`."),
             *_response_headers(200),
+            MOVED_LOCATION,
         ],
         responses={
             200: _ok(
@@ -1349,6 +1355,7 @@ extend_schema_view(
                     },
                 ),
             ),
+            301: _moved("Merged", "A", "C", "/api/v2/conversations/C/messages"),
             **_errors("validation_failed", *READ_ERRORS),
         },
     ),

@@ -18,8 +18,8 @@ from conversations.integration_api.fields import (
     path_id_check,
     stored_id,
 )
+from conversations.integration_api.lookups import conversation_lookup
 from conversations.models import Conversation, Message
-from conversations.selectors import conversation_final
 from conversations.services import (
     MAX_PARTICIPANTS,
     AttachmentDraft,
@@ -31,7 +31,7 @@ from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
 from devices.selectors import customer_by_user_id, customers_by_user_ids
 from devices.services import customer_upsert
-from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
+from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.numbers import MAX_ID
 
@@ -147,26 +147,9 @@ class ConversationUpsertSerializer(StrictSerializer):
     photoUrl = serializers.URLField(max_length=2048, required=False, allow_null=True)
 
 
-def merged_or_missing(account, public_id: str) -> Conversation:
-    """Writes: an unknown id is 404 not_found, a merged one 404 conversation_merged (step 6 of §1)."""
-    conversation = Conversation.objects.filter(account=account, public_id=public_id).first()
-    if conversation is None:
-        raise ApiError(404, "not_found", "No such conversation.")
-    if conversation.merged_into_id is not None:
-        raise ApiError(
-            404,
-            "conversation_merged",
-            "The conversation was merged.",
-            details={"mergedInto": conversation.merged_into.public_id},
-        )
-    return conversation
-
-
 class ConversationView(IntegrationAPIView):
     def put(self, request, app_id: str, conversation_id: str):
-        existing = Conversation.objects.filter(account=self.account, public_id=conversation_id).first()
-        if existing is not None and existing.merged_into_id is not None:
-            merged_or_missing(self.account, conversation_id)
+        existing = conversation_lookup(request, self.account, conversation_id, missing_ok=True)
         path_id_check(conversation_id, name="conversationId", pattern=CONVERSATION_ID)
         payload = ConversationUpsertSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -198,16 +181,7 @@ class ConversationView(IntegrationAPIView):
         return Response({})
 
     def get(self, request, app_id: str, conversation_id: str):
-        conversation = Conversation.objects.filter(account=self.account, public_id=conversation_id).first()
-        if conversation is None:
-            raise ApiError(404, "not_found", "No such conversation.")
-        if conversation.merged_into_id is not None:
-            final = conversation_final(conversation)
-            return moved_permanently(
-                old_id=conversation.public_id,
-                final_id=final.public_id,
-                location=f"/api/v1/{self.account.app_id}/conversations/{final.public_id}",
-            )
+        conversation = conversation_lookup(request, self.account, conversation_id)
         last = conversation.messages.select_related("author_customer").order_by("-id").first()
         participants = conversation.participants.select_related("customer")
         return Response(
@@ -279,7 +253,7 @@ class ConversationMessagesView(IntegrationAPIView):
     accepts_idempotency_key = False
 
     def post(self, request, app_id: str, conversation_id: str):
-        conversation = merged_or_missing(self.account, conversation_id)
+        conversation = conversation_lookup(request, self.account, conversation_id)
         items = request.data
         if not isinstance(items, list):
             raise validation_failed([FieldError("body", "expected_array", "must be an array of messages")])
@@ -338,9 +312,7 @@ class ConversationMessagesView(IntegrationAPIView):
         ]
 
     def get(self, request, app_id: str, conversation_id: str):
-        conversation = Conversation.objects.filter(account=self.account, public_id=conversation_id).first()
-        if conversation is None or conversation.merged_into_id is not None:
-            raise ApiError(404, "not_found", "No such conversation.")
+        conversation = conversation_lookup(request, self.account, conversation_id)
         limit, starting_after = (
             _int_param(request, "limit", 10, 1, 100),
             _int_param(request, "startingAfter", None, 1, None),

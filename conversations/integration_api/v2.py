@@ -15,11 +15,11 @@ from rest_framework.response import Response
 from agents.models import Agent
 from conversations.integration_api.base import MIB, IntegrationAPIView
 from conversations.integration_api.fields import AttachmentListField, stored_id
-from conversations.integration_api.v1 import merged_or_missing
+from conversations.integration_api.lookups import conversation_lookup, conversation_merged
 from conversations.media_serving import media_response
 from conversations.models import Conversation, Media, Message
 from conversations.representations import conversation_v2, message_v2, thread_v2
-from conversations.selectors import conversation_final, conversations_for_api
+from conversations.selectors import conversations_for_api
 from conversations.services import (
     AttachmentDraft,
     MessageDraft,
@@ -31,9 +31,7 @@ from conversations.typing import agent_typing_set
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import (
     ApiError,
-    EarlyResponse,
     FieldError,
-    moved_permanently,
     validation_failed,
 )
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
@@ -77,24 +75,6 @@ class QueryParams:
     def raise_errors(self) -> None:
         if self.errors:
             raise validation_failed(self.errors)
-
-
-def moved_response(conversation: Conversation, suffix: str = "") -> Response:
-    """301 to the live end of a merge chain (§4: a 301 is not an error)."""
-    final = conversation_final(conversation)
-    location = f"/api/v2/conversations/{final.public_id}{suffix}"
-    return moved_permanently(old_id=conversation.public_id, final_id=final.public_id, location=location)
-
-
-def _live(account, conversation_id: str, *, suffix: str | None = None) -> Conversation:
-    """GETs: an unknown id is 404; a merged one is a 301 to the survivor (with `suffix`, the same sub-path)."""
-    conversation = conversations_for_api(account=account).filter(public_id=conversation_id).first()
-    if conversation is None:
-        merged = Conversation.objects.filter(account=account, public_id=conversation_id).first()
-        if merged is None or suffix is None:
-            raise ApiError(404, "not_found", "No such conversation.")
-        raise EarlyResponse(moved_response(merged, suffix))
-    return conversation
 
 
 # --- views -------------------------------------------------------------------------------------------------
@@ -223,26 +203,23 @@ class ConversationPatchSerializer(StrictSerializer):
 
 class ConversationDetailView(IntegrationAPIView):
     def get(self, request, conversation_id: str):
-        return Response(conversation_v2(_live(self.account, conversation_id, suffix="")))
+        return Response(conversation_v2(self._lookup(request, conversation_id)))
 
     def patch(self, request, conversation_id: str):
-        conversation = merged_or_missing(self.account, conversation_id)
+        conversation = conversation_lookup(request, self.account, conversation_id)
         payload = ConversationPatchSerializer(data=request.data, context={"account": self.account})
         payload.is_valid(raise_exception=True)
         conversation_update(conversation=conversation, **payload.changes())
-        return Response(conversation_v2(_live(self.account, conversation_id)))
+        return Response(conversation_v2(self._lookup(request, conversation_id)))
 
-
-def _live_or_merged(account, conversation_id: str) -> Conversation:
-    conversation = Conversation.objects.filter(account=account, public_id=conversation_id).first()
-    if conversation is None:
-        raise ApiError(404, "not_found", "No such conversation.")
-    return conversation
+    def _lookup(self, request, conversation_id: str) -> Conversation:
+        queryset = conversations_for_api(account=self.account)
+        return conversation_lookup(request, self.account, conversation_id, queryset=queryset)
 
 
 class ThreadListView(IntegrationAPIView):
     def get(self, request, conversation_id: str):
-        conversation = _live(self.account, conversation_id, suffix="/threads")
+        conversation = conversation_lookup(request, self.account, conversation_id)
         threads = (
             conversation.threads.select_related("conversation", "opened_by_customer", "opened_by_agent")
             .annotate(message_count=Count("messages"))
@@ -267,7 +244,7 @@ class ConversationMessagesV2View(IntegrationAPIView):
     body_limit = 28 * MIB
 
     def get(self, request, conversation_id: str):
-        conversation = _live(self.account, conversation_id, suffix="/messages")
+        conversation = conversation_lookup(request, self.account, conversation_id)
         params = QueryParams(request, {"limit", "before", "after"})
         limit = params.integer("limit", 50, 1, 100)
         before, after = params.integer("before", None, 1), params.integer("after", None, 1)
@@ -291,7 +268,7 @@ class ConversationMessagesV2View(IntegrationAPIView):
         return Response({"_embedded": {"messages": [message_v2(m) for m in page]}, "_links": links})
 
     def post(self, request, conversation_id: str):
-        conversation = merged_or_missing(self.account, conversation_id)
+        conversation = conversation_lookup(request, self.account, conversation_id)
         payload = ReplySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -336,7 +313,7 @@ class MergeSerializer(StrictSerializer):
 
 class ConversationMergeView(IntegrationAPIView):
     def post(self, request, conversation_id: str):
-        source = _live_or_merged(self.account, conversation_id)
+        source = conversation_lookup(request, self.account, conversation_id, merged_ok=True)
         payload = MergeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         target = Conversation.objects.filter(account=self.account, public_id=payload.validated_data["into"]).first()
@@ -345,7 +322,7 @@ class ConversationMergeView(IntegrationAPIView):
                 [FieldError("into", "unknown_conversation", "no such conversation", payload.validated_data["into"])]
             )
         if source.merged_into_id is not None and source.merged_into_id != target.pk:
-            merged_or_missing(self.account, conversation_id)
+            raise conversation_merged(source)
         try:
             conversation_merge(source=source, target=target)
         except ServiceError as error:
@@ -354,7 +331,7 @@ class ConversationMergeView(IntegrationAPIView):
                     [FieldError("into", error.code, error.code.replace("_", " "), target.public_id)]
                 ) from None
             raise
-        return Response(conversation_v2(_live(self.account, target.public_id)))
+        return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=target.pk)))
 
 
 class TypingSerializer(StrictSerializer):
@@ -366,7 +343,7 @@ class ConversationTypingView(IntegrationAPIView):
     rate_weight = 1  # typing events count 1 (§6)
 
     def post(self, request, conversation_id: str):
-        conversation = merged_or_missing(self.account, conversation_id)
+        conversation = conversation_lookup(request, self.account, conversation_id)
         payload = TypingSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         sender = staff_sender(self.account, self.api_key, payload.validated_data.get("senderId"))
