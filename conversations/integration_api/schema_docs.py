@@ -24,32 +24,37 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from conversations.integration_api.attachments import AttachmentView
 from conversations.integration_api.chats import PHOTO_TYPES, ChatSerializer, ChatsView
-from conversations.integration_api.fields import CONVERSATION_ID as CONVERSATION_ID_PATTERN
-from conversations.integration_api.fields import USER_ID as USER_ID_PATTERN
-from conversations.integration_api.idempotency import KEY_MAX_LENGTH
-from conversations.integration_api.users import UserCreateSerializer, UserDetailView, UserSearchView, UsersView
-from conversations.integration_api.v1 import (
-    MAX_BATCH,
-    ConversationMessagesView,
-    ConversationUpsertSerializer,
-    ConversationView,
-    UserUpsertSerializer,
-    UserView,
-    V1MessageSerializer,
-)
-from conversations.integration_api.v2 import (
-    AttachmentView,
+from conversations.integration_api.conversations import (
     ConversationDetailView,
     ConversationListView,
     ConversationMergeView,
-    ConversationMessagesV2View,
     ConversationPatchSerializer,
-    ConversationTypingView,
+    ConversationUpsertSerializer,
+    ConversationView,
     MergeSerializer,
+)
+from conversations.integration_api.fields import CONVERSATION_ID as CONVERSATION_ID_PATTERN
+from conversations.integration_api.fields import USER_ID as USER_ID_PATTERN
+from conversations.integration_api.idempotency import KEY_MAX_LENGTH
+from conversations.integration_api.messages import (
+    MAX_BATCH,
+    ConversationMessagesV2View,
+    ConversationMessagesView,
+    ConversationTypingView,
     ReplySerializer,
-    ThreadListView,
     TypingSerializer,
+    V1MessageSerializer,
+)
+from conversations.integration_api.threads import ThreadListView
+from conversations.integration_api.users import (
+    UserCreateSerializer,
+    UserDetailView,
+    UserSearchView,
+    UsersView,
+    UserUpsertSerializer,
+    UserView,
 )
 from messenger_project.integration_api.serializers import StrictSerializer
 
@@ -149,7 +154,7 @@ class CustomDataFieldExtension(OpenApiSerializerFieldExtension):
 class IdentifierListFieldExtension(OpenApiSerializerFieldExtension):
     """[S2] `email` / `phone`: an array of 0–10 values, a single string, or null."""
 
-    target_class = "conversations.integration_api.v1.IdentifierListField"
+    target_class = "conversations.integration_api.users.IdentifierListField"
 
     def map_serializer_field(self, auto_schema, direction):
         return {

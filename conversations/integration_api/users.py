@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from conversations.integration_api.base import IntegrationAPIView
+from conversations.integration_api.fields import (
+    USER_ID,
+    path_id_check,
+)
 from conversations.integration_api.identifiers import identifiers_normalized
 from conversations.services.customers import customer_delete
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
 from devices.representations import user_representation
-from devices.selectors import customer_conversation_ids, customer_search
-from devices.services import customer_api_create
+from devices.selectors import customer_by_user_id, customer_conversation_ids, customer_search
+from devices.services import customer_api_create, customer_upsert
 from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 
@@ -143,3 +148,102 @@ class UserDetailView(IntegrationAPIView):
             raise ApiError(404, "not_found", "No such user.")
         customer_delete(customer=customer)
         return Response(status=204)
+
+
+LOCALE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+
+
+def millis(value) -> int | None:
+    return int(value.timestamp() * 1000) if value else None
+
+
+def v1_user_id(customer: Customer | None) -> str | None:
+    if customer is None:
+        return None
+    return customer.fk_id or str(customer.uuid)
+
+
+class IdentifierListField(serializers.Field):
+    """An array of 0–10 values, a single string, or null (which clears); each one normalised."""
+
+    def __init__(self, normalize, **kwargs):
+        self.normalize = normalize
+        super().__init__(allow_null=True, required=False, **kwargs)
+
+    def to_internal_value(self, data):
+        values = [data] if isinstance(data, str) else data
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise serializers.ValidationError(field_error("must be a string or an array of strings", "wrong_type"))
+        if len(values) > 10:
+            raise serializers.ValidationError(field_error("at most 10 values", "too_many_items"))
+        try:
+            return list(dict.fromkeys(self.normalize(v) for v in values))
+        except InvalidIdentifier as exc:
+            raise serializers.ValidationError(field_error(str(exc), exc.code)) from None
+
+    def to_representation(self, value):
+        return value
+
+
+class UserUpsertSerializer(StrictSerializer):
+    name = serializers.CharField(min_length=1, max_length=200, required=False)
+    email = IdentifierListField(email_normalize)
+    phone = IdentifierListField(phone_normalize)
+    photoUrl = serializers.URLField(max_length=2048, required=False, allow_null=True)
+    welcomeMessage = serializers.CharField(max_length=1000, required=False, allow_null=True, allow_blank=True)
+    role = serializers.CharField(max_length=64, required=False, allow_null=True, allow_blank=True)
+    locale = serializers.RegexField(LOCALE, max_length=35, required=False, allow_null=True)
+    custom = CustomDataField(strings_only=True, required=False, allow_null=True)
+
+    def changes(self) -> dict:
+        data, names = (
+            self.validated_data,
+            {
+                "name": "name",
+                "email": "emails",
+                "phone": "phones",
+                "photoUrl": "photo_url",
+                "welcomeMessage": "welcome_message",
+                "role": "role",
+                "locale": "locale",
+                "custom": "custom",
+            },
+        )
+        return {names[key]: value for key, value in data.items()}
+
+
+class UserView(IntegrationAPIView):
+    def put(self, request, app_id: str, user_id: str):
+        path_id_check(user_id, name="userId", pattern=USER_ID)
+        payload = UserUpsertSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if customer_by_user_id(account=self.account, user_id=user_id) is None:
+            missing = [
+                FieldError(k, "required", "is required when the user is created")
+                for k in ("name", "email")
+                if k not in request.data
+            ]
+            if missing:
+                raise validation_failed(missing)
+        customer_upsert(account=self.account, user_id=user_id, changes=payload.changes())
+        return Response({})
+
+    def get(self, request, app_id: str, user_id: str):
+        customer = customer_by_user_id(account=self.account, user_id=user_id)
+        if customer is None:
+            raise ApiError(404, "not_found", "No such user.")
+        return Response(
+            {
+                "id": v1_user_id(customer),
+                "name": customer.display_name if customer.name else customer.name,
+                "email": [e for e in [customer.email, *customer.extra_emails] if e],
+                "phone": [p for p in [customer.phone, *customer.extra_phones] if p],
+                "photoUrl": customer.photo_url or None,
+                "welcomeMessage": customer.welcome_message or None,
+                "role": customer.role or None,
+                "locale": customer.locale or None,
+                "custom": {k: v if isinstance(v, str) else json.dumps(v) for k, v in customer.custom_data.items()},
+                "kind": "customer",
+                "createdAt": millis(customer.created_at),
+            }
+        )

@@ -1,46 +1,46 @@
-"""Integration API beyond the seeds (spec §8.1–8.7): conversations, threads, messages, replies, merges,
-attachments and typing, under `/api/v2/`. ISO 8601 timestamps; HAL pages."""
+"""Conversations: the list, one conversation (get, update), the TalkJS-style upsert and read under
+`/api/v1/{appId}/conversations/{id}`, and merges."""
 
 from __future__ import annotations
 
 import uuid
 from urllib.parse import urlencode
 
-from django.core.cache import cache
-from django.db.models import Count
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from agents.models import Agent
-from conversations.integration_api.base import MIB, IntegrationAPIView
-from conversations.integration_api.fields import AttachmentListField, stored_id
+from conversations.integration_api.base import IntegrationAPIView
+from conversations.integration_api.fields import (
+    CONVERSATION_ID,
+    path_id_check,
+    stored_id,
+)
 from conversations.integration_api.lookups import conversation_lookup, conversation_merged
-from conversations.media_serving import media_response
-from conversations.models import Conversation, Media, Message
-from conversations.representations import conversation_v2, message_v2, thread_v2
+from conversations.integration_api.messages import v1_message
+from conversations.integration_api.users import millis, v1_user_id
+from conversations.models import Conversation
+from conversations.representations import conversation_v2
 from conversations.selectors import conversations_for_api
 from conversations.services import (
-    AttachmentDraft,
-    MessageDraft,
+    MAX_PARTICIPANTS,
     conversation_merge,
     conversation_update,
-    messages_post_batch,
+    conversation_upsert,
 )
-from conversations.typing import agent_typing_set
+from devices.selectors import customers_by_user_ids
 from messenger_project.errors import ServiceError
-from messenger_project.integration_api.errors import (
-    ApiError,
-    FieldError,
-    validation_failed,
-)
+from messenger_project.integration_api.errors import FieldError, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 from messenger_project.numbers import MAX_ID
 
-TYPING_COALESCE_SECONDS = 2
 
-
-# --- query parameters --------------------------------------------------------------------------------------
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 class QueryParams:
@@ -75,9 +75,6 @@ class QueryParams:
     def raise_errors(self) -> None:
         if self.errors:
             raise validation_failed(self.errors)
-
-
-# --- views -------------------------------------------------------------------------------------------------
 
 
 class ConversationListView(IntegrationAPIView):
@@ -163,13 +160,6 @@ class ConversationListView(IntegrationAPIView):
         return links
 
 
-def _uuid_or_none(value: str):
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
 class ConversationPatchSerializer(StrictSerializer):
     status = serializers.ChoiceField(choices=Conversation.Status.values, required=False)
     assigneeId = serializers.JSONField(required=False, allow_null=True)  # anything not an agent id is not_staff
@@ -217,96 +207,6 @@ class ConversationDetailView(IntegrationAPIView):
         return conversation_lookup(request, self.account, conversation_id, queryset=queryset)
 
 
-class ThreadListView(IntegrationAPIView):
-    def get(self, request, conversation_id: str):
-        conversation = conversation_lookup(request, self.account, conversation_id)
-        threads = (
-            conversation.threads.select_related("conversation", "opened_by_customer", "opened_by_agent")
-            .annotate(message_count=Count("messages"))
-            .order_by("created_at", "id")
-        )
-        return Response({"_embedded": {"threads": [thread_v2(t) for t in threads]}})
-
-
-class ReplySerializer(StrictSerializer):
-    text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
-    attachments = AttachmentListField()
-    senderId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    idempotencyKey = serializers.CharField(max_length=255, required=False)
-
-    def validate_text(self, value: str) -> str:
-        if not value.strip():
-            raise serializers.ValidationError(field_error("must not be only whitespace", "blank"))
-        return value
-
-
-class ConversationMessagesV2View(IntegrationAPIView):
-    body_limit = 28 * MIB
-
-    def get(self, request, conversation_id: str):
-        conversation = conversation_lookup(request, self.account, conversation_id)
-        params = QueryParams(request, {"limit", "before", "after"})
-        limit = params.integer("limit", 50, 1, 100)
-        before, after = params.integer("before", None, 1), params.integer("after", None, 1)
-        if before is not None and after is not None:
-            params.errors.append(FieldError("query.before", "invalid", "give before or after, not both"))
-        params.raise_errors()
-        messages = conversation.messages.select_related("conversation", "author_customer", "author_agent")
-        messages = messages.prefetch_related("attachments")
-        if after is not None:
-            page = list(messages.filter(pk__gt=after).order_by("id")[:limit])
-        else:
-            if before is not None:
-                messages = messages.filter(pk__lt=before)
-            page = list(messages.order_by("-id")[:limit])[::-1]
-        href = f"/api/v2/conversations/{conversation.public_id}/messages"
-        links = {"self": {"href": href}}
-        if page and conversation.messages.filter(pk__lt=page[0].pk).exists():
-            links["prev"] = {"href": f"{href}?before={page[0].pk}&limit={limit}"}
-        if page and conversation.messages.filter(pk__gt=page[-1].pk).exists():
-            links["next"] = {"href": f"{href}?after={page[-1].pk}&limit={limit}"}
-        return Response({"_embedded": {"messages": [message_v2(m) for m in page]}, "_links": links})
-
-    def post(self, request, conversation_id: str):
-        conversation = conversation_lookup(request, self.account, conversation_id)
-        payload = ReplySerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        sender = staff_sender(self.account, self.api_key, data.get("senderId"))
-        [message_id] = messages_post_batch(
-            conversation=conversation,
-            drafts=[
-                MessageDraft(
-                    author=sender,
-                    text=data["text"],
-                    idempotency_key=data.get("idempotencyKey"),
-                    attachments=tuple(
-                        AttachmentDraft(a["fileName"], a["mimeType"], a["data"]) for a in data.get("attachments", [])
-                    ),
-                )
-            ],
-            origin=Message.Origin.REST,
-        )
-        agent_typing_set(conversation=conversation, agent=sender, typing=False, replied=True)
-        message = Message.objects.select_related("conversation", "author_customer", "author_agent").get(pk=message_id)
-        location = f"/api/v2/conversations/{conversation.public_id}/messages?after={message_id - 1}&limit=1"
-        return Response(message_v2(message), status=201, headers={"Location": location})
-
-
-def staff_sender(account, api_key, sender_id: int | None) -> Agent:
-    """§8.4: the given agent of the account, else the key's bound bot (`sender_required` without either)."""
-    if sender_id is None:
-        if api_key.bot is None:
-            raise validation_failed(
-                [FieldError("senderId", "sender_required", "no senderId and no bot bound to the key")]
-            )
-        return api_key.bot
-    sender = Agent.objects.filter(pk=sender_id, memberships__account=account).first()
-    if sender is None:
-        raise validation_failed([FieldError("senderId", "not_staff", "is not an agent of this account", sender_id)])
-    return sender
-
-
 class MergeSerializer(StrictSerializer):
     into = serializers.CharField(max_length=128)
 
@@ -334,34 +234,66 @@ class ConversationMergeView(IntegrationAPIView):
         return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=target.pk)))
 
 
-class TypingSerializer(StrictSerializer):
-    state = serializers.ChoiceField(choices=["start", "stop"])
-    senderId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+class ConversationUpsertSerializer(StrictSerializer):
+    participants = serializers.ListField(
+        child=serializers.CharField(max_length=128), required=False, min_length=1, max_length=100
+    )
+    subject = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
+    custom = CustomDataField(strings_only=True, required=False, allow_null=True)
+    welcomeMessages = serializers.ListField(
+        child=serializers.CharField(max_length=1000), max_length=5, required=False, allow_null=True
+    )
+    photoUrl = serializers.URLField(max_length=2048, required=False, allow_null=True)
 
 
-class ConversationTypingView(IntegrationAPIView):
-    rate_weight = 1  # typing events count 1 (§6)
-
-    def post(self, request, conversation_id: str):
-        conversation = conversation_lookup(request, self.account, conversation_id)
-        payload = TypingSerializer(data=request.data)
+class ConversationView(IntegrationAPIView):
+    def put(self, request, app_id: str, conversation_id: str):
+        existing = conversation_lookup(request, self.account, conversation_id, missing_ok=True)
+        path_id_check(conversation_id, name="conversationId", pattern=CONVERSATION_ID)
+        payload = ConversationUpsertSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        sender = staff_sender(self.account, self.api_key, payload.validated_data.get("senderId"))
-        state = payload.validated_data["state"]
-        # Events more often than once every 2 s per sender, conversation and state are merged into one.
-        if cache.add(f"typing:coalesce:{conversation.pk}:{sender.pk}:{state}", 1, TYPING_COALESCE_SECONDS):
-            agent_typing_set(conversation=conversation, agent=sender, typing=state == "start")
-        return Response(status=204)
+        data = payload.validated_data
+        user_ids = data.get("participants", [])
+        resolved = customers_by_user_ids(account=self.account, user_ids=user_ids)
+        unknown = [
+            FieldError(f"participants[{i}]", "unknown_user", "no such user", u)
+            for i, u in enumerate(user_ids)
+            if u not in resolved
+        ]
+        if unknown:
+            raise validation_failed(unknown)
+        current = set(existing.participants.values_list("customer_id", flat=True)) if existing else set()
+        if len(current | {c.pk for c in resolved.values()}) > MAX_PARTICIPANTS:
+            raise validation_failed([FieldError("participants", "too_many_items", "at most 100 participants")])
+        names = {
+            "subject": "subject",
+            "custom": "custom",
+            "welcomeMessages": "welcome_messages",
+            "photoUrl": "photo_url",
+        }
+        conversation_upsert(
+            account=self.account,
+            public_id=conversation_id,
+            participants=[resolved[u] for u in user_ids],
+            fields={names[k]: v for k, v in data.items() if k in names},
+        )
+        return Response({})
 
-
-class AttachmentView(IntegrationAPIView):
-    def get(self, request, attachment_id: str):
-        media_uuid = _uuid_or_none(attachment_id)
-        media = Media.objects.filter(account=self.account, uuid=media_uuid).first() if media_uuid else None
-        if media is None:
-            raise ApiError(404, "not_found", "No such attachment.")
-        try:
-            # §8.6: inline only for a safe image type, here one the check of the bytes confirmed at upload.
-            return media_response(media, surface="integration_api")
-        except OSError:
-            raise ApiError(404, "not_found", "No such attachment.") from None
+    def get(self, request, app_id: str, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        last = conversation.messages.select_related("author_customer").order_by("-id").first()
+        participants = conversation.participants.select_related("customer")
+        return Response(
+            {
+                "id": conversation.public_id,
+                "subject": conversation.subject or None,
+                "photoUrl": conversation.photo_url or None,
+                "welcomeMessages": conversation.welcome_messages or None,
+                "custom": conversation.custom,
+                "participants": {
+                    v1_user_id(p.customer): {"access": p.access, "notify": p.notify} for p in participants
+                },
+                "lastMessage": v1_message(last) if last else None,
+                "createdAt": millis(conversation.created_at),
+            }
+        )

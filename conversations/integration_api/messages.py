@@ -1,0 +1,303 @@
+"""Messages of a conversation: the page and staff replies, the TalkJS-style batch and list, and staff typing."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from agents.models import Agent
+from conversations.integration_api.base import MIB, IntegrationAPIView
+from conversations.integration_api.fields import (
+    AttachmentListField,
+    stored_id,
+)
+from conversations.integration_api.lookups import conversation_lookup
+from conversations.integration_api.users import millis, v1_user_id
+from conversations.models import Conversation, Message
+from conversations.representations import message_v2
+from conversations.services import (
+    AttachmentDraft,
+    MessageDraft,
+    messages_post_batch,
+)
+from conversations.typing import agent_typing_set
+from devices.selectors import customers_by_user_ids
+from messenger_project.integration_api.errors import FieldError, validation_failed
+from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
+from messenger_project.numbers import MAX_ID
+
+MAX_BATCH = 10
+
+
+TYPING_COALESCE_SECONDS = 2
+
+
+def v1_message(message: Message) -> dict:
+    return {
+        "id": message.pk,
+        "conversationId": message.conversation.public_id,
+        "type": message.type,
+        "senderId": v1_user_id(message.author_customer),
+        "text": message.text,
+        "attachments": [
+            {
+                "id": str(m.uuid),
+                "fileName": m.original_name,
+                "mimeType": m.mime_type,
+                "size": m.size,
+                "url": f"/api/v2/attachments/{m.uuid}",
+            }
+            for m in message.attachments.all()
+        ],
+        "origin": message.origin,
+        "createdAt": millis(message.created_at),
+        "custom": message.custom,
+        "referencedMessageId": message.referenced_message_id,
+    }
+
+
+class V1MessageSerializer(StrictSerializer):
+    type = serializers.ChoiceField(choices=["UserMessage", "SystemMessage"])
+    sender = serializers.CharField(max_length=128, required=False)
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
+    referencedMessageId = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    custom = CustomDataField(strings_only=True, required=False)
+    idempotencyKey = serializers.CharField(max_length=255, required=False)
+    attachments = AttachmentListField()
+
+    def validate_text(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(field_error("must not be only whitespace", "blank"))
+        return value
+
+    def validate(self, attrs):
+        if attrs["type"] == "UserMessage" and not attrs.get("sender"):
+            raise serializers.ValidationError({"sender": [field_error("a UserMessage needs a sender", "required")]})
+        if attrs["type"] == "SystemMessage" and "sender" in attrs:
+            raise serializers.ValidationError(
+                {"sender": [field_error("a SystemMessage has no sender", "sender_forbidden")]}
+            )
+        return attrs
+
+
+class ConversationMessagesView(IntegrationAPIView):
+    body_limit = 28 * MIB
+    accepts_idempotency_key = False
+
+    def post(self, request, app_id: str, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        items = request.data
+        if not isinstance(items, list):
+            raise validation_failed([FieldError("body", "expected_array", "must be an array of messages")])
+        if not items:
+            raise validation_failed([FieldError("body", "empty", "must hold at least one message")])
+        if len(items) > MAX_BATCH:
+            raise validation_failed([FieldError("body", "too_many_items", f"at most {MAX_BATCH} messages")])
+        payload = V1MessageSerializer(data=items, many=True)
+        payload.is_valid(raise_exception=True)
+        drafts = self._drafts(conversation, payload.validated_data)
+        ids = messages_post_batch(conversation=conversation, drafts=drafts, origin=Message.Origin.REST)
+        return Response([{"id": pk} for pk in ids])
+
+    def _drafts(self, conversation: Conversation, items: list[dict]) -> list[MessageDraft]:
+        senders = customers_by_user_ids(account=self.account, user_ids=[i["sender"] for i in items if "sender" in i])
+        participant_ids = set(conversation.participants.values_list("customer_id", flat=True))
+        referable = set(
+            conversation.messages.filter(
+                pk__in=[i["referencedMessageId"] for i in items if "referencedMessageId" in i]
+            ).values_list("pk", flat=True)
+        )
+        errors, seen_keys = [], set()
+        for index, item in enumerate(items):
+            sender = item.get("sender")
+            if sender is not None and sender not in senders:
+                errors.append(FieldError(f"[{index}].sender", "unknown_user", "no such user", sender))
+            elif sender is not None and senders[sender].pk not in participant_ids:
+                errors.append(FieldError(f"[{index}].sender", "not_a_participant", "is not a participant", sender))
+            if "referencedMessageId" in item and item["referencedMessageId"] not in referable:
+                errors.append(
+                    FieldError(
+                        f"[{index}].referencedMessageId",
+                        "unknown_message",
+                        "is not a message of this conversation",
+                        item["referencedMessageId"],
+                    )
+                )
+            key = item.get("idempotencyKey")
+            if key is not None and key in seen_keys:
+                errors.append(FieldError(f"[{index}].idempotencyKey", "duplicate", "is used twice in the batch", key))
+            seen_keys.add(key)
+        if errors:
+            raise validation_failed(errors)
+        return [
+            MessageDraft(
+                author=senders[i["sender"]] if "sender" in i else None,
+                text=i["text"],
+                attachments=tuple(
+                    AttachmentDraft(a["fileName"], a["mimeType"], a["data"]) for a in i.get("attachments", [])
+                ),
+                custom=i.get("custom", {}),
+                idempotency_key=i.get("idempotencyKey"),
+                referenced_message_id=i.get("referencedMessageId"),
+            )
+            for i in items
+        ]
+
+    def get(self, request, app_id: str, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        limit, starting_after = (
+            _int_param(request, "limit", 10, 1, 100),
+            _int_param(request, "startingAfter", None, 1, None),
+        )
+        messages = (
+            conversation.messages.select_related("author_customer", "conversation")
+            .prefetch_related("attachments")
+            .order_by("-id")
+        )
+        if starting_after is not None:
+            messages = messages.filter(pk__lt=starting_after)
+        return Response({"data": [v1_message(m) for m in messages[:limit]]})
+
+
+def _int_param(request, name: str, default, minimum: int, maximum: int | None):
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    value = stored_id(raw)  # at most a bigint
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        raise validation_failed([FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw)])
+    return value
+
+
+class ReplySerializer(StrictSerializer):
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
+    attachments = AttachmentListField()
+    senderId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    idempotencyKey = serializers.CharField(max_length=255, required=False)
+
+    def validate_text(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError(field_error("must not be only whitespace", "blank"))
+        return value
+
+
+class ConversationMessagesV2View(IntegrationAPIView):
+    body_limit = 28 * MIB
+
+    def get(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        params = QueryParams(request, {"limit", "before", "after"})
+        limit = params.integer("limit", 50, 1, 100)
+        before, after = params.integer("before", None, 1), params.integer("after", None, 1)
+        if before is not None and after is not None:
+            params.errors.append(FieldError("query.before", "invalid", "give before or after, not both"))
+        params.raise_errors()
+        messages = conversation.messages.select_related("conversation", "author_customer", "author_agent")
+        messages = messages.prefetch_related("attachments")
+        if after is not None:
+            page = list(messages.filter(pk__gt=after).order_by("id")[:limit])
+        else:
+            if before is not None:
+                messages = messages.filter(pk__lt=before)
+            page = list(messages.order_by("-id")[:limit])[::-1]
+        href = f"/api/v2/conversations/{conversation.public_id}/messages"
+        links = {"self": {"href": href}}
+        if page and conversation.messages.filter(pk__lt=page[0].pk).exists():
+            links["prev"] = {"href": f"{href}?before={page[0].pk}&limit={limit}"}
+        if page and conversation.messages.filter(pk__gt=page[-1].pk).exists():
+            links["next"] = {"href": f"{href}?after={page[-1].pk}&limit={limit}"}
+        return Response({"_embedded": {"messages": [message_v2(m) for m in page]}, "_links": links})
+
+    def post(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = ReplySerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        sender = staff_sender(self.account, self.api_key, data.get("senderId"))
+        [message_id] = messages_post_batch(
+            conversation=conversation,
+            drafts=[
+                MessageDraft(
+                    author=sender,
+                    text=data["text"],
+                    idempotency_key=data.get("idempotencyKey"),
+                    attachments=tuple(
+                        AttachmentDraft(a["fileName"], a["mimeType"], a["data"]) for a in data.get("attachments", [])
+                    ),
+                )
+            ],
+            origin=Message.Origin.REST,
+        )
+        agent_typing_set(conversation=conversation, agent=sender, typing=False, replied=True)
+        message = Message.objects.select_related("conversation", "author_customer", "author_agent").get(pk=message_id)
+        location = f"/api/v2/conversations/{conversation.public_id}/messages?after={message_id - 1}&limit=1"
+        return Response(message_v2(message), status=201, headers={"Location": location})
+
+
+def staff_sender(account, api_key, sender_id: int | None) -> Agent:
+    """§8.4: the given agent of the account, else the key's bound bot (`sender_required` without either)."""
+    if sender_id is None:
+        if api_key.bot is None:
+            raise validation_failed(
+                [FieldError("senderId", "sender_required", "no senderId and no bot bound to the key")]
+            )
+        return api_key.bot
+    sender = Agent.objects.filter(pk=sender_id, memberships__account=account).first()
+    if sender is None:
+        raise validation_failed([FieldError("senderId", "not_staff", "is not an agent of this account", sender_id)])
+    return sender
+
+
+class TypingSerializer(StrictSerializer):
+    state = serializers.ChoiceField(choices=["start", "stop"])
+    senderId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+class ConversationTypingView(IntegrationAPIView):
+    rate_weight = 1  # typing events count 1 (§6)
+
+    def post(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = TypingSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        sender = staff_sender(self.account, self.api_key, payload.validated_data.get("senderId"))
+        state = payload.validated_data["state"]
+        # Events more often than once every 2 s per sender, conversation and state are merged into one.
+        if cache.add(f"typing:coalesce:{conversation.pk}:{sender.pk}:{state}", 1, TYPING_COALESCE_SECONDS):
+            agent_typing_set(conversation=conversation, agent=sender, typing=state == "start")
+        return Response(status=204)
+
+
+class QueryParams:
+    """Strict query parsing: unknown or malformed parameters are 400 with `query.*` paths."""
+
+    def __init__(self, request, allowed: set[str]):
+        self.query = request.query_params
+        self.errors = [
+            FieldError(f"query.{k}", "unknown_field", "is not a known parameter")
+            for k in self.query
+            if k not in allowed
+        ]
+
+    def integer(self, name: str, default: int | None, minimum: int, maximum: int = MAX_ID) -> int | None:
+        """Digits from `minimum` to `maximum`: at most a bigint, the largest number a query can hold."""
+        raw = self.query.get(name)
+        if raw is None:
+            return default
+        value = stored_id(raw)
+        if value is None or value < minimum or value > maximum:
+            self.errors.append(FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw))
+            return default
+        return value
+
+    def choice(self, name: str, default: str, choices: set[str]) -> str:
+        raw = self.query.get(name, default)
+        if raw not in choices:
+            self.errors.append(FieldError(f"query.{name}", "invalid_enum", f"must be one of {sorted(choices)}", raw))
+            return default
+        return raw
+
+    def raise_errors(self) -> None:
+        if self.errors:
+            raise validation_failed(self.errors)
