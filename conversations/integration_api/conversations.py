@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
-from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -14,7 +13,10 @@ from agents.models import Agent
 from conversations.integration_api.base import IntegrationAPIView
 from conversations.integration_api.fields import (
     CONVERSATION_ID,
+    QueryDateTimeField,
+    QueryIdField,
     path_id_check,
+    query_validated,
     stored_id,
 )
 from conversations.integration_api.lookups import conversation_lookup, conversation_merged
@@ -33,7 +35,6 @@ from devices.selectors import customers_by_user_ids
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import FieldError, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
-from messenger_project.numbers import MAX_ID
 
 
 def _uuid_or_none(value: str):
@@ -43,80 +44,72 @@ def _uuid_or_none(value: str):
         return None
 
 
-class QueryParams:
-    """Strict query parsing: unknown or malformed parameters are 400 with `query.*` paths."""
+SORT_FIELDS = {"lastActivityAt": "last_activity_at", "createdAt": "created_at"}
 
-    def __init__(self, request, allowed: set[str]):
-        self.query = request.query_params
-        self.errors = [
-            FieldError(f"query.{k}", "unknown_field", "is not a known parameter")
-            for k in self.query
-            if k not in allowed
-        ]
 
-    def integer(self, name: str, default: int | None, minimum: int, maximum: int = MAX_ID) -> int | None:
-        """Digits from `minimum` to `maximum`: at most a bigint, the largest number a query can hold."""
-        raw = self.query.get(name)
-        if raw is None:
-            return default
-        value = stored_id(raw)
-        if value is None or value < minimum or value > maximum:
-            self.errors.append(FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw))
-            return default
-        return value
+class ConversationListQuery(StrictSerializer):
+    """The filters, order and page of the conversation list; an empty filter means no filter."""
 
-    def choice(self, name: str, default: str, choices: set[str]) -> str:
-        raw = self.query.get(name, default)
-        if raw not in choices:
-            self.errors.append(FieldError(f"query.{name}", "invalid_enum", f"must be one of {sorted(choices)}", raw))
-            return default
-        return raw
+    status = serializers.ChoiceField(
+        choices=["active", "pending", "closed", "spam", "open", "all"],
+        default="all",
+        help_text="`open` means active and pending; `all` leaves spam out.",
+    )
+    customerId = serializers.CharField(
+        required=False, allow_blank=True, help_text="A customer UUID or number; empty means no filter."
+    )
+    participantUserId = serializers.CharField(
+        required=False, allow_blank=True, help_text="A participant's UUID or number; empty means no filter."
+    )
+    assigneeId = QueryIdField(required=False, blank_is_absent=True, help_text="An agent id; empty means no filter.")
+    modifiedSince = QueryDateTimeField(required=False, help_text="ISO 8601; empty means no filter.")
+    visible = serializers.ChoiceField(
+        choices=["true", "false"], required=False, allow_blank=True, help_text="Empty means no filter."
+    )
+    sortField = serializers.ChoiceField(choices=list(SORT_FIELDS), default="lastActivityAt")
+    sortOrder = serializers.ChoiceField(choices=["desc", "asc"], default="desc")
+    page = QueryIdField(default=1, help_text="1-based.")
+    size = QueryIdField(max_value=100, default=25, help_text="1–100.")
 
-    def raise_errors(self) -> None:
-        if self.errors:
-            raise validation_failed(self.errors)
+    @staticmethod
+    def filter(queryset, query: dict):
+        status = query["status"]
+        if status == "all":
+            queryset = queryset.exclude(status=Conversation.Status.SPAM)
+        elif status == "open":
+            queryset = queryset.filter(status__in=Conversation.OPEN_STATUSES)
+        else:
+            queryset = queryset.filter(status=status)
+        customer_id = query.get("customerId") or query.get("participantUserId")
+        if customer_id:
+            number, customer_uuid = stored_id(customer_id), _uuid_or_none(customer_id)
+            if number is not None:
+                queryset = queryset.filter(participants__customer__number=number)
+            else:
+                queryset = (
+                    queryset.filter(participants__customer__uuid=customer_uuid) if customer_uuid else queryset.none()
+                )
+        if query.get("assigneeId"):
+            queryset = queryset.filter(assignee_id=query["assigneeId"])
+        if query.get("modifiedSince"):
+            queryset = queryset.filter(updated_at__gte=query["modifiedSince"])
+        if query.get("visible"):
+            queryset = queryset.filter(visible=query["visible"] == "true")
+        order = SORT_FIELDS[query["sortField"]]
+        if query["sortOrder"] == "desc":
+            return queryset.order_by(f"-{order}", "-pk")
+        return queryset.order_by(order, "pk")
 
 
 class ConversationListView(IntegrationAPIView):
-    SORT_FIELDS = {"lastActivityAt": "last_activity_at", "createdAt": "created_at"}
-
     def get(self, request):
-        params = QueryParams(
-            request,
-            {
-                "status",
-                "customerId",
-                "participantUserId",
-                "assigneeId",
-                "modifiedSince",
-                "visible",
-                "sortField",
-                "sortOrder",
-                "page",
-                "size",
-            },
-        )
-        status = params.choice("status", "all", {"active", "pending", "closed", "spam", "open", "all"})
-        sort_field = params.choice("sortField", "lastActivityAt", set(self.SORT_FIELDS))
-        descending = params.choice("sortOrder", "desc", {"asc", "desc"}) == "desc"
-        page, size = params.integer("page", 1, 1), params.integer("size", 25, 1, 100)
-        visible = params.choice("visible", "", {"", "true", "false"})
-        queryset = conversations_for_api(account=self.account)
-        queryset = {
-            "all": queryset.exclude(status=Conversation.Status.SPAM),
-            "open": queryset.filter(status__in=Conversation.OPEN_STATUSES),
-        }.get(status, queryset.filter(status=status))
-        queryset = self._filters(params, queryset)
-        if visible:
-            queryset = queryset.filter(visible=visible == "true")
-        params.raise_errors()
-        order = self.SORT_FIELDS[sort_field]
-        field_order = f"-{order}" if descending else order
+        query = query_validated(ConversationListQuery, request)
+        page, size = query["page"], query["size"]
+        queryset = ConversationListQuery.filter(conversations_for_api(account=self.account), query)
         total = queryset.count()
-        ordered = queryset.order_by(field_order, "-pk" if descending else "pk")
         offset = (page - 1) * size
-        # A page past the end is empty (§8.1) and not asked for: its offset can be beyond a bigint.
-        rows = list(ordered[offset : offset + size]) if offset < total else []
+        # A page past the end is empty and not asked for: its offset can be beyond a bigint.
+        rows = list(queryset[offset : offset + size]) if offset < total else []
         return Response(
             {
                 "_embedded": {"conversations": [conversation_v2(c) for c in rows]},
@@ -124,25 +117,6 @@ class ConversationListView(IntegrationAPIView):
                 "_links": self._links(request, page, -(-total // size)),
             }
         )
-
-    def _filters(self, params: QueryParams, queryset):
-        query = params.query
-        customer_id = query.get("customerId") or query.get("participantUserId")
-        if customer_id:
-            number = stored_id(customer_id)
-            lookup = {"number": number} if number is not None else {"uuid": _uuid_or_none(customer_id)}
-            queryset = queryset.filter(**{f"participants__customer__{k}": v for k, v in lookup.items()})
-        if query.get("assigneeId"):
-            queryset = queryset.filter(assignee_id=params.integer("assigneeId", None, 1))
-        if query.get("modifiedSince"):
-            moment = parse_datetime(query["modifiedSince"])
-            if moment is None:
-                params.errors.append(
-                    FieldError("query.modifiedSince", "invalid_datetime", "is not ISO 8601", query["modifiedSince"])
-                )
-            else:
-                queryset = queryset.filter(updated_at__gte=moment)
-        return queryset
 
     @staticmethod
     def _links(request, page: int, pages: int) -> dict:

@@ -10,7 +10,8 @@ from agents.models import Agent
 from conversations.integration_api.base import MIB, IntegrationAPIView
 from conversations.integration_api.fields import (
     AttachmentListField,
-    stored_id,
+    QueryIdField,
+    query_validated,
 )
 from conversations.integration_api.lookups import conversation_lookup
 from conversations.integration_api.users import millis, v1_user_id
@@ -81,6 +82,11 @@ class V1MessageSerializer(StrictSerializer):
         return attrs
 
 
+class MessageListQuery(serializers.Serializer):
+    limit = QueryIdField(max_value=100, default=10, help_text="1–100.")
+    startingAfter = QueryIdField(required=False, help_text="A message id: the page holds older messages.")
+
+
 class ConversationMessagesView(IntegrationAPIView):
     body_limit = 28 * MIB
     accepts_idempotency_key = False
@@ -146,10 +152,8 @@ class ConversationMessagesView(IntegrationAPIView):
 
     def get(self, request, app_id: str, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        limit, starting_after = (
-            _int_param(request, "limit", 10, 1, 100),
-            _int_param(request, "startingAfter", None, 1, None),
-        )
+        query = query_validated(MessageListQuery, request)
+        limit, starting_after = query["limit"], query.get("startingAfter")
         messages = (
             conversation.messages.select_related("author_customer", "conversation")
             .prefetch_related("attachments")
@@ -160,14 +164,17 @@ class ConversationMessagesView(IntegrationAPIView):
         return Response({"data": [v1_message(m) for m in messages[:limit]]})
 
 
-def _int_param(request, name: str, default, minimum: int, maximum: int | None):
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    value = stored_id(raw)  # at most a bigint
-    if value is None or value < minimum or (maximum is not None and value > maximum):
-        raise validation_failed([FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw)])
-    return value
+class MessagePageQuery(StrictSerializer):
+    limit = QueryIdField(max_value=100, default=50, help_text="1–100.")
+    before = QueryIdField(required=False, help_text="A message id: the messages just older; not with `after`.")
+    after = QueryIdField(required=False, help_text="A message id: the messages just newer; not with `before`.")
+
+    def validate(self, attrs):
+        if "before" in attrs and "after" in attrs:
+            raise serializers.ValidationError(
+                {"before": [field_error("give before or after, not both", "mutually_exclusive")]}
+            )
+        return attrs
 
 
 class ReplySerializer(StrictSerializer):
@@ -187,12 +194,8 @@ class ConversationMessagesV2View(IntegrationAPIView):
 
     def get(self, request, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        params = QueryParams(request, {"limit", "before", "after"})
-        limit = params.integer("limit", 50, 1, 100)
-        before, after = params.integer("before", None, 1), params.integer("after", None, 1)
-        if before is not None and after is not None:
-            params.errors.append(FieldError("query.before", "invalid", "give before or after, not both"))
-        params.raise_errors()
+        query = query_validated(MessagePageQuery, request)
+        limit, before, after = query["limit"], query.get("before"), query.get("after")
         messages = conversation.messages.select_related("conversation", "author_customer", "author_agent")
         messages = messages.prefetch_related("attachments")
         if after is not None:
@@ -267,37 +270,3 @@ class ConversationTypingView(IntegrationAPIView):
         if cache.add(f"typing:coalesce:{conversation.pk}:{sender.pk}:{state}", 1, TYPING_COALESCE_SECONDS):
             agent_typing_set(conversation=conversation, agent=sender, typing=state == "start")
         return Response(status=204)
-
-
-class QueryParams:
-    """Strict query parsing: unknown or malformed parameters are 400 with `query.*` paths."""
-
-    def __init__(self, request, allowed: set[str]):
-        self.query = request.query_params
-        self.errors = [
-            FieldError(f"query.{k}", "unknown_field", "is not a known parameter")
-            for k in self.query
-            if k not in allowed
-        ]
-
-    def integer(self, name: str, default: int | None, minimum: int, maximum: int = MAX_ID) -> int | None:
-        """Digits from `minimum` to `maximum`: at most a bigint, the largest number a query can hold."""
-        raw = self.query.get(name)
-        if raw is None:
-            return default
-        value = stored_id(raw)
-        if value is None or value < minimum or value > maximum:
-            self.errors.append(FieldError(f"query.{name}", "out_of_range", "is not an allowed value", raw))
-            return default
-        return value
-
-    def choice(self, name: str, default: str, choices: set[str]) -> str:
-        raw = self.query.get(name, default)
-        if raw not in choices:
-            self.errors.append(FieldError(f"query.{name}", "invalid_enum", f"must be one of {sorted(choices)}", raw))
-            return default
-        return raw
-
-    def raise_errors(self) -> None:
-        if self.errors:
-            raise validation_failed(self.errors)
