@@ -214,7 +214,7 @@ class UserMetadataSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.Serializer):
-    """The [S1] user: every field present, unset optional ones null; names never null."""
+    """A conversation user: every field present, unset optional ones null; names never null."""
 
     id = serializers.UUIDField()
     number = serializers.IntegerField(help_text="Per-account customer number.")
@@ -305,7 +305,9 @@ class V1ConversationRecordSerializer(serializers.Serializer):
     photoUrl = serializers.CharField(allow_null=True)
     welcomeMessages = serializers.ListField(child=serializers.CharField(), allow_null=True)
     custom = serializers.DictField(child=AnyValueField())
-    participants = serializers.DictField(child=V1ParticipantSerializer(), help_text="Keyed by [S2] user id.")
+    participants = serializers.DictField(
+        child=V1ParticipantSerializer(), help_text="Keyed by user id (the fkId, else the UUID)."
+    )
     lastMessage = V1MessageRecordSerializer(allow_null=True)
     createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
 
@@ -345,7 +347,7 @@ class ConversationLinksSerializer(serializers.Serializer):
 
 
 class ConversationV2Serializer(serializers.Serializer):
-    """The v2 conversation (§8.1)."""
+    """A conversation."""
 
     id = serializers.CharField()
     subject = serializers.CharField(allow_null=True)
@@ -425,7 +427,7 @@ class MessageSenderSerializer(serializers.Serializer):
 
 
 class MessageV2Serializer(serializers.Serializer):
-    """The v2 message (§8.2)."""
+    """A message."""
 
     id = serializers.IntegerField()
     conversationId = serializers.CharField()
@@ -546,7 +548,7 @@ APP_ID = _path(
 )
 V1_USER_ID = _path(
     "user_id",
-    "An [S2] user id (1–128 of `A–Z a–z 0–9 _ - . : @ ~`): the fkId, else the UUID.",
+    "A user id (1–128 of `A–Z a–z 0–9 _ - . : @ ~`): the fkId, else the UUID.",
     pattern=USER_ID_PATTERN.pattern,
     example="12081",
 )
