@@ -56,6 +56,13 @@ from conversations.integration_api.users import (
     UserUpsertSerializer,
     UserView,
 )
+from conversations.representations import (
+    ConversationSerializer,
+    LinkSerializer,
+    MessageAttachmentSerializer,
+    MessageSerializer,
+    ThreadSerializer,
+)
 from messenger_project.integration_api.serializers import StrictSerializer
 
 TAG_USERS = "Integration API: users"
@@ -239,10 +246,6 @@ class UserSearchResultSerializer(UserSerializer):
     )
 
 
-class LinkSerializer(serializers.Serializer):
-    href = serializers.CharField()
-
-
 class LocationLinksSerializer(serializers.Serializer):
     location = LinkSerializer()
 
@@ -253,14 +256,6 @@ class MergedRedirectSerializer(serializers.Serializer):
     id = serializers.CharField()
     mergedInto = serializers.CharField()
     _links = LocationLinksSerializer()
-
-
-class AttachmentV2Serializer(serializers.Serializer):
-    id = serializers.CharField()
-    fileName = serializers.CharField()
-    mimeType = serializers.CharField()
-    size = serializers.IntegerField(help_text="Decoded bytes.")
-    url = serializers.CharField(help_text="`/api/v2/attachments/{id}` (needs the API key).")
 
 
 class V1UserRecordSerializer(serializers.Serializer):
@@ -285,7 +280,7 @@ class V1MessageRecordSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=MESSAGE_TYPE_CHOICES)
     senderId = serializers.CharField(allow_null=True)
     text = serializers.CharField()
-    attachments = AttachmentV2Serializer(many=True)
+    attachments = MessageAttachmentSerializer(many=True)
     origin = serializers.CharField(help_text="`app`, `rest`, `chat_api`, `desk` or `import`.")
     createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
     custom = serializers.DictField(child=AnyValueField())
@@ -320,53 +315,6 @@ class V1MessageIdSerializer(serializers.Serializer):
     id = serializers.IntegerField()
 
 
-class PrimaryCustomerSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    number = serializers.IntegerField()
-    email = serializers.CharField(allow_null=True)
-
-
-class ConversationParticipantSerializer(serializers.Serializer):
-    userId = serializers.UUIDField()
-    fkId = serializers.CharField(allow_null=True)
-    kind = serializers.CharField(help_text="Always `customer`.")
-    access = serializers.ChoiceField(choices=[("ReadWrite", "ReadWrite"), ("Read", "Read")])
-    notify = serializers.BooleanField()
-
-
-class AssigneeSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The agent id.")
-    name = serializers.CharField()
-    isBot = serializers.BooleanField()
-
-
-class ConversationLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    threads = LinkSerializer()
-    messages = LinkSerializer()
-
-
-class ConversationV2Serializer(serializers.Serializer):
-    """A conversation."""
-
-    id = serializers.CharField()
-    subject = serializers.CharField(allow_null=True)
-    status = serializers.ChoiceField(choices=CONVERSATION_STATUS_CHOICES)
-    visible = serializers.BooleanField(help_text="False until the conversation holds a message.")
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
-    lastActivityAt = serializers.DateTimeField(allow_null=True)
-    closedAt = serializers.DateTimeField(allow_null=True)
-    threadCount = serializers.IntegerField()
-    openThreadId = serializers.IntegerField(allow_null=True, help_text="Set exactly when status is active/pending.")
-    mergedInto = serializers.CharField(allow_null=True, help_text="Always null on a live conversation.")
-    primaryCustomer = PrimaryCustomerSerializer(allow_null=True)
-    participants = ConversationParticipantSerializer(many=True)
-    assignee = AssigneeSerializer(allow_null=True)
-    custom = serializers.DictField(child=AnyValueField())
-    _links = ConversationLinksSerializer()
-
-
 class PageSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     totalElements = serializers.IntegerField()
@@ -383,7 +331,7 @@ class PageLinksSerializer(serializers.Serializer):
 
 
 class ConversationsEmbeddedSerializer(serializers.Serializer):
-    conversations = ConversationV2Serializer(many=True)
+    conversations = ConversationSerializer(many=True)
 
 
 class ConversationPageSerializer(serializers.Serializer):
@@ -394,58 +342,16 @@ class ConversationPageSerializer(serializers.Serializer):
     _links = PageLinksSerializer(help_text="Links keep every query parameter; a link that does not apply is left out.")
 
 
-class ThreadOpenerSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=SENDER_KIND_CHOICES)
-    userId = serializers.CharField()
-
-
-class ThreadV2Serializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    conversationId = serializers.CharField()
-    type = serializers.CharField(help_text="`chat` (made by /chats) or `session`.")
-    status = serializers.ChoiceField(choices=THREAD_STATUS_CHOICES)
-    imported = serializers.BooleanField()
-    source = serializers.CharField(help_text="`app`, `api`, `chat_api` or `desk`.")
-    openedBy = ThreadOpenerSerializer(allow_null=True)
-    createdAt = serializers.DateTimeField()
-    closedAt = serializers.DateTimeField(allow_null=True)
-    closeReason = serializers.CharField(allow_null=True)
-    messageCount = serializers.IntegerField()
-
-
 class ThreadsEmbeddedSerializer(serializers.Serializer):
-    threads = ThreadV2Serializer(many=True)
+    threads = ThreadSerializer(many=True)
 
 
 class ThreadListSerializer(serializers.Serializer):
     _embedded = ThreadsEmbeddedSerializer()
 
 
-class MessageSenderSerializer(serializers.Serializer):
-    userId = serializers.CharField(help_text="A customer UUID, or an agent id.")
-    kind = serializers.ChoiceField(choices=SENDER_KIND_CHOICES)
-
-
-class MessageV2Serializer(serializers.Serializer):
-    """A message."""
-
-    id = serializers.IntegerField()
-    conversationId = serializers.CharField()
-    threadId = serializers.IntegerField(allow_null=True)
-    type = serializers.ChoiceField(choices=MESSAGE_TYPE_CHOICES)
-    sender = MessageSenderSerializer(allow_null=True)
-    text = serializers.CharField()
-    attachments = AttachmentV2Serializer(many=True)
-    createdAt = serializers.DateTimeField()
-    origin = serializers.CharField(help_text="`app`, `rest`, `chat_api`, `desk` or `import`.")
-    imported = serializers.BooleanField()
-    referencedMessageId = serializers.IntegerField(allow_null=True)
-    custom = serializers.DictField(child=AnyValueField())
-    senderDeleted = serializers.BooleanField(required=False, help_text="Present (true) when the sender was deleted.")
-
-
 class MessagesEmbeddedSerializer(serializers.Serializer):
-    messages = MessageV2Serializer(many=True)
+    messages = MessageSerializer(many=True)
 
 
 class MessagePageLinksSerializer(serializers.Serializer):
@@ -1247,7 +1153,7 @@ extend_schema_view(
         tags=[TAG_CONVERSATIONS],
         parameters=[CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
         responses={
-            200: _ok(ConversationV2Serializer, "The conversation.", _example("Conversation", CONVERSATION)),
+            200: _ok(ConversationSerializer, "The conversation.", _example("Conversation", CONVERSATION)),
             301: _moved("Merged", "A", "C", "/api/v2/conversations/C"),
             **_errors(*READ_ERRORS),
         },
@@ -1266,7 +1172,7 @@ extend_schema_view(
             _request_example("Hand over to a person", {"assigneeId": 12}),
         ],
         responses={
-            200: _ok(ConversationV2Serializer, "The conversation.", _example("Conversation", CONVERSATION)),
+            200: _ok(ConversationSerializer, "The conversation.", _example("Conversation", CONVERSATION)),
             **_errors(
                 *WRITE_ERRORS,
                 "not_found",
@@ -1383,7 +1289,7 @@ extend_schema_view(
         ],
         responses={
             201: _ok(
-                MessageV2Serializer,
+                MessageSerializer,
                 "The new message.",
                 _example(
                     "Message",
@@ -1431,7 +1337,7 @@ extend_schema_view(
         request=MergeSerializer,
         examples=[_request_example("Merge", {"into": "order_391_fc"})],
         responses={
-            200: _ok(ConversationV2Serializer, "The target conversation.", _example("Target", CONVERSATION)),
+            200: _ok(ConversationSerializer, "The target conversation.", _example("Target", CONVERSATION)),
             **_errors(
                 *WRITE_ERRORS,
                 "not_found",
