@@ -10,26 +10,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conversations.models import Conversation, Message, Thread
-from messenger_project.timestamps import iso
+from messenger_project.integration_api.serializers import IsoDateTimeField, NullIfBlankField
 
 SENDER_KINDS = ["customer", "agent", "bot"]
-
-
-class IsoDateTimeField(serializers.DateTimeField):
-    """ISO 8601 UTC ending in `Z`."""
-
-    def to_representation(self, value):
-        return iso(value)
-
-
-class NullIfBlankField(serializers.CharField):
-    """A text that is null, never `""`, when unset."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_null=True, **kwargs)
-
-    def to_representation(self, value):
-        return value or None
 
 
 class LinkSerializer(serializers.Serializer):

@@ -51,6 +51,7 @@ from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import (
     UserCreateSerializer,
     UserDetailView,
+    UserSearchResultSerializer,
     UserSearchView,
     UsersView,
     UserUpsertSerializer,
@@ -63,6 +64,7 @@ from conversations.representations import (
     MessageSerializer,
     ThreadSerializer,
 )
+from devices.representations import UserSerializer
 from messenger_project.integration_api.serializers import StrictSerializer
 
 TAG_USERS = "Integration API: users"
@@ -214,36 +216,6 @@ class IntegrationErrorSerializer(serializers.Serializer):
 
 
 # --- representations ---------------------------------------------------------------------------------------------
-
-
-class UserMetadataSerializer(serializers.Serializer):
-    customData = serializers.DictField(child=AnyValueField())
-
-
-class UserSerializer(serializers.Serializer):
-    """A conversation user: every field present, unset optional ones null; names never null."""
-
-    id = serializers.UUIDField()
-    number = serializers.IntegerField(help_text="Per-account customer number.")
-    firstName = serializers.CharField(allow_blank=True, help_text='Never null; "" when unknown.')
-    lastName = serializers.CharField(allow_blank=True, help_text='Never null; "" when unknown.')
-    context = serializers.CharField(allow_null=True)
-    source = serializers.CharField(allow_null=True)
-    fkId = serializers.CharField(allow_null=True)
-    fkUserId = serializers.CharField(allow_null=True)
-    email = serializers.CharField(allow_null=True)
-    phoneNumber = serializers.CharField(allow_null=True)
-    metadata = UserMetadataSerializer()
-    kind = serializers.CharField(help_text="Always `customer`.")
-    registered = serializers.BooleanField()
-    createdAt = serializers.DateTimeField()
-    updatedAt = serializers.DateTimeField()
-
-
-class UserSearchResultSerializer(UserSerializer):
-    conversationIds = serializers.ListField(
-        child=serializers.CharField(), help_text="Newest activity first; merged and deleted conversations left out."
-    )
 
 
 class LocationLinksSerializer(serializers.Serializer):

@@ -17,7 +17,7 @@ from conversations.integration_api.identifiers import identifiers_normalized
 from conversations.services.customers import customer_delete
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
-from devices.representations import user_representation
+from devices.representations import UserSerializer, user_representation
 from devices.selectors import customer_by_user_id, customer_conversation_ids, customer_search
 from devices.services import customer_api_create, customer_upsert
 from messenger_project.integration_api.errors import ApiError, FieldError, moved_permanently, validation_failed
@@ -77,6 +77,15 @@ class UsersView(IntegrationAPIView):
 SEARCH_PARAMETERS = {"email": email_normalize, "phoneNumber": phone_normalize, "fkId": None}
 
 
+class UserSearchResultSerializer(UserSerializer):
+    conversationIds = serializers.SerializerMethodField(
+        help_text="Newest activity first; merged and deleted conversations left out."
+    )
+
+    def get_conversationIds(self, customer) -> list[str]:  # noqa: N802
+        return customer_conversation_ids(customer=customer)
+
+
 class UserSearchView(IntegrationAPIView):
     """Registered before `users/<id>`: `search` is never read as an id."""
 
@@ -113,9 +122,7 @@ class UserSearchView(IntegrationAPIView):
         )
         if customer is None:
             raise ApiError(404, "not_found", "No user matches.")
-        return Response(
-            {**user_representation(customer), "conversationIds": customer_conversation_ids(customer=customer)}
-        )
+        return Response(UserSearchResultSerializer(customer).data)
 
 
 class UserDetailView(IntegrationAPIView):
