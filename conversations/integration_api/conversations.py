@@ -20,8 +20,7 @@ from conversations.integration_api.fields import (
     stored_id,
 )
 from conversations.integration_api.lookups import conversation_lookup, conversation_merged
-from conversations.integration_api.messages import v1_message
-from conversations.integration_api.users import millis, v1_user_id
+from conversations.integration_api.records import ConversationRecordSerializer
 from conversations.models import Conversation
 from conversations.representations import conversation_v2
 from conversations.selectors import conversations_for_api
@@ -255,19 +254,5 @@ class ConversationView(IntegrationAPIView):
 
     def get(self, request, app_id: str, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        last = conversation.messages.select_related("author_customer").order_by("-id").first()
-        participants = conversation.participants.select_related("customer")
-        return Response(
-            {
-                "id": conversation.public_id,
-                "subject": conversation.subject or None,
-                "photoUrl": conversation.photo_url or None,
-                "welcomeMessages": conversation.welcome_messages or None,
-                "custom": conversation.custom,
-                "participants": {
-                    v1_user_id(p.customer): {"access": p.access, "notify": p.notify} for p in participants
-                },
-                "lastMessage": v1_message(last) if last else None,
-                "createdAt": millis(conversation.created_at),
-            }
-        )
+        last = conversation.messages.select_related("author_customer", "conversation").order_by("-id").first()
+        return Response(ConversationRecordSerializer(conversation, context={"last_message": last}).data)

@@ -118,7 +118,8 @@ class QueryDateTimeField(serializers.Field):
 
 def query_validated(serializer_class: type[serializers.Serializer], request) -> dict:
     """The request's query parameters checked by `serializer_class`; every problem a `query.<name>` field error."""
-    query = serializer_class(data=request.query_params)
+    values = request.query_params.dict()  # a plain dict: `?status=` is "", not "absent" as in an HTML form
+    query = serializer_class(data=values)
     if not query.is_valid():
-        raise validation_failed(field_errors(query.errors, request.query_params.dict(), "query"))
+        raise validation_failed(field_errors(query.errors, values, "query"))
     return query.validated_data

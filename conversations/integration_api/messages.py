@@ -14,7 +14,7 @@ from conversations.integration_api.fields import (
     query_validated,
 )
 from conversations.integration_api.lookups import conversation_lookup
-from conversations.integration_api.users import millis, v1_user_id
+from conversations.integration_api.records import MessageIdSerializer, MessageRecordListSerializer
 from conversations.models import Conversation, Message
 from conversations.representations import message_v2
 from conversations.services import (
@@ -32,30 +32,6 @@ MAX_BATCH = 10
 
 
 TYPING_COALESCE_SECONDS = 2
-
-
-def v1_message(message: Message) -> dict:
-    return {
-        "id": message.pk,
-        "conversationId": message.conversation.public_id,
-        "type": message.type,
-        "senderId": v1_user_id(message.author_customer),
-        "text": message.text,
-        "attachments": [
-            {
-                "id": str(m.uuid),
-                "fileName": m.original_name,
-                "mimeType": m.mime_type,
-                "size": m.size,
-                "url": f"/api/v2/attachments/{m.uuid}",
-            }
-            for m in message.attachments.all()
-        ],
-        "origin": message.origin,
-        "createdAt": millis(message.created_at),
-        "custom": message.custom,
-        "referencedMessageId": message.referenced_message_id,
-    }
 
 
 class V1MessageSerializer(StrictSerializer):
@@ -104,7 +80,7 @@ class ConversationMessagesView(IntegrationAPIView):
         payload.is_valid(raise_exception=True)
         drafts = self._drafts(conversation, payload.validated_data)
         ids = messages_post_batch(conversation=conversation, drafts=drafts, origin=Message.Origin.REST)
-        return Response([{"id": pk} for pk in ids])
+        return Response(MessageIdSerializer([{"id": pk} for pk in ids], many=True).data)
 
     def _drafts(self, conversation: Conversation, items: list[dict]) -> list[MessageDraft]:
         senders = customers_by_user_ids(account=self.account, user_ids=[i["sender"] for i in items if "sender" in i])
@@ -161,7 +137,7 @@ class ConversationMessagesView(IntegrationAPIView):
         )
         if starting_after is not None:
             messages = messages.filter(pk__lt=starting_after)
-        return Response({"data": [v1_message(m) for m in messages[:limit]]})
+        return Response(MessageRecordListSerializer({"data": messages[:limit]}).data)
 
 
 class MessagePageQuery(StrictSerializer):

@@ -47,6 +47,12 @@ from conversations.integration_api.messages import (
     TypingSerializer,
     V1MessageSerializer,
 )
+from conversations.integration_api.records import (
+    ConversationRecordSerializer,
+    MessageIdSerializer,
+    MessageRecordListSerializer,
+    UserRecordSerializer,
+)
 from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import (
     UserCreateSerializer,
@@ -60,7 +66,6 @@ from conversations.integration_api.users import (
 from conversations.representations import (
     ConversationSerializer,
     LinkSerializer,
-    MessageAttachmentSerializer,
     MessageSerializer,
     ThreadSerializer,
 )
@@ -228,63 +233,6 @@ class MergedRedirectSerializer(serializers.Serializer):
     id = serializers.CharField()
     mergedInto = serializers.CharField()
     _links = LocationLinksSerializer()
-
-
-class V1UserRecordSerializer(serializers.Serializer):
-    """`GET /api/v1/{appId}/users/{userId}`, TalkJS-shaped; timestamps in Unix milliseconds."""
-
-    id = serializers.CharField(help_text="The user's fkId, or its UUID when it has none.")
-    name = serializers.CharField(allow_null=True)
-    email = serializers.ListField(child=serializers.CharField())
-    phone = serializers.ListField(child=serializers.CharField())
-    photoUrl = serializers.CharField(allow_null=True)
-    welcomeMessage = serializers.CharField(allow_null=True)
-    role = serializers.CharField(allow_null=True)
-    locale = serializers.CharField(allow_null=True)
-    custom = serializers.DictField(child=AnyValueField())
-    kind = serializers.CharField(help_text="Always `customer`.")
-    createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
-
-
-class V1MessageRecordSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    conversationId = serializers.CharField()
-    type = serializers.ChoiceField(choices=MESSAGE_TYPE_CHOICES)
-    senderId = serializers.CharField(allow_null=True)
-    text = serializers.CharField()
-    attachments = MessageAttachmentSerializer(many=True)
-    origin = serializers.CharField(help_text="`app`, `rest`, `chat_api`, `desk` or `import`.")
-    createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
-    custom = serializers.DictField(child=AnyValueField())
-    referencedMessageId = serializers.IntegerField(allow_null=True)
-
-
-class V1ParticipantSerializer(serializers.Serializer):
-    access = serializers.ChoiceField(choices=[("ReadWrite", "ReadWrite"), ("Read", "Read")])
-    notify = serializers.BooleanField()
-
-
-class V1ConversationRecordSerializer(serializers.Serializer):
-    """`GET /api/v1/{appId}/conversations/{conversationId}`, TalkJS-shaped."""
-
-    id = serializers.CharField()
-    subject = serializers.CharField(allow_null=True)
-    photoUrl = serializers.CharField(allow_null=True)
-    welcomeMessages = serializers.ListField(child=serializers.CharField(), allow_null=True)
-    custom = serializers.DictField(child=AnyValueField())
-    participants = serializers.DictField(
-        child=V1ParticipantSerializer(), help_text="Keyed by user id (the fkId, else the UUID)."
-    )
-    lastMessage = V1MessageRecordSerializer(allow_null=True)
-    createdAt = serializers.IntegerField(help_text="Unix milliseconds.")
-
-
-class V1MessageListSerializer(serializers.Serializer):
-    data = V1MessageRecordSerializer(many=True, help_text="Newest first.")
-
-
-class V1MessageIdSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
 
 
 class PageSerializer(serializers.Serializer):
@@ -872,7 +820,7 @@ extend_schema_view(
         parameters=[APP_ID, V1_USER_ID, *_response_headers(200)],
         responses={
             200: _ok(
-                V1UserRecordSerializer,
+                UserRecordSerializer,
                 "The user.",
                 _example(
                     "User",
@@ -928,7 +876,7 @@ extend_schema_view(
         parameters=[APP_ID, CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
         responses={
             200: _ok(
-                V1ConversationRecordSerializer,
+                ConversationRecordSerializer,
                 "The conversation.",
                 _example(
                     "Conversation",
@@ -967,7 +915,7 @@ extend_schema_view(
             _request_example("One user message", [{"text": "Hello Alice!", "sender": "8029", "type": "UserMessage"}])
         ],
         responses={
-            200: _ok(V1MessageIdSerializer(many=True), "The ids, in request order.", _example("Ids", [{"id": 10743}])),
+            200: _ok(MessageIdSerializer(many=True), "The ids, in request order.", _example("Ids", [{"id": 10743}])),
             **_errors(
                 *WRITE_ERRORS,
                 "app_mismatch",
@@ -1000,7 +948,7 @@ extend_schema_view(
             MOVED_LOCATION,
         ],
         responses={
-            200: _ok(V1MessageListSerializer, "A page of messages.", _example("Page", {"data": [V1_MESSAGE]})),
+            200: _ok(MessageRecordListSerializer, "A page of messages.", _example("Page", {"data": [V1_MESSAGE]})),
             301: _moved("Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc/messages"),
             **_errors("validation_failed", *READ_ERRORS, "app_mismatch"),
         },

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from rest_framework import serializers
@@ -14,6 +13,7 @@ from conversations.integration_api.fields import (
     path_id_check,
 )
 from conversations.integration_api.identifiers import identifiers_normalized
+from conversations.integration_api.records import UserRecordSerializer
 from conversations.services.customers import customer_delete
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
@@ -160,16 +160,6 @@ class UserDetailView(IntegrationAPIView):
 LOCALE = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
-def millis(value) -> int | None:
-    return int(value.timestamp() * 1000) if value else None
-
-
-def v1_user_id(customer: Customer | None) -> str | None:
-    if customer is None:
-        return None
-    return customer.fk_id or str(customer.uuid)
-
-
 class IdentifierListField(serializers.Field):
     """An array of 0–10 values, a single string, or null (which clears); each one normalised."""
 
@@ -239,18 +229,4 @@ class UserView(IntegrationAPIView):
         customer = customer_by_user_id(account=self.account, user_id=user_id)
         if customer is None:
             raise ApiError(404, "not_found", "No such user.")
-        return Response(
-            {
-                "id": v1_user_id(customer),
-                "name": customer.display_name if customer.name else customer.name,
-                "email": [e for e in [customer.email, *customer.extra_emails] if e],
-                "phone": [p for p in [customer.phone, *customer.extra_phones] if p],
-                "photoUrl": customer.photo_url or None,
-                "welcomeMessage": customer.welcome_message or None,
-                "role": customer.role or None,
-                "locale": customer.locale or None,
-                "custom": {k: v if isinstance(v, str) else json.dumps(v) for k, v in customer.custom_data.items()},
-                "kind": "customer",
-                "createdAt": millis(customer.created_at),
-            }
-        )
+        return Response(UserRecordSerializer(customer).data)

@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
         ({"assigneeId": "0"}, ("query.assigneeId", "out_of_range")),
         ({"visible": "maybe"}, ("query.visible", "invalid_enum")),
         ({"status": "archived"}, ("query.status", "invalid_enum")),
+        ({"status": ""}, ("query.status", "invalid_enum")),
+        ({"page": ""}, ("query.page", "out_of_range")),
         ({"sortField": "id"}, ("query.sortField", "invalid_enum")),
         ({"sortOrder": "up"}, ("query.sortOrder", "invalid_enum")),
         ({"page": "0"}, ("query.page", "out_of_range")),
