@@ -22,7 +22,7 @@ from conversations.integration_api.fields import (
 from conversations.integration_api.lookups import conversation_lookup, conversation_merged
 from conversations.integration_api.records import ConversationRecordSerializer
 from conversations.models import Conversation
-from conversations.representations import conversation_v2
+from conversations.representations import ConversationSerializer, LinkSerializer, conversation_v2
 from conversations.selectors import conversations_for_api
 from conversations.services import (
     MAX_PARTICIPANTS,
@@ -100,6 +100,33 @@ class ConversationListQuery(StrictSerializer):
         return queryset.order_by(order, "pk")
 
 
+class PageSerializer(serializers.Serializer):
+    size = serializers.IntegerField()
+    totalElements = serializers.IntegerField()
+    totalPages = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="1-based.")
+
+
+class PageLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    first = LinkSerializer()
+    prev = LinkSerializer(required=False)
+    next = LinkSerializer(required=False)
+    last = LinkSerializer(required=False)
+
+
+class ConversationsEmbeddedSerializer(serializers.Serializer):
+    conversations = ConversationSerializer(many=True)
+
+
+class ConversationPageSerializer(serializers.Serializer):
+    """A HAL page of conversations."""
+
+    _embedded = ConversationsEmbeddedSerializer()
+    page = PageSerializer()
+    _links = PageLinksSerializer(help_text="Links keep every query parameter; a link that does not apply is left out.")
+
+
 class ConversationListView(IntegrationAPIView):
     def get(self, request):
         query = query_validated(ConversationListQuery, request)
@@ -109,13 +136,13 @@ class ConversationListView(IntegrationAPIView):
         offset = (page - 1) * size
         # A page past the end is empty and not asked for: its offset can be beyond a bigint.
         rows = list(queryset[offset : offset + size]) if offset < total else []
-        return Response(
-            {
-                "_embedded": {"conversations": [conversation_v2(c) for c in rows]},
-                "page": {"size": size, "totalElements": total, "totalPages": -(-total // size), "number": page},
-                "_links": self._links(request, page, -(-total // size)),
-            }
-        )
+        pages = -(-total // size)
+        body = {
+            "_embedded": {"conversations": rows},
+            "page": {"size": size, "totalElements": total, "totalPages": pages, "number": page},
+            "_links": self._links(request, page, pages),
+        }
+        return Response(ConversationPageSerializer(body).data)
 
     @staticmethod
     def _links(request, page: int, pages: int) -> dict:

@@ -16,7 +16,7 @@ from conversations.integration_api.fields import (
 from conversations.integration_api.lookups import conversation_lookup
 from conversations.integration_api.records import MessageIdSerializer, MessageRecordListSerializer
 from conversations.models import Conversation, Message
-from conversations.representations import message_v2
+from conversations.representations import LinkSerializer, MessageSerializer, message_v2
 from conversations.services import (
     AttachmentDraft,
     MessageDraft,
@@ -165,6 +165,23 @@ class ReplySerializer(StrictSerializer):
         return value
 
 
+class MessagesEmbeddedSerializer(serializers.Serializer):
+    messages = MessageSerializer(many=True)
+
+
+class MessagePageLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    prev = LinkSerializer(required=False, help_text="Present when older messages exist.")
+    next = LinkSerializer(required=False, help_text="Present when newer messages exist.")
+
+
+class MessagePageSerializer(serializers.Serializer):
+    """A page in ascending time order."""
+
+    _embedded = MessagesEmbeddedSerializer()
+    _links = MessagePageLinksSerializer()
+
+
 class ConversationMessagesV2View(IntegrationAPIView):
     body_limit = 28 * MIB
 
@@ -186,7 +203,7 @@ class ConversationMessagesV2View(IntegrationAPIView):
             links["prev"] = {"href": f"{href}?before={page[0].pk}&limit={limit}"}
         if page and conversation.messages.filter(pk__gt=page[-1].pk).exists():
             links["next"] = {"href": f"{href}?after={page[-1].pk}&limit={limit}"}
-        return Response({"_embedded": {"messages": [message_v2(m) for m in page]}, "_links": links})
+        return Response(MessagePageSerializer({"_embedded": {"messages": page}, "_links": links}).data)
 
     def post(self, request, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)

@@ -30,6 +30,7 @@ from conversations.integration_api.conversations import (
     ConversationDetailView,
     ConversationListView,
     ConversationMergeView,
+    ConversationPageSerializer,
     ConversationPatchSerializer,
     ConversationUpsertSerializer,
     ConversationView,
@@ -43,6 +44,7 @@ from conversations.integration_api.messages import (
     ConversationMessagesV2View,
     ConversationMessagesView,
     ConversationTypingView,
+    MessagePageSerializer,
     ReplySerializer,
     TypingSerializer,
     V1MessageSerializer,
@@ -53,7 +55,7 @@ from conversations.integration_api.records import (
     MessageRecordListSerializer,
     UserRecordSerializer,
 )
-from conversations.integration_api.threads import ThreadListView
+from conversations.integration_api.threads import ThreadListSerializer, ThreadListView
 from conversations.integration_api.users import (
     UserCreateSerializer,
     UserDetailView,
@@ -67,7 +69,6 @@ from conversations.representations import (
     ConversationSerializer,
     LinkSerializer,
     MessageSerializer,
-    ThreadSerializer,
 )
 from devices.representations import UserSerializer
 from messenger_project.integration_api.serializers import StrictSerializer
@@ -233,58 +234,6 @@ class MergedRedirectSerializer(serializers.Serializer):
     id = serializers.CharField()
     mergedInto = serializers.CharField()
     _links = LocationLinksSerializer()
-
-
-class PageSerializer(serializers.Serializer):
-    size = serializers.IntegerField()
-    totalElements = serializers.IntegerField()
-    totalPages = serializers.IntegerField()
-    number = serializers.IntegerField(help_text="1-based.")
-
-
-class PageLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    first = LinkSerializer()
-    prev = LinkSerializer(required=False)
-    next = LinkSerializer(required=False)
-    last = LinkSerializer(required=False)
-
-
-class ConversationsEmbeddedSerializer(serializers.Serializer):
-    conversations = ConversationSerializer(many=True)
-
-
-class ConversationPageSerializer(serializers.Serializer):
-    """A HAL page of conversations."""
-
-    _embedded = ConversationsEmbeddedSerializer()
-    page = PageSerializer()
-    _links = PageLinksSerializer(help_text="Links keep every query parameter; a link that does not apply is left out.")
-
-
-class ThreadsEmbeddedSerializer(serializers.Serializer):
-    threads = ThreadSerializer(many=True)
-
-
-class ThreadListSerializer(serializers.Serializer):
-    _embedded = ThreadsEmbeddedSerializer()
-
-
-class MessagesEmbeddedSerializer(serializers.Serializer):
-    messages = MessageSerializer(many=True)
-
-
-class MessagePageLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    prev = LinkSerializer(required=False, help_text="Present when older messages exist.")
-    next = LinkSerializer(required=False, help_text="Present when newer messages exist.")
-
-
-class MessagePageV2Serializer(serializers.Serializer):
-    """A page in ascending time order."""
-
-    _embedded = MessagesEmbeddedSerializer()
-    _links = MessagePageLinksSerializer()
 
 
 class ChatCustomerSerializer(StrictSerializer):
@@ -1175,7 +1124,7 @@ extend_schema_view(
         ],
         responses={
             200: _ok(
-                MessagePageV2Serializer,
+                MessagePageSerializer,
                 "A page.",
                 _example(
                     "Page",

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from django.db.models import Count
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from conversations.integration_api.base import IntegrationAPIView
 from conversations.integration_api.lookups import conversation_lookup
-from conversations.representations import thread_v2
+from conversations.representations import ThreadSerializer
+
+
+class ThreadsEmbeddedSerializer(serializers.Serializer):
+    threads = ThreadSerializer(many=True)
+
+
+class ThreadListSerializer(serializers.Serializer):
+    _embedded = ThreadsEmbeddedSerializer()
 
 
 class ThreadListView(IntegrationAPIView):
@@ -18,4 +27,4 @@ class ThreadListView(IntegrationAPIView):
             .annotate(message_count=Count("messages"))
             .order_by("created_at", "id")
         )
-        return Response({"_embedded": {"threads": [thread_v2(t) for t in threads]}})
+        return Response(ThreadListSerializer({"_embedded": {"threads": threads}}).data)
