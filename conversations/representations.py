@@ -10,13 +10,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conversations.models import Conversation, Message, Thread
-from messenger_project.integration_api.serializers import IsoDateTimeField, NullIfBlankField
+from messenger_project.integration_api.serializers import IsoDateTimeField, LinkSerializer, NullIfBlankField
 
 SENDER_KINDS = ["customer", "agent", "bot"]
-
-
-class LinkSerializer(serializers.Serializer):
-    href = serializers.CharField()
 
 
 class MessageAttachmentSerializer(serializers.Serializer):

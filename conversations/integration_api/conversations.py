@@ -22,7 +22,7 @@ from conversations.integration_api.fields import (
 from conversations.integration_api.lookups import conversation_lookup, conversation_merged
 from conversations.integration_api.records import ConversationRecordSerializer
 from conversations.models import Conversation
-from conversations.representations import ConversationSerializer, LinkSerializer, conversation_v2
+from conversations.representations import ConversationSerializer, conversation_v2
 from conversations.selectors import conversations_for_api
 from conversations.services import (
     MAX_PARTICIPANTS,
@@ -33,7 +33,7 @@ from conversations.services import (
 from devices.selectors import customers_by_user_ids
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import FieldError, validation_failed
-from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
+from messenger_project.integration_api.serializers import CustomDataField, LinkSerializer, StrictSerializer, field_error
 
 
 def _uuid_or_none(value: str):

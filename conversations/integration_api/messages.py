@@ -16,7 +16,7 @@ from conversations.integration_api.fields import (
 from conversations.integration_api.lookups import conversation_lookup
 from conversations.integration_api.records import MessageIdSerializer, MessageRecordListSerializer
 from conversations.models import Conversation, Message
-from conversations.representations import LinkSerializer, MessageSerializer, message_v2
+from conversations.representations import MessageSerializer, message_v2
 from conversations.services import (
     AttachmentDraft,
     MessageDraft,
@@ -25,7 +25,7 @@ from conversations.services import (
 from conversations.typing import agent_typing_set
 from devices.selectors import customers_by_user_ids
 from messenger_project.integration_api.errors import FieldError, validation_failed
-from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
+from messenger_project.integration_api.serializers import CustomDataField, LinkSerializer, StrictSerializer, field_error
 from messenger_project.numbers import MAX_ID
 
 MAX_BATCH = 10

@@ -67,10 +67,10 @@ from conversations.integration_api.users import (
 )
 from conversations.representations import (
     ConversationSerializer,
-    LinkSerializer,
     MessageSerializer,
 )
 from devices.representations import UserSerializer
+from messenger_project.integration_api.errors import IntegrationErrorSerializer, MergedRedirectSerializer
 from messenger_project.integration_api.serializers import StrictSerializer
 
 TAG_USERS = "Integration API: users"
@@ -199,41 +199,7 @@ class AnyValueField(serializers.Field):
 # --- error body (§4) ---------------------------------------------------------------------------------------------
 
 
-class IntegrationFieldErrorSerializer(serializers.Serializer):
-    path = serializers.CharField(help_text="Dots and `[i]`: `customer.firstName`, `[1].sender`, `query.email`.")
-    code = serializers.CharField(help_text="`required`, `unknown_field`, `too_long`, `invalid_email`, …")
-    message = serializers.CharField()
-    rejectedValue = AnyValueField(required=False, help_text="Left out for secrets and values over 200 characters.")
-
-
-class IntegrationErrorDetailSerializer(serializers.Serializer):
-    status = serializers.IntegerField(help_text="The HTTP status.")
-    code = serializers.CharField(help_text="`validation_failed`, `not_found`, `invalid_api_key`, …")
-    message = serializers.CharField()
-    logRef = serializers.CharField(help_text="Also sent as the `X-Request-Id` header.")
-    fields = IntegrationFieldErrorSerializer(many=True, required=False, help_text="Only for `validation_failed`.")
-    details = serializers.DictField(child=AnyValueField())
-
-
-class IntegrationErrorSerializer(serializers.Serializer):
-    """Every 4xx and 5xx response of the integration API."""
-
-    error = IntegrationErrorDetailSerializer()
-
-
 # --- representations ---------------------------------------------------------------------------------------------
-
-
-class LocationLinksSerializer(serializers.Serializer):
-    location = LinkSerializer()
-
-
-class MergedRedirectSerializer(serializers.Serializer):
-    """The 301 body for a merged user or conversation (sent with a `Location` header)."""
-
-    id = serializers.CharField()
-    mergedInto = serializers.CharField()
-    _links = LocationLinksSerializer()
 
 
 class ChatCustomerSerializer(StrictSerializer):

@@ -89,3 +89,7 @@ class NullIfBlankField(serializers.CharField):
 
     def to_representation(self, value):
         return value or None
+
+
+class LinkSerializer(serializers.Serializer):
+    href = serializers.CharField()
