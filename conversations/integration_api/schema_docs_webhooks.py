@@ -5,10 +5,8 @@ Documentation only, like `schema_docs`: attached to the views at import time (fr
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 
-from agents.models import Webhook
 from conversations.integration_api.schema_docs import (
     IDEMPOTENCY_ERRORS,
     IDEMPOTENCY_KEY,
@@ -22,9 +20,12 @@ from conversations.integration_api.schema_docs import (
     _response_headers,
 )
 from conversations.integration_api.webhooks import (
-    WebhookCreateSerializer,
+    NewWebhookSerializer,
+    WebhookCreatedSerializer,
     WebhookDetailView,
+    WebhookListSerializer,
     WebhooksView,
+    WebhookTestSerializer,
     WebhookTestView,
 )
 
@@ -48,54 +49,6 @@ turns the webhook off at once; 3 days of nothing but failures turn it off too (`
 At least once and in no guaranteed order: dedupe by `X-Webhook-Id`. Imported content and spam conversations fire
 nothing. A `message.created` (or typing) of the bot bound to the key that made the webhook is not sent to it.
 """
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "format": "uri",
-        "pattern": "^https://",
-        "maxLength": 2048,
-        "description": "An https URL whose host resolves to public addresses only (`invalid_url` otherwise). With "
-        "the server's `WEBHOOKS_ALLOW_PRIVATE_TARGETS`, plain http and private addresses are allowed too.",
-    }
-)
-class WebhookUrlField(serializers.CharField):
-    pass
-
-
-class NewWebhookSerializer(WebhookCreateSerializer):
-    """The view's `WebhookCreateSerializer`, with the URL rules of `url_problem` spelled out."""
-
-    url = WebhookUrlField(max_length=2048)
-
-
-class WebhookSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    url = serializers.URLField()
-    events = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.Event.values))
-    senderKinds = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.SENDER_KINDS))  # noqa: N815
-    description = serializers.CharField()
-    active = serializers.BooleanField()
-    disabledReason = serializers.CharField(allow_null=True)  # noqa: N815
-    createdAt = serializers.DateTimeField()  # noqa: N815
-    ownerKeyId = serializers.IntegerField(allow_null=True, help_text="The API key that made it (the loop guard).")  # noqa: N815
-
-
-class WebhookCreatedSerializer(WebhookSerializer):
-    secret = serializers.CharField(help_text="`whsec_…`: signs the deliveries. Shown only in this answer.")
-
-
-class WebhooksEmbeddedSerializer(serializers.Serializer):
-    webhooks = WebhookSerializer(many=True)
-
-
-class WebhookListSerializer(serializers.Serializer):
-    _embedded = WebhooksEmbeddedSerializer()
-
-
-class WebhookTestSerializer(serializers.Serializer):
-    eventId = serializers.CharField(help_text="The `ping` event's id (`X-Webhook-Id`).")  # noqa: N815
 
 
 WEBHOOK = {

@@ -1,7 +1,8 @@
-"""Integration API: webhook management (spec §8.8) under `/api/v2/webhooks`."""
+"""Integration API: webhook management under `/api/v2/webhooks`; each shape declared once, rendering and documenting."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -10,32 +11,66 @@ from agents.models import Webhook
 from conversations.integration_api.base import IntegrationAPIView
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
-from messenger_project.integration_api.serializers import StrictSerializer, field_error
+from messenger_project.integration_api.serializers import (
+    IsoDateTimeField,
+    NullIfBlankField,
+    StrictSerializer,
+    field_error,
+)
 from messenger_project.numbers import is_digits
 from messenger_project.outbound_urls import url_problem
-from messenger_project.timestamps import iso
 
 
-def webhook_representation(webhook: Webhook, *, secret: bool = False) -> dict:
-    """The secret only in the answer to the create request (§8.8)."""
-    data = {
-        "id": webhook.pk,
-        "url": webhook.url,
-        "events": webhook.events,
-        "senderKinds": webhook.sender_kinds,
-        "description": webhook.description,
-        "active": webhook.active,
-        "disabledReason": webhook.disabled_reason or None,
-        "createdAt": iso(webhook.created_at),
-        "ownerKeyId": webhook.owner_key_id,
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "pattern": "^https://",
+        "maxLength": 2048,
+        "description": "An https URL whose host resolves to public addresses only (`invalid_url` otherwise). With "
+        "the server's `WEBHOOKS_ALLOW_PRIVATE_TARGETS`, plain http and private addresses are allowed too.",
     }
-    if secret:
-        data["secret"] = webhook.secret
-    return data
+)
+class WebhookUrlField(serializers.CharField):
+    pass
 
 
-class WebhookCreateSerializer(StrictSerializer):
-    url = serializers.CharField(max_length=2048)
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.ChoiceField(choices=Webhook.Event.values))
+    senderKinds = serializers.ListField(
+        source="sender_kinds", child=serializers.ChoiceField(choices=Webhook.SENDER_KINDS)
+    )
+    description = serializers.CharField()
+    active = serializers.BooleanField()
+    disabledReason = NullIfBlankField(source="disabled_reason")
+    createdAt = IsoDateTimeField(source="created_at")
+    ownerKeyId = serializers.IntegerField(
+        source="owner_key_id", allow_null=True, help_text="The API key that made it (the loop guard)."
+    )
+
+
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(help_text="`whsec_…`: signs the deliveries. Shown only in this answer.")
+
+
+class WebhooksEmbeddedSerializer(serializers.Serializer):
+    webhooks = WebhookSerializer(many=True)
+
+
+class WebhookListSerializer(serializers.Serializer):
+    _embedded = WebhooksEmbeddedSerializer()
+
+
+class WebhookTestSerializer(serializers.Serializer):
+    eventId = serializers.CharField(help_text="The `ping` event's id (`X-Webhook-Id`).")
+
+
+class NewWebhookSerializer(StrictSerializer):
+    """A new webhook: where to send which events."""
+
+    url = WebhookUrlField(max_length=2048)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=Webhook.Event.values), allow_empty=False, max_length=len(Webhook.Event)
     )
@@ -54,10 +89,10 @@ class WebhookCreateSerializer(StrictSerializer):
 class WebhooksView(IntegrationAPIView):
     def get(self, request):
         webhooks = Webhook.objects.filter(account=self.account).order_by("created_at", "id")
-        return Response({"_embedded": {"webhooks": [webhook_representation(w) for w in webhooks]}})
+        return Response(WebhookListSerializer({"_embedded": {"webhooks": webhooks}}).data)
 
     def post(self, request):
-        payload = WebhookCreateSerializer(data=request.data)
+        payload = NewWebhookSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         try:
@@ -76,7 +111,8 @@ class WebhooksView(IntegrationAPIView):
                 [FieldError("url", "too_many_items", f"an account has at most {MAX_WEBHOOKS} webhooks")]
             ) from None
         location = f"/api/v2/webhooks/{webhook.pk}"
-        return Response(webhook_representation(webhook, secret=True), status=201, headers={"Location": location})
+        body = WebhookCreatedSerializer(webhook).data  # the secret only in this answer
+        return Response(body, status=201, headers={"Location": location})
 
 
 class WebhookDetailView(IntegrationAPIView):
@@ -88,7 +124,7 @@ class WebhookDetailView(IntegrationAPIView):
 class WebhookTestView(IntegrationAPIView):
     def post(self, request, webhook_id: str):
         delivery = webhook_ping(webhook=_webhook(self.account, webhook_id))
-        return Response({"eventId": delivery.event_id}, status=202)
+        return Response(WebhookTestSerializer({"eventId": delivery.event_id}).data, status=202)
 
 
 def _webhook(account, webhook_id: str) -> Webhook:
