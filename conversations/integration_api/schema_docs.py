@@ -49,6 +49,14 @@ from conversations.integration_api.messages import (
     TypingSerializer,
     V1MessageSerializer,
 )
+from conversations.integration_api.openapi import (
+    IDEMPOTENCY_ERRORS,
+    MOVED_LOCATION,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    errors_of,
+    success_headers,
+)
 from conversations.integration_api.records import (
     ConversationRecordSerializer,
     MessageIdSerializer,
@@ -70,7 +78,7 @@ from conversations.representations import (
     MessageSerializer,
 )
 from devices.representations import UserSerializer
-from messenger_project.integration_api.errors import IntegrationErrorSerializer, MergedRedirectSerializer
+from messenger_project.integration_api.errors import MergedRedirectSerializer
 from messenger_project.integration_api.serializers import StrictSerializer
 
 TAG_USERS = "Integration API: users"
@@ -314,187 +322,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     "for 24 h and replayed with `Idempotent-Replayed: true`; the same key with a different body gives 409 "
     "`idempotency_conflict`.",
 )
-REQUEST_ID_HEADER = OpenApiParameter(
-    "X-Request-Id",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=True,
-    description="The request id; equals `error.logRef` on errors.",
-)
-
-
-def _response_headers(success: int, *, location: bool = False, resource_id: bool = False) -> list[OpenApiParameter]:
-    headers = [
-        REQUEST_ID_HEADER,
-        OpenApiParameter(
-            "X-RateLimit-Limit-Minute", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[success, 429]
-        ),
-        OpenApiParameter(
-            "X-RateLimit-Remaining-Minute", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[success, 429]
-        ),
-        OpenApiParameter(
-            "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429], description="Seconds."
-        ),
-        OpenApiParameter(
-            "WWW-Authenticate",
-            OpenApiTypes.STR,
-            OpenApiParameter.HEADER,
-            response=[401],
-            description='`Bearer realm="integration"`.',
-        ),
-    ]
-    if location:
-        headers.append(
-            OpenApiParameter(
-                "Location", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[success], description="The new URL."
-            )
-        )
-    if resource_id:
-        headers.append(
-            OpenApiParameter(
-                "Resource-ID",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[success],
-                description="The new thread's id.",
-            )
-        )
-    return headers
-
-
-MOVED_LOCATION = OpenApiParameter(
-    "Location",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[301],
-    description="Where the merged resource lives now.",
-)
-
-
 # --- examples ----------------------------------------------------------------------------------------------------
-
-LOG_REF = "0b6c1f3e-2d47-4e3a-9a51-7f0c9e2a4b11"
-
-
-def _error_body(status: int, code: str, message: str, *, fields=None, details=None) -> dict:
-    body = {"status": status, "code": code, "message": message, "logRef": LOG_REF}
-    if fields is not None:
-        body["fields"] = fields
-    body["details"] = details or {}
-    return {"error": body}
-
-
-ERROR_CASES: dict[str, tuple[int, str, dict]] = {
-    "validation_failed": (
-        400,
-        "2 fields are invalid.",
-        {
-            "fields": [
-                {
-                    "path": "customer.firstName",
-                    "code": "too_long",
-                    "message": "must be 1 to 40 characters",
-                    "rejectedValue": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-                },
-                {"path": "attachments[0].data", "code": "invalid_base64", "message": "is not valid base64"},
-            ]
-        },
-    ),
-    "malformed_json": (400, "The body is not valid JSON: Expecting value: line 1 column 2 (char 1)", {}),
-    "authentication_required": (401, "An API key is required.", {}),
-    "invalid_api_key": (401, "The API key is not valid.", {}),
-    "bad_parameter": (
-        400,
-        "1 field is invalid.",
-        {
-            "code": "validation_failed",
-            "fields": [
-                {
-                    "path": "path.conversationId",
-                    "code": "invalid_characters",
-                    "message": "contains a control character (U+000A)",
-                }
-            ],
-        },
-    ),
-    "bad_idempotency_key": (
-        400,
-        "Idempotency-Key must be 1 to 255 characters.",
-        {"code": "validation_failed", "fields": []},
-    ),
-    "https_required": (403, "The integration API is served over HTTPS only.", {}),
-    "app_mismatch": (403, "The appId in the path is not the key's account.", {}),
-    "not_found": (404, "Not found.", {}),
-    "conversation_merged": (404, "The conversation was merged.", {"details": {"mergedInto": "order_391_fc"}}),
-    "user_exists": (
-        409,
-        "User exists.",
-        {"details": {"field": "email", "userId": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b"}},
-    ),
-    "email_taken": (409, "Email taken.", {}),
-    "phone_taken": (409, "Phone taken.", {}),
-    "idempotency_conflict": (409, "Idempotency conflict.", {}),
-    "thread_limit_reached": (412, "Thread limit reached.", {}),
-    "conversation_too_old": (412, "Conversation too old.", {}),
-    "payload_too_large": (413, "The body is over 1 MiB.", {}),
-    "unsupported_media_type": (415, "The body must be application/json.", {}),
-    "rate_limited": (429, "Rate limited.", {}),
-}
-STATUS_DESCRIPTIONS = {
-    400: "Malformed JSON, invalid fields (every field error in one response), or a path or query parameter holding a "
-    "control character.",
-    401: "No key, or the key is not valid.",
-    403: "Plain HTTP from anywhere but this machine (`https_required`), or the appId in the path is not the key's "
-    "account (`app_mismatch`).",
-    404: "Unknown resource (or another account's), or a write to a merged conversation.",
-    409: "Conflict.",
-    412: "Precondition failed (thread limit or too-old lock).",
-    413: "Body too large.",
-    415: "The body is not JSON.",
-    429: "Rate limit exceeded (see `Retry-After`).",
-}
-READ_ERRORS = (
-    "bad_parameter",
-    "authentication_required",
-    "invalid_api_key",
-    "https_required",
-    "not_found",
-    "rate_limited",
-)
-WRITE_ERRORS = (
-    "validation_failed",
-    "bad_parameter",
-    "malformed_json",
-    "authentication_required",
-    "invalid_api_key",
-    "https_required",
-    "rate_limited",
-    "payload_too_large",
-    "unsupported_media_type",
-)
-# What the `Idempotency-Key` header adds to an operation that takes it.
-IDEMPOTENCY_ERRORS = ("bad_idempotency_key", "idempotency_conflict")
-
-
-def _errors(*codes: str, overrides: dict[str, dict] | None = None) -> dict[int, OpenApiResponse]:
-    """The §4 error body for each status the codes fall under, one example per code."""
-    by_status: dict[int, list[OpenApiExample]] = {}
-    for name in dict.fromkeys(codes):
-        status, message, extra = ERROR_CASES[name]
-        extra = {**extra, **((overrides or {}).get(name, {}))}
-        message, code = extra.get("message", message), extra.get("code", name)
-        by_status.setdefault(status, []).append(
-            OpenApiExample(
-                name,
-                value=_error_body(status, code, message, fields=extra.get("fields"), details=extra.get("details")),
-                response_only=True,
-                status_codes=[str(status)],
-            )
-        )
-    return {
-        status: OpenApiResponse(IntegrationErrorSerializer, description=STATUS_DESCRIPTIONS[status], examples=examples)
-        for status, examples in sorted(by_status.items())
-    }
 
 
 def _example(name: str, value, **kwargs) -> OpenApiExample:
@@ -610,7 +438,7 @@ extend_schema_view(
         "one of `email` and `phoneNumber`. With a skip flag the value is only trimmed and length-checked. Fires "
         "`user.created`.",
         tags=[TAG_USERS],
-        parameters=[*_WRITE, *_response_headers(201, location=True)],
+        parameters=[*_WRITE, *success_headers(201, location=True)],
         request=UserCreateSerializer,
         examples=[
             _request_example(
@@ -630,7 +458,7 @@ extend_schema_view(
         ],
         responses={
             201: _ok(UserSerializer, "Created; `Location` names the new user.", _example("User", USER)),
-            **_errors(*WRITE_ERRORS, "user_exists", *IDEMPOTENCY_ERRORS),
+            **errors_of(*WRITE_ERRORS, "user_exists", *IDEMPOTENCY_ERRORS),
         },
     )
 )(UsersView)
@@ -646,7 +474,6 @@ extend_schema_view(
             _query("email", OpenApiTypes.EMAIL, "Email address (case-insensitive)."),
             _query("phoneNumber", description="E.164 phone number; an unencoded `+` is accepted."),
             _query("fkId", description="The operator's own key."),
-            *_response_headers(200),
         ],
         responses={
             200: _ok(
@@ -654,7 +481,7 @@ extend_schema_view(
                 "The user plus `conversationIds`.",
                 _example("Found", {**USER, "conversationIds": ["order_391_fc", "123"]}),
             ),
-            **_errors(
+            **errors_of(
                 "validation_failed",
                 *READ_ERRORS,
                 overrides={
@@ -673,7 +500,7 @@ extend_schema_view(
         summary="Get a user",
         description="404 for an unknown or malformed id, or a user of another account; 301 for a merged user.",
         tags=[TAG_USERS],
-        parameters=[USER_UUID, *_response_headers(200), MOVED_LOCATION],
+        parameters=[USER_UUID, MOVED_LOCATION],
         responses={
             200: _ok(UserSerializer, "The user.", _example("User", USER)),
             301: _moved(
@@ -682,7 +509,7 @@ extend_schema_view(
                 USER["id"],
                 f"/api/external/users/{USER['id']}",
             ),
-            **_errors(*READ_ERRORS),
+            **errors_of(*READ_ERRORS),
         },
     ),
     delete=extend_schema(
@@ -691,10 +518,10 @@ extend_schema_view(
         description="Revokes the user's devices; deletes conversations where they are the only customer; keeps their "
         "messages elsewhere with `sender: null`. Fires `user.deleted`. A second delete gives 404.",
         tags=[TAG_USERS],
-        parameters=[USER_UUID, *_WRITE, *_response_headers(204)],
+        parameters=[USER_UUID, *_WRITE],
         responses={
             204: OpenApiResponse(description="Deleted; empty body."),
-            **_errors(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
+            **errors_of(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
         },
     ),
 )(UserDetailView)
@@ -708,7 +535,7 @@ extend_schema_view(
         description="Merge-patch: fields not sent stay as they are. `name` and the `email` key are required when the "
         "user is created (with `fkId = userId`). Idempotent: answers `200 {}`.",
         tags=[TAG_V1],
-        parameters=[APP_ID, V1_USER_ID, *_response_headers(200)],
+        parameters=[APP_ID, V1_USER_ID],
         request=UserUpsertSerializer,
         examples=[
             _request_example(
@@ -724,7 +551,7 @@ extend_schema_view(
         ],
         responses={
             200: _ok(EMPTY_OBJECT, "Stored.", _example("Done", {})),
-            **_errors(*WRITE_ERRORS, "app_mismatch", "not_found", "email_taken", "phone_taken"),
+            **errors_of(*WRITE_ERRORS, "app_mismatch", "not_found", "email_taken", "phone_taken"),
         },
     ),
     get=extend_schema(
@@ -732,7 +559,7 @@ extend_schema_view(
         summary="Get a user (TalkJS-style)",
         description="Timestamps in Unix milliseconds.",
         tags=[TAG_V1],
-        parameters=[APP_ID, V1_USER_ID, *_response_headers(200)],
+        parameters=[APP_ID, V1_USER_ID],
         responses={
             200: _ok(
                 UserRecordSerializer,
@@ -754,7 +581,7 @@ extend_schema_view(
                     },
                 ),
             ),
-            **_errors(*READ_ERRORS, "app_mismatch"),
+            **errors_of(*READ_ERRORS, "app_mismatch"),
         },
     ),
 )(UserView)
@@ -766,7 +593,7 @@ extend_schema_view(
         description="Participants are only ever added. A new conversation starts `closed`, with no threads and "
         "`visible: false`. A merged id is never brought back to life (404 `conversation_merged`). Answers `200 {}`.",
         tags=[TAG_V1],
-        parameters=[APP_ID, CONVERSATION_ID, *_response_headers(200)],
+        parameters=[APP_ID, CONVERSATION_ID],
         request=ConversationUpsertSerializer,
         examples=[
             _request_example(
@@ -780,7 +607,7 @@ extend_schema_view(
         ],
         responses={
             200: _ok(EMPTY_OBJECT, "Stored.", _example("Done", {})),
-            **_errors(*WRITE_ERRORS, "app_mismatch", "conversation_merged"),
+            **errors_of(*WRITE_ERRORS, "app_mismatch", "conversation_merged"),
         },
     ),
     get=extend_schema(
@@ -788,7 +615,7 @@ extend_schema_view(
         summary="Get a conversation (TalkJS-style)",
         description="A merged id gives 301 to the v1 path of the survivor.",
         tags=[TAG_V1],
-        parameters=[APP_ID, CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
+        parameters=[APP_ID, CONVERSATION_ID, MOVED_LOCATION],
         responses={
             200: _ok(
                 ConversationRecordSerializer,
@@ -811,7 +638,7 @@ extend_schema_view(
                 ),
             ),
             301: _moved("Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc"),
-            **_errors(*READ_ERRORS, "app_mismatch"),
+            **errors_of(*READ_ERRORS, "app_mismatch"),
         },
     ),
 )(ConversationView)
@@ -824,14 +651,14 @@ extend_schema_view(
         "Every item is validated before anything is stored. A repeated `idempotencyKey` with the same content returns "
         "the original id. Answers the new ids in request order.",
         tags=[TAG_V1],
-        parameters=[APP_ID, CONVERSATION_ID, *_response_headers(200)],
+        parameters=[APP_ID, CONVERSATION_ID],
         request=V1MessageSerializer(many=True),
         examples=[
             _request_example("One user message", [{"text": "Hello Alice!", "sender": "8029", "type": "UserMessage"}])
         ],
         responses={
             200: _ok(MessageIdSerializer(many=True), "The ids, in request order.", _example("Ids", [{"id": 10743}])),
-            **_errors(
+            **errors_of(
                 *WRITE_ERRORS,
                 "app_mismatch",
                 "conversation_merged",
@@ -859,13 +686,12 @@ extend_schema_view(
             CONVERSATION_ID,
             _int_query("limit", "1–100, default 10.", maximum=100),
             _int_query("startingAfter", "A message id; returns older messages."),
-            *_response_headers(200),
             MOVED_LOCATION,
         ],
         responses={
             200: _ok(MessageRecordListSerializer, "A page of messages.", _example("Page", {"data": [V1_MESSAGE]})),
             301: _moved("Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc/messages"),
-            **_errors("validation_failed", *READ_ERRORS, "app_mismatch"),
+            **errors_of("validation_failed", *READ_ERRORS, "app_mismatch"),
         },
     ),
 )(ConversationMessagesView)
@@ -881,7 +707,7 @@ extend_schema_view(
         "one and makes the conversation `active`. Imported: stored closed, with no notifications. Answers 201 with an "
         "empty body and `Resource-ID`.",
         tags=[TAG_CONVERSATIONS],
-        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(201, resource_id=True)],
+        parameters=[CONVERSATION_ID, *_WRITE, *success_headers(201, resource_id=True)],
         request=ChatThreadSerializer,
         examples=[
             _request_example(
@@ -895,7 +721,7 @@ extend_schema_view(
         ],
         responses={
             201: OpenApiResponse(description="Created; empty body. `Resource-ID` holds the new thread id."),
-            **_errors(
+            **errors_of(
                 *WRITE_ERRORS,
                 "not_found",
                 "conversation_merged",
@@ -939,7 +765,6 @@ extend_schema_view(
             _query("sortOrder", enum=["desc", "asc"], default="desc"),
             _int_query("page", "1-based.", default=1),
             _int_query("size", "1–100.", maximum=100, default=25),
-            *_response_headers(200),
         ],
         responses={
             200: _ok(
@@ -960,7 +785,7 @@ extend_schema_view(
                     },
                 ),
             ),
-            **_errors(
+            **errors_of(
                 "validation_failed",
                 *READ_ERRORS,
                 overrides={
@@ -986,11 +811,11 @@ extend_schema_view(
         summary="Get a conversation",
         description="A merged id gives 301 with `Location` at the end of the merge chain.",
         tags=[TAG_CONVERSATIONS],
-        parameters=[CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
+        parameters=[CONVERSATION_ID, MOVED_LOCATION],
         responses={
             200: _ok(ConversationSerializer, "The conversation.", _example("Conversation", CONVERSATION)),
             301: _moved("Merged", "A", "C", "/api/v2/conversations/C"),
-            **_errors(*READ_ERRORS),
+            **errors_of(*READ_ERRORS),
         },
     ),
     patch=extend_schema(
@@ -1000,7 +825,7 @@ extend_schema_view(
         "pending opens a new session thread (subject to the 412 locks). `assigneeId` must be an agent of the account "
         "(`not_staff`), or null to unassign.",
         tags=[TAG_CONVERSATIONS],
-        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(200)],
+        parameters=[CONVERSATION_ID, *_WRITE],
         request=ConversationUpdateSerializer,
         examples=[
             _request_example("Close", {"status": "closed"}),
@@ -1008,7 +833,7 @@ extend_schema_view(
         ],
         responses={
             200: _ok(ConversationSerializer, "The conversation.", _example("Conversation", CONVERSATION)),
-            **_errors(
+            **errors_of(
                 *WRITE_ERRORS,
                 "not_found",
                 "conversation_merged",
@@ -1039,7 +864,7 @@ extend_schema_view(
         description="All threads (at most 100), oldest first. A merged id gives 301 to the same path of the "
         "conversation at the end of the merge chain.",
         tags=[TAG_CONVERSATIONS],
-        parameters=[CONVERSATION_ID, *_response_headers(200), MOVED_LOCATION],
+        parameters=[CONVERSATION_ID, MOVED_LOCATION],
         responses={
             301: _moved("Merged", "A", "C", "/api/v2/conversations/C/threads"),
             200: _ok(
@@ -1068,7 +893,7 @@ extend_schema_view(
                     },
                 ),
             ),
-            **_errors(*READ_ERRORS),
+            **errors_of(*READ_ERRORS),
         },
     )
 )(ThreadListView)
@@ -1085,7 +910,6 @@ extend_schema_view(
             _int_query("limit", "1–100, default 50.", maximum=100, default=50),
             _int_query("before", "A message id; not with `after`."),
             _int_query("after", "A message id; not with `before`."),
-            *_response_headers(200),
             MOVED_LOCATION,
         ],
         responses={
@@ -1104,7 +928,7 @@ extend_schema_view(
                 ),
             ),
             301: _moved("Merged", "A", "C", "/api/v2/conversations/C/messages"),
-            **_errors("validation_failed", *READ_ERRORS),
+            **errors_of("validation_failed", *READ_ERRORS),
         },
     ),
     post=extend_schema(
@@ -1114,7 +938,7 @@ extend_schema_view(
         "without either). Staff-message effects: opens a `pending` thread if none is open, pushes to the app. "
         "Answers 201 with the message and `Location`.",
         tags=[TAG_MESSAGES],
-        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(201, location=True)],
+        parameters=[CONVERSATION_ID, *_WRITE, *success_headers(201, location=True)],
         request=ReplySerializer,
         examples=[
             _request_example(
@@ -1138,7 +962,7 @@ extend_schema_view(
                     },
                 ),
             ),
-            **_errors(
+            **errors_of(
                 *WRITE_ERRORS,
                 "not_found",
                 "conversation_merged",
@@ -1168,12 +992,12 @@ extend_schema_view(
         description="Moves the path conversation's threads and messages into `into`, combining participants. Repeating "
         "the same merge answers 200 again. Answers the target conversation.",
         tags=[TAG_CONVERSATIONS],
-        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(200)],
+        parameters=[CONVERSATION_ID, *_WRITE],
         request=MergeSerializer,
         examples=[_request_example("Merge", {"into": "order_391_fc"})],
         responses={
             200: _ok(ConversationSerializer, "The target conversation.", _example("Target", CONVERSATION)),
-            **_errors(
+            **errors_of(
                 *WRITE_ERRORS,
                 "not_found",
                 "conversation_merged",
@@ -1203,12 +1027,12 @@ extend_schema_view(
         description="`start` lasts 15 s unless renewed; events more often than every 2 s are merged. Sender rules as "
         "for replies. Answers 204.",
         tags=[TAG_MESSAGES],
-        parameters=[CONVERSATION_ID, *_WRITE, *_response_headers(204)],
+        parameters=[CONVERSATION_ID, *_WRITE],
         request=TypingSerializer,
         examples=[_request_example("Start", {"state": "start"}), _request_example("Stop", {"state": "stop"})],
         responses={
             204: OpenApiResponse(description="Accepted; empty body."),
-            **_errors(*WRITE_ERRORS, "not_found", "conversation_merged", *IDEMPOTENCY_ERRORS),
+            **errors_of(*WRITE_ERRORS, "not_found", "conversation_merged", *IDEMPOTENCY_ERRORS),
         },
     )
 )(ConversationTypingView)
@@ -1227,15 +1051,14 @@ extend_schema_view(
                 pattern=None,
                 type_=UUID_STRING,
                 example=ATTACHMENT["id"],
-            ),
-            *_response_headers(200),
+            )
         ],
         responses={
             **{
                 (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes.")
                 for media_type in ("image/png", "image/jpeg", "image/gif", "image/webp", "application/octet-stream")
             },
-            **_errors(*READ_ERRORS),
+            **errors_of(*READ_ERRORS),
         },
     )
 )(AttachmentView)

@@ -7,18 +7,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 
-from conversations.integration_api.schema_docs import (
+from conversations.integration_api.openapi import (
     IDEMPOTENCY_ERRORS,
-    IDEMPOTENCY_KEY,
     READ_ERRORS,
     WRITE_ERRORS,
-    _errors,
-    _example,
-    _ok,
-    _path,
-    _request_example,
-    _response_headers,
+    errors_of,
+    success_headers,
 )
+from conversations.integration_api.schema_docs import IDEMPOTENCY_KEY, _example, _ok, _path, _request_example
 from conversations.integration_api.webhooks import (
     NewWebhookSerializer,
     WebhookCreatedSerializer,
@@ -69,12 +65,12 @@ extend_schema_view(
         summary="List webhooks",
         description="The account's webhooks, without their secrets." + RECEIVING,
         tags=[TAG_WEBHOOKS],
-        parameters=_response_headers(200),
+        parameters=success_headers(200),
         responses={
             200: _ok(
                 WebhookListSerializer, "The webhooks.", _example("Webhooks", {"_embedded": {"webhooks": [WEBHOOK]}})
             ),
-            **_errors(*READ_ERRORS),
+            **errors_of(*READ_ERRORS),
         },
     ),
     post=extend_schema(
@@ -85,7 +81,7 @@ extend_schema_view(
         '10 per account. `senderKinds` filters `message.created` (default `["customer"]`: new customer '
         "messages)." + RECEIVING,
         tags=[TAG_WEBHOOKS],
-        parameters=[IDEMPOTENCY_KEY, *_response_headers(201, location=True)],
+        parameters=[IDEMPOTENCY_KEY, *success_headers(201, location=True)],
         request=NewWebhookSerializer,
         examples=[
             _request_example(
@@ -104,7 +100,7 @@ extend_schema_view(
                 "Created; the secret is shown only now.",
                 _example("Created", {**WEBHOOK, "secret": "whsec_3b0c…"}),
             ),
-            **_errors(*WRITE_ERRORS, *IDEMPOTENCY_ERRORS),
+            **errors_of(*WRITE_ERRORS, *IDEMPOTENCY_ERRORS),
         },
     ),
 )(WebhooksView)
@@ -115,10 +111,10 @@ extend_schema_view(
         summary="Delete a webhook",
         description="Its pending deliveries are dropped. Answers 204.",
         tags=[TAG_WEBHOOKS],
-        parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY, *_response_headers(204)],
+        parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY],
         responses={
             204: OpenApiResponse(description="Deleted; empty body."),
-            **_errors(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
+            **errors_of(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
         },
     )
 )(WebhookDetailView)
@@ -130,11 +126,11 @@ extend_schema_view(
         description="Queues a `ping` event to this webhook alone (`data.webhookId`), signed and retried like any "
         "other. Answers 202 with the event id.",
         tags=[TAG_WEBHOOKS],
-        parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY, *_response_headers(202)],
+        parameters=[WEBHOOK_ID, IDEMPOTENCY_KEY],
         request=None,
         responses={
             202: _ok(WebhookTestSerializer, "Queued.", _example("Queued", {"eventId": "evt_5Kp0aZ8s2W9mQ1bT7cV3xY"})),
-            **_errors(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
+            **errors_of(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
         },
     )
 )(WebhookTestView)
