@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -63,11 +64,39 @@ class NewCustomerSerializer(StrictSerializer):
         return identifiers_normalized(attrs, {"email": (email_normalize, False), "phone": (phone_normalize, False)})
 
 
-class ChatSerializer(StrictSerializer):
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "The customer's `number` or UUID `id`."}
+)
+class NumberOrStringField(serializers.JSONField):
+    pass
+
+
+class ChatCustomerSerializer(NewCustomerSerializer):
+    """`customer` of `/chats`: `id` or `email` is required; the other fields apply only to a new customer."""
+
+    id = NumberOrStringField(required=False)
+    email = serializers.EmailField(required=False, help_text="Used only when `id` is absent.")
+
+
+@extend_schema_field(ChatCustomerSerializer)
+class ChatCustomerField(serializers.DictField):
+    """Read as it comes: matched by id or email first, then validated only if a new customer is made."""
+
+
+@extend_schema_field(
+    {"type": "string", "format": "date-time", "description": "ISO 8601 UTC with `Z`; only with `imported`."}
+)
+class ImportedAtField(serializers.CharField):
+    pass
+
+
+class ChatThreadSerializer(StrictSerializer):
+    """A chat thread to add: its first message and the customer who wrote it."""
+
     text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
-    customer = serializers.DictField()
+    customer = ChatCustomerField()
     imported = serializers.BooleanField(required=False, default=False)
-    createdAt = serializers.CharField(required=False)
+    createdAt = ImportedAtField(required=False)
     attachments = AttachmentListField()
 
     def validate_imported(self, value):
@@ -109,7 +138,7 @@ class ChatsView(IntegrationAPIView):
 
     def post(self, request, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        payload = ChatSerializer(data=request.data)
+        payload = ChatThreadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         customer = self._customer(data["customer"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -160,9 +161,20 @@ class ConversationListView(IntegrationAPIView):
         return links
 
 
-class ConversationPatchSerializer(StrictSerializer):
+@extend_schema_field(serializers.IntegerField(min_value=1, allow_null=True))
+class AssigneeIdField(serializers.JSONField):
+    """Read as it comes: anything that is not an agent id of the account is `not_staff`."""
+
+
+class ConversationUpdateSerializer(StrictSerializer):
+    """What to change; at least one field."""
+
     status = serializers.ChoiceField(choices=Conversation.Status.values, required=False)
-    assigneeId = serializers.JSONField(required=False, allow_null=True)  # anything not an agent id is not_staff
+    assigneeId = AssigneeIdField(
+        required=False,
+        allow_null=True,
+        help_text="An agent id (a person or a bot) of the account (`not_staff` otherwise), or null to unassign.",
+    )
     subject = serializers.CharField(max_length=255, required=False, allow_null=True, allow_blank=True)
     custom = CustomDataField(strings_only=True, required=False, allow_null=True)
 
@@ -197,7 +209,7 @@ class ConversationDetailView(IntegrationAPIView):
 
     def patch(self, request, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        payload = ConversationPatchSerializer(data=request.data, context={"account": self.account})
+        payload = ConversationUpdateSerializer(data=request.data, context={"account": self.account})
         payload.is_valid(raise_exception=True)
         conversation_update(conversation=conversation, **payload.changes())
         return Response(conversation_v2(self._lookup(request, conversation_id)))

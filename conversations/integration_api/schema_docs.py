@@ -25,13 +25,13 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from conversations.integration_api.attachments import AttachmentView
-from conversations.integration_api.chats import PHOTO_TYPES, ChatSerializer, ChatsView
+from conversations.integration_api.chats import ChatsView, ChatThreadSerializer
 from conversations.integration_api.conversations import (
     ConversationDetailView,
     ConversationListView,
     ConversationMergeView,
     ConversationPageSerializer,
-    ConversationPatchSerializer,
+    ConversationUpdateSerializer,
     ConversationUpsertSerializer,
     ConversationView,
     MergeSerializer,
@@ -187,13 +187,6 @@ class IdentifierListFieldExtension(OpenApiSerializerFieldExtension):
         }
 
 
-@extend_schema_field(
-    {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "The customer's `number` or UUID `id`."}
-)
-class NumberOrStringField(serializers.Field):
-    pass
-
-
 @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
 class StringMapField(serializers.Field):
     pass
@@ -208,42 +201,6 @@ class AnyValueField(serializers.Field):
 
 
 # --- representations ---------------------------------------------------------------------------------------------
-
-
-class ChatCustomerSerializer(StrictSerializer):
-    """`customer` of `/chats`: `id` or `email` is required; the other fields apply only to a new customer."""
-
-    id = NumberOrStringField(required=False)
-    email = serializers.EmailField(required=False, help_text="Used only when `id` is absent.")
-    firstName = serializers.CharField(required=False, min_length=1, max_length=40)
-    lastName = serializers.CharField(required=False, min_length=1, max_length=40)
-    phone = serializers.CharField(required=False)
-    photoUrl = serializers.URLField(required=False, max_length=200)
-    jobTitle = serializers.CharField(required=False, max_length=60)
-    photoType = serializers.ChoiceField(choices=PHOTO_TYPES, required=False)
-    background = serializers.CharField(required=False, max_length=200)
-    location = serializers.CharField(required=False, max_length=60)
-    organization = serializers.CharField(required=False, max_length=60)
-    gender = serializers.ChoiceField(choices=["male", "female", "unknown"], required=False)
-    age = serializers.CharField(required=False)
-
-
-class ChatThreadSerializer(ChatSerializer):
-    """The view's `ChatSerializer`, with the `customer` object and `createdAt` spelled out for the documentation."""
-
-    customer = ChatCustomerSerializer()
-    createdAt = serializers.DateTimeField(required=False, help_text="ISO 8601 UTC with `Z`; only with `imported`.")
-
-
-class ConversationUpdateSerializer(ConversationPatchSerializer):
-    """The view's `ConversationPatchSerializer`, with `assigneeId` spelled out for the documentation."""
-
-    assigneeId = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        help_text="An agent id (a person or a bot) of the account (`not_staff` otherwise), or null to unassign.",
-    )
 
 
 # `{}`: the answer of every [S2] upsert.
