@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -15,6 +15,16 @@ from conversations.integration_api.base import MIB, IntegrationAPIView
 from conversations.integration_api.fields import AttachmentListField, stored_id
 from conversations.integration_api.identifiers import identifiers_normalized
 from conversations.integration_api.lookups import conversation_lookup
+from conversations.integration_api.openapi import (
+    CONVERSATION_ID_PARAM,
+    IDEMPOTENCY_ERRORS,
+    TAG_CONVERSATIONS,
+    WRITE_ERRORS,
+    WRITE_PARAMS,
+    errors_of,
+    request_example,
+    success_headers,
+)
 from conversations.services import AttachmentDraft, chat_thread_create
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
@@ -133,6 +143,43 @@ class ChatThreadSerializer(StrictSerializer):
         return attrs
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createChatThread",
+        summary="Create a chat thread",
+        description="Finds the customer by `customer.id` (number or UUID), else by `customer.email`, else creates one "
+        "from the email and the optional fields. Not imported: closes any open thread (`superseded`), opens the new "
+        "one and makes the conversation `active`. Imported: stored closed, with no notifications. Answers 201 with an "
+        "empty body and `Resource-ID`.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS, *success_headers(201, resource_id=True)],
+        request=ChatThreadSerializer,
+        examples=[
+            request_example(
+                "Chat with an attachment",
+                {
+                    "customer": {"id": 456},
+                    "text": "Buy more pens",
+                    "attachments": [{"fileName": "file.txt", "mimeType": "plain/text", "data": "ZmlsZQ=="}],
+                },
+            )
+        ],
+        responses={
+            201: OpenApiResponse(description="Created; empty body. `Resource-ID` holds the new thread id."),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                "phone_taken",
+                "email_taken",
+                *IDEMPOTENCY_ERRORS,
+                "thread_limit_reached",
+                "conversation_too_old",
+                overrides={"payload_too_large": {"message": "The body is over 28 MiB."}},
+            ),
+        },
+    )
+)
 class ChatsView(IntegrationAPIView):
     body_limit = 28 * MIB
 

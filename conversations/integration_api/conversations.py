@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -21,6 +21,28 @@ from conversations.integration_api.fields import (
     stored_id,
 )
 from conversations.integration_api.lookups import conversation_lookup, conversation_merged
+from conversations.integration_api.openapi import (
+    APP_ID,
+    CONVERSATION,
+    CONVERSATION_ID_PARAM,
+    EMPTY_OBJECT,
+    IDEMPOTENCY_ERRORS,
+    MOVED_LOCATION,
+    READ_ERRORS,
+    TAG_CONVERSATIONS,
+    TAG_V1,
+    V1_MESSAGE,
+    WRITE_ERRORS,
+    WRITE_PARAMS,
+    errors_of,
+    example_of,
+    int_query_param,
+    moved_response,
+    ok_response,
+    or_empty,
+    query_param,
+    request_example,
+)
 from conversations.integration_api.records import ConversationRecordSerializer
 from conversations.models import Conversation
 from conversations.representations import ConversationSerializer, conversation_v2
@@ -128,6 +150,72 @@ class ConversationPageSerializer(serializers.Serializer):
     _links = PageLinksSerializer(help_text="Links keep every query parameter; a link that does not apply is left out.")
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listConversations",
+        summary="List conversations",
+        description="A HAL page. The default status `all` leaves out spam; merged tombstones never appear. A page past "
+        "the end is an empty list.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[
+            query_param(
+                "status",
+                description="`open` means active and pending.",
+                enum=["active", "pending", "closed", "spam", "open", "all"],
+                default="all",
+            ),
+            query_param("customerId", description="A customer UUID or number; empty means no filter."),
+            query_param("participantUserId", description="A participant's UUID or number; empty means no filter."),
+            int_query_param("assigneeId", "An agent id (a positive integer); empty means no filter.", empty=True),
+            query_param(
+                "modifiedSince",
+                or_empty({"type": "string", "format": "date-time"}),
+                "ISO 8601; empty means no filter.",
+            ),
+            query_param("visible", or_empty({"type": "boolean"}), "Empty means no filter."),
+            query_param("sortField", enum=["lastActivityAt", "createdAt"], default="lastActivityAt"),
+            query_param("sortOrder", enum=["desc", "asc"], default="desc"),
+            int_query_param("page", "1-based.", default=1),
+            int_query_param("size", "1–100.", maximum=100, default=25),
+        ],
+        responses={
+            200: ok_response(
+                ConversationPageSerializer,
+                "A page.",
+                example_of(
+                    "Page 2 of 3",
+                    {
+                        "_embedded": {"conversations": [CONVERSATION]},
+                        "page": {"size": 25, "totalElements": 51, "totalPages": 3, "number": 2},
+                        "_links": {
+                            "self": {"href": "/api/v2/conversations?page=2"},
+                            "first": {"href": "/api/v2/conversations?page=1"},
+                            "prev": {"href": "/api/v2/conversations?page=1"},
+                            "next": {"href": "/api/v2/conversations?page=3"},
+                            "last": {"href": "/api/v2/conversations?page=3"},
+                        },
+                    },
+                ),
+            ),
+            **errors_of(
+                "validation_failed",
+                *READ_ERRORS,
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "query.size",
+                                "code": "out_of_range",
+                                "message": "is not an allowed value",
+                                "rejectedValue": "500",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    )
+)
 class ConversationListView(IntegrationAPIView):
     def get(self, request):
         query = query_validated(ConversationListQuery, request)
@@ -203,6 +291,57 @@ class ConversationUpdateSerializer(StrictSerializer):
         return changes
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getConversation",
+        summary="Get a conversation",
+        description="A merged id gives 301 with `Location` at the end of the merge chain.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, MOVED_LOCATION],
+        responses={
+            200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            301: moved_response("Merged", "A", "C", "/api/v2/conversations/C"),
+            **errors_of(*READ_ERRORS),
+        },
+    ),
+    patch=extend_schema(
+        operation_id="updateConversation",
+        summary="Update, close, reopen or assign a conversation",
+        description="At least one field. `closed`/`spam` close the open thread; going from closed or spam to active or "
+        "pending opens a new session thread (subject to the 412 locks). `assigneeId` must be an agent of the account "
+        "(`not_staff`), or null to unassign.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
+        request=ConversationUpdateSerializer,
+        examples=[
+            request_example("Close", {"status": "closed"}),
+            request_example("Hand over to a person", {"assigneeId": 12}),
+        ],
+        responses={
+            200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                *IDEMPOTENCY_ERRORS,
+                "thread_limit_reached",
+                "conversation_too_old",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "assigneeId",
+                                "code": "not_staff",
+                                "message": "is not an agent of this account",
+                                "rejectedValue": 77,
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
+)
 class ConversationDetailView(IntegrationAPIView):
     def get(self, request, conversation_id: str):
         return Response(conversation_v2(self._lookup(request, conversation_id)))
@@ -223,6 +362,40 @@ class MergeSerializer(StrictSerializer):
     into = serializers.CharField(max_length=128)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="mergeConversation",
+        summary="Merge a conversation into another",
+        description="Moves the path conversation's threads and messages into `into`, combining participants. Repeating "
+        "the same merge answers 200 again. Answers the target conversation.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
+        request=MergeSerializer,
+        examples=[request_example("Merge", {"into": "order_391_fc"})],
+        responses={
+            200: ok_response(ConversationSerializer, "The target conversation.", example_of("Target", CONVERSATION)),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                *IDEMPOTENCY_ERRORS,
+                "thread_limit_reached",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "into",
+                                "code": "unknown_conversation",
+                                "message": "no such conversation",
+                                "rejectedValue": "nope",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    )
+)
 class ConversationMergeView(IntegrationAPIView):
     def post(self, request, conversation_id: str):
         source = conversation_lookup(request, self.account, conversation_id, merged_ok=True)
@@ -258,6 +431,62 @@ class ConversationUpsertSerializer(StrictSerializer):
     photoUrl = serializers.URLField(max_length=2048, required=False, allow_null=True)
 
 
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="upsertConversationV1",
+        summary="Create or update a conversation (TalkJS-style)",
+        description="Participants are only ever added. A new conversation starts `closed`, with no threads and "
+        "`visible: false`. A merged id is never brought back to life (404 `conversation_merged`). Answers `200 {}`.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID_PARAM],
+        request=ConversationUpsertSerializer,
+        examples=[
+            request_example(
+                "Upsert",
+                {
+                    "participants": ["12081", "8029"],
+                    "subject": "What a lovely day!",
+                    "custom": {"category": "order_inquiry"},
+                },
+            )
+        ],
+        responses={
+            200: ok_response(EMPTY_OBJECT, "Stored.", example_of("Done", {})),
+            **errors_of(*WRITE_ERRORS, "app_mismatch", "conversation_merged"),
+        },
+    ),
+    get=extend_schema(
+        operation_id="getConversationV1",
+        summary="Get a conversation (TalkJS-style)",
+        description="A merged id gives 301 to the v1 path of the survivor.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID_PARAM, MOVED_LOCATION],
+        responses={
+            200: ok_response(
+                ConversationRecordSerializer,
+                "The conversation.",
+                example_of(
+                    "Conversation",
+                    {
+                        "id": "order_391_fc",
+                        "subject": "What a lovely day!",
+                        "photoUrl": None,
+                        "welcomeMessages": None,
+                        "custom": {"category": "order_inquiry"},
+                        "participants": {
+                            "12081": {"access": "ReadWrite", "notify": True},
+                            "8029": {"access": "ReadWrite", "notify": True},
+                        },
+                        "lastMessage": V1_MESSAGE,
+                        "createdAt": 1714557600000,
+                    },
+                ),
+            ),
+            301: moved_response("Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc"),
+            **errors_of(*READ_ERRORS, "app_mismatch"),
+        },
+    ),
+)
 class ConversationView(IntegrationAPIView):
     def put(self, request, app_id: str, conversation_id: str):
         existing = conversation_lookup(request, self.account, conversation_id, missing_ok=True)

@@ -44,7 +44,7 @@ def conversation_lookup(
     if conversation.merged_into_id is None or merged_ok:
         return conversation
     if request.method in READ_METHODS:
-        raise EarlyResponse(_moved(request, conversation))
+        raise EarlyResponse(_redirect(request, conversation))
     raise conversation_merged(conversation)
 
 
@@ -58,7 +58,7 @@ def conversation_merged(conversation: Conversation) -> ApiError:
     )
 
 
-def _moved(request, conversation: Conversation):
+def _redirect(request, conversation: Conversation):
     """301 to the request's own path (and query) with the merged id replaced by the live end's."""
     final = conversation_final(conversation)
     head, _, tail = request.path.partition("/conversations/")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.cache import cache
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -14,6 +15,26 @@ from conversations.integration_api.fields import (
     query_validated,
 )
 from conversations.integration_api.lookups import conversation_lookup
+from conversations.integration_api.openapi import (
+    APP_ID,
+    CONVERSATION_ID_PARAM,
+    IDEMPOTENCY_ERRORS,
+    MESSAGE_V2,
+    MOVED_LOCATION,
+    READ_ERRORS,
+    TAG_MESSAGES,
+    TAG_V1,
+    V1_MESSAGE,
+    WRITE_ERRORS,
+    WRITE_PARAMS,
+    errors_of,
+    example_of,
+    int_query_param,
+    moved_response,
+    ok_response,
+    request_example,
+    success_headers,
+)
 from conversations.integration_api.records import MessageIdSerializer, MessageRecordListSerializer
 from conversations.models import Conversation, Message
 from conversations.representations import MessageSerializer, message_v2
@@ -63,6 +84,64 @@ class MessageListQuery(serializers.Serializer):
     startingAfter = QueryIdField(required=False, help_text="A message id: the page holds older messages.")
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="postMessagesV1",
+        summary="Send messages (TalkJS-style)",
+        description="An array of 1–10 messages. `UserMessage` needs a participant `sender`; `SystemMessage` has none. "
+        "Every item is validated before anything is stored. A repeated `idempotencyKey` with the same content returns "
+        "the original id. Answers the new ids in request order.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID_PARAM],
+        request=V1MessageSerializer(many=True),
+        examples=[
+            request_example("One user message", [{"text": "Hello Alice!", "sender": "8029", "type": "UserMessage"}])
+        ],
+        responses={
+            200: ok_response(
+                MessageIdSerializer(many=True), "The ids, in request order.", example_of("Ids", [{"id": 10743}])
+            ),
+            **errors_of(
+                *WRITE_ERRORS,
+                "app_mismatch",
+                "conversation_merged",
+                "idempotency_conflict",
+                "thread_limit_reached",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {"path": "[1].sender", "code": "not_a_participant", "message": "is not a participant"}
+                        ]
+                    },
+                    "payload_too_large": {"message": "The body is over 28 MiB."},
+                },
+            ),
+        },
+    ),
+    get=extend_schema(
+        operation_id="listMessagesV1",
+        summary="List messages (TalkJS-style)",
+        description="Newest first; `startingAfter` is a message id and the next page is older. A merged id gives "
+        "301 to the same path (and query) of the survivor.",
+        tags=[TAG_V1],
+        parameters=[
+            APP_ID,
+            CONVERSATION_ID_PARAM,
+            int_query_param("limit", "1–100, default 10.", maximum=100),
+            int_query_param("startingAfter", "A message id; returns older messages."),
+            MOVED_LOCATION,
+        ],
+        responses={
+            200: ok_response(
+                MessageRecordListSerializer, "A page of messages.", example_of("Page", {"data": [V1_MESSAGE]})
+            ),
+            301: moved_response(
+                "Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc/messages"
+            ),
+            **errors_of("validation_failed", *READ_ERRORS, "app_mismatch"),
+        },
+    ),
+)
 class ConversationMessagesView(IntegrationAPIView):
     body_limit = 28 * MIB
     accepts_idempotency_key = False
@@ -182,6 +261,92 @@ class MessagePageSerializer(serializers.Serializer):
     _links = MessagePageLinksSerializer()
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listMessages",
+        summary="List a conversation's messages",
+        description="A page in ascending time order: the latest `limit` messages, or those just older than `before` "
+        "or just newer than `after` (not both). A merged id gives 301 to the same path (and query) of the survivor.",
+        tags=[TAG_MESSAGES],
+        parameters=[
+            CONVERSATION_ID_PARAM,
+            int_query_param("limit", "1–100, default 50.", maximum=100, default=50),
+            int_query_param("before", "A message id; not with `after`."),
+            int_query_param("after", "A message id; not with `before`."),
+            MOVED_LOCATION,
+        ],
+        responses={
+            200: ok_response(
+                MessagePageSerializer,
+                "A page.",
+                example_of(
+                    "Page",
+                    {
+                        "_embedded": {"messages": [MESSAGE_V2]},
+                        "_links": {
+                            "self": {"href": "/api/v2/conversations/123/messages"},
+                            "prev": {"href": "/api/v2/conversations/123/messages?before=10743&limit=50"},
+                        },
+                    },
+                ),
+            ),
+            301: moved_response("Merged", "A", "C", "/api/v2/conversations/C/messages"),
+            **errors_of("validation_failed", *READ_ERRORS),
+        },
+    ),
+    post=extend_schema(
+        operation_id="postReply",
+        summary="A bot or agent replies",
+        description="The sender is `senderId` (an agent of the account), else the key's bound bot (`sender_required` "
+        "without either). Staff-message effects: opens a `pending` thread if none is open, pushes to the app. "
+        "Answers 201 with the message and `Location`.",
+        tags=[TAG_MESSAGES],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS, *success_headers(201, location=True)],
+        request=ReplySerializer,
+        examples=[
+            request_example(
+                "Reply",
+                {"text": "Thanks, your pens are on their way.", "senderId": 12, "idempotencyKey": "reply-10743"},
+            )
+        ],
+        responses={
+            201: ok_response(
+                MessageSerializer,
+                "The new message.",
+                example_of(
+                    "Message",
+                    {
+                        **MESSAGE_V2,
+                        "id": 10744,
+                        "sender": {"userId": "12", "kind": "bot"},
+                        "text": "Thanks, your pens are on their way.",
+                        "attachments": [],
+                        "origin": "rest",
+                    },
+                ),
+            ),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                *IDEMPOTENCY_ERRORS,
+                "thread_limit_reached",
+                "conversation_too_old",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "senderId",
+                                "code": "sender_required",
+                                "message": "no senderId and no bot bound to the key",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
+)
 class ConversationMessagesV2View(IntegrationAPIView):
     body_limit = 28 * MIB
 
@@ -250,6 +415,22 @@ class TypingSerializer(StrictSerializer):
     senderId = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="setTyping",
+        summary="Staff typing indicator",
+        description="`start` lasts 15 s unless renewed; events more often than every 2 s are merged. Sender rules as "
+        "for replies. Answers 204.",
+        tags=[TAG_MESSAGES],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
+        request=TypingSerializer,
+        examples=[request_example("Start", {"state": "start"}), request_example("Stop", {"state": "stop"})],
+        responses={
+            204: OpenApiResponse(description="Accepted; empty body."),
+            **errors_of(*WRITE_ERRORS, "not_found", "conversation_merged", *IDEMPOTENCY_ERRORS),
+        },
+    )
+)
 class ConversationTypingView(IntegrationAPIView):
     rate_weight = 1  # typing events count 1 (§6)
 

@@ -2,7 +2,6 @@
 
 from django.urls import path, re_path
 
-from conversations.integration_api import schema_docs, schema_docs_webhooks  # noqa: F401  (documents the views)
 from conversations.integration_api.attachments import AttachmentView
 from conversations.integration_api.base import IntegrationNotFoundView
 from conversations.integration_api.chats import ChatsView

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -13,6 +15,27 @@ from conversations.integration_api.fields import (
     path_id_check,
 )
 from conversations.integration_api.identifiers import identifiers_normalized
+from conversations.integration_api.openapi import (
+    APP_ID,
+    EMPTY_OBJECT,
+    IDEMPOTENCY_ERRORS,
+    MOVED_LOCATION,
+    READ_ERRORS,
+    TAG_USERS,
+    TAG_V1,
+    USER,
+    USER_UUID,
+    V1_USER_ID,
+    WRITE_ERRORS,
+    WRITE_PARAMS,
+    errors_of,
+    example_of,
+    moved_response,
+    ok_response,
+    query_param,
+    request_example,
+    success_headers,
+)
 from conversations.integration_api.records import UserRecordSerializer
 from conversations.services.customers import customer_delete
 from devices.models import Customer
@@ -52,6 +75,38 @@ class UserCreateSerializer(StrictSerializer):
         )
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createUser",
+        summary="Create a conversation user",
+        description="Creates a customer (`registered: true`). `firstName` and `lastName` are required, and at least "
+        "one of `email` and `phoneNumber`. With a skip flag the value is only trimmed and length-checked. Fires "
+        "`user.created`.",
+        tags=[TAG_USERS],
+        parameters=[*WRITE_PARAMS, *success_headers(201, location=True)],
+        request=UserCreateSerializer,
+        examples=[
+            request_example(
+                "Create",
+                {
+                    "firstName": "John",
+                    "lastName": "Doe",
+                    "email": "john@example.com",
+                    "phoneNumber": "+1234567890",
+                    "context": "Support",
+                    "source": "webchat",
+                    "fkId": "123456",
+                    "fkUserId": "u-77",
+                    "customData": {"plan": "gold"},
+                },
+            )
+        ],
+        responses={
+            201: ok_response(UserSerializer, "Created; `Location` names the new user.", example_of("User", USER)),
+            **errors_of(*WRITE_ERRORS, "user_exists", *IDEMPOTENCY_ERRORS),
+        },
+    )
+)
 class UsersView(IntegrationAPIView):
     def post(self, request):
         payload = UserCreateSerializer(data=request.data)
@@ -86,6 +141,36 @@ class UserSearchResultSerializer(UserSerializer):
         return customer_conversation_ids(customer=customer)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="searchUsers",
+        summary="Find a user and their conversation ids",
+        description="At least one parameter is required; each is normalized, and when several are given they must all "
+        "match the same user. Unknown or repeated parameters are a 400.",
+        tags=[TAG_USERS],
+        parameters=[
+            query_param("email", OpenApiTypes.EMAIL, "Email address (case-insensitive)."),
+            query_param("phoneNumber", description="E.164 phone number; an unencoded `+` is accepted."),
+            query_param("fkId", description="The operator's own key."),
+        ],
+        responses={
+            200: ok_response(
+                UserSearchResultSerializer,
+                "The user plus `conversationIds`.",
+                example_of("Found", {**USER, "conversationIds": ["order_391_fc", "123"]}),
+            ),
+            **errors_of(
+                "validation_failed",
+                *READ_ERRORS,
+                overrides={
+                    "validation_failed": {
+                        "fields": [{"path": "query", "code": "required", "message": "give email, phoneNumber or fkId"}]
+                    }
+                },
+            ),
+        },
+    )
+)
 class UserSearchView(IntegrationAPIView):
     """Registered before `users/<id>`: `search` is never read as an id."""
 
@@ -125,6 +210,37 @@ class UserSearchView(IntegrationAPIView):
         return Response(UserSearchResultSerializer(customer).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="getUser",
+        summary="Get a user",
+        description="404 for an unknown or malformed id, or a user of another account; 301 for a merged user.",
+        tags=[TAG_USERS],
+        parameters=[USER_UUID, MOVED_LOCATION],
+        responses={
+            200: ok_response(UserSerializer, "The user.", example_of("User", USER)),
+            301: moved_response(
+                "Merged user",
+                "0d6f6c4e-8a51-4f37-9c2a-1d2e3f405162",
+                USER["id"],
+                f"/api/external/users/{USER['id']}",
+            ),
+            **errors_of(*READ_ERRORS),
+        },
+    ),
+    delete=extend_schema(
+        operation_id="deleteUser",
+        summary="Delete a user",
+        description="Revokes the user's devices; deletes conversations where they are the only customer; keeps their "
+        "messages elsewhere with `sender: null`. Fires `user.deleted`. A second delete gives 404.",
+        tags=[TAG_USERS],
+        parameters=[USER_UUID, *WRITE_PARAMS],
+        responses={
+            204: OpenApiResponse(description="Deleted; empty body."),
+            **errors_of(*READ_ERRORS, *IDEMPOTENCY_ERRORS),
+        },
+    ),
+)
 class UserDetailView(IntegrationAPIView):
     def _customer(self, user_id: str) -> Customer:
         try:
@@ -209,6 +325,63 @@ class UserUpsertSerializer(StrictSerializer):
         return {names[key]: value for key, value in data.items()}
 
 
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="upsertUserV1",
+        summary="Create or update a user (TalkJS-style)",
+        description="Merge-patch: fields not sent stay as they are. `name` and the `email` key are required when the "
+        "user is created (with `fkId = userId`). Idempotent: answers `200 {}`.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, V1_USER_ID],
+        request=UserUpsertSerializer,
+        examples=[
+            request_example(
+                "Upsert",
+                {
+                    "name": "Alice",
+                    "email": ["alice@example.com"],
+                    "photoUrl": "https://example.com/u/12081.png",
+                    "welcomeMessage": "Hey there! :-)",
+                    "role": "buyer",
+                },
+            )
+        ],
+        responses={
+            200: ok_response(EMPTY_OBJECT, "Stored.", example_of("Done", {})),
+            **errors_of(*WRITE_ERRORS, "app_mismatch", "not_found", "email_taken", "phone_taken"),
+        },
+    ),
+    get=extend_schema(
+        operation_id="getUserV1",
+        summary="Get a user (TalkJS-style)",
+        description="Timestamps in Unix milliseconds.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, V1_USER_ID],
+        responses={
+            200: ok_response(
+                UserRecordSerializer,
+                "The user.",
+                example_of(
+                    "User",
+                    {
+                        "id": "12081",
+                        "name": "Alice",
+                        "email": ["alice@example.com"],
+                        "phone": [],
+                        "photoUrl": "https://example.com/u/12081.png",
+                        "welcomeMessage": "Hey there! :-)",
+                        "role": "buyer",
+                        "locale": None,
+                        "custom": {},
+                        "kind": "customer",
+                        "createdAt": 1714557600000,
+                    },
+                ),
+            ),
+            **errors_of(*READ_ERRORS, "app_mismatch"),
+        },
+    ),
+)
 class UserView(IntegrationAPIView):
     def put(self, request, app_id: str, user_id: str):
         path_id_check(user_id, name="userId", pattern=USER_ID)
