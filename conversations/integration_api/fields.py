@@ -119,6 +119,13 @@ class QueryDateTimeField(serializers.Field):
 def query_validated(serializer_class: type[serializers.Serializer], request) -> dict:
     """The request's query parameters checked by `serializer_class`; every problem a `query.<name>` field error."""
     values = request.query_params.dict()  # a plain dict: `?status=` is "", not "absent" as in an HTML form
+    repeated = [
+        FieldError(f"query.{name}", "duplicate", "is given more than once")
+        for name, given in request.query_params.lists()
+        if len(given) > 1
+    ]
+    if repeated:
+        raise validation_failed(repeated)
     query = serializer_class(data=values)
     if not query.is_valid():
         raise validation_failed(field_errors(query.errors, values, "query"))

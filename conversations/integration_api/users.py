@@ -13,6 +13,7 @@ from conversations.integration_api.base import IntegrationAPIView
 from conversations.integration_api.fields import (
     USER_ID,
     path_id_check,
+    query_validated,
 )
 from conversations.integration_api.identifiers import identifiers_normalized
 from conversations.integration_api.openapi import (
@@ -129,7 +130,30 @@ class UsersView(IntegrationAPIView):
         )
 
 
-SEARCH_PARAMETERS = {"email": email_normalize, "phoneNumber": phone_normalize, "fkId": None}
+def _normalized(normalize, value: str) -> str:
+    try:
+        return normalize(value)
+    except InvalidIdentifier as exc:
+        raise serializers.ValidationError(field_error(str(exc), exc.code)) from None
+
+
+class UserSearchQuery(StrictSerializer):
+    """One of email, phoneNumber or fkId; each one at most once."""
+
+    email = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    phoneNumber = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    fkId = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+    def validate_email(self, value: str) -> str:
+        return _normalized(email_normalize, value)
+
+    def validate_phoneNumber(self, value: str) -> str:  # noqa: N802
+        return _normalized(phone_normalize, value)
+
+    def validate(self, attrs):
+        if not any(attrs.values()):
+            raise serializers.ValidationError(field_error("give email, phoneNumber or fkId", "required"))
+        return attrs
 
 
 class UserSearchResultSerializer(UserSerializer):
@@ -175,30 +199,7 @@ class UserSearchView(IntegrationAPIView):
     """Registered before `users/<id>`: `search` is never read as an id."""
 
     def get(self, request):
-        query = request.query_params
-        errors = [
-            FieldError(f"query.{name}", "unknown_field", "is not a known parameter")
-            for name in query
-            if name not in SEARCH_PARAMETERS
-        ]
-        errors += [
-            FieldError(f"query.{name}", "duplicate", "is given more than once")
-            for name in SEARCH_PARAMETERS
-            if len(query.getlist(name)) > 1
-        ]
-        values = {}
-        for name, normalize in SEARCH_PARAMETERS.items():
-            raw = query.get(name)
-            if raw is None or errors:
-                continue
-            try:
-                values[name] = normalize(raw) if normalize else raw
-            except InvalidIdentifier as exc:
-                errors.append(FieldError(f"query.{name}", exc.code, str(exc), raw))
-        if not errors and not any(values.values()):
-            errors.append(FieldError("query", "required", "give email, phoneNumber or fkId"))
-        if errors:
-            raise validation_failed(errors)
+        values = query_validated(UserSearchQuery, request)
         customer = customer_search(
             account=self.account,
             email=values.get("email", ""),

@@ -97,3 +97,24 @@ def test_a_bad_talkjs_message_list_query_is_a_400(api, make_conversation, query,
     response = api.get(api.v1("conversations/c1/messages"), query)
 
     assert_error(response, 400, "validation_failed", fields=[error])
+
+
+def test_a_filter_given_twice_is_a_400(api):
+    response = api.get("/api/v2/conversations?status=open&status=closed")
+
+    assert_error(response, 400, "validation_failed", fields=[("query.status", "duplicate")])
+
+
+@pytest.mark.parametrize(
+    ("query", "error"),
+    [
+        ("", ("query", "required")),
+        ("fkId=", ("query", "required")),
+        ("email=", ("query.email", "invalid_email")),
+        ("email=a@example.com&fkId=1&fkId=2", ("query.fkId", "duplicate")),
+    ],
+)
+def test_a_bad_user_search_is_a_400(api, query, error):
+    response = api.get(f"/api/external/users/search?{query}")
+
+    assert_error(response, 400, "validation_failed", fields=[error])
