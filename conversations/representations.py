@@ -1,115 +1,171 @@
-"""How conversations, threads and messages look in the integration API (§8) and in webhook events (§8.8)."""
+"""How conversations, threads and messages look in the integration API and in webhook events.
+
+Each shape is declared once, as an output serializer: it renders the API's answers and the events' data, and
+drf-spectacular documents the API from it. (DRF here is a renderer only; no request or view is involved.)
+"""
 
 from __future__ import annotations
 
-from agents.models import Agent
-from conversations.models import Conversation, Media, Message, Thread
-from messenger_project.timestamps import iso
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from conversations.models import Conversation, Message, Thread
+from messenger_project.integration_api.serializers import IsoDateTimeField, LinkSerializer, NullIfBlankField
+
+SENDER_KINDS = ["customer", "agent", "bot"]
 
 
-def _agent(agent: Agent | None) -> dict | None:
-    if agent is None:
+class MessageAttachmentSerializer(serializers.Serializer):
+    id = serializers.CharField(source="uuid")
+    fileName = serializers.CharField(source="original_name")
+    mimeType = serializers.CharField(source="mime_type")
+    size = serializers.IntegerField(help_text="Decoded bytes.")
+    url = serializers.SerializerMethodField(help_text="`/api/v2/attachments/{id}` (needs the API key).")
+
+    def get_url(self, media) -> str:
+        return f"/api/v2/attachments/{media.uuid}"
+
+
+class PrimaryCustomerSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="uuid")
+    number = serializers.IntegerField()
+    email = NullIfBlankField()
+
+
+class ParticipantSerializer(serializers.Serializer):
+    userId = serializers.UUIDField(source="customer.uuid")
+    fkId = serializers.CharField(source="customer.fk_id", allow_null=True)
+    kind = serializers.SerializerMethodField(help_text="Always `customer`.")
+    access = serializers.ChoiceField(choices=["ReadWrite", "Read"])
+    notify = serializers.BooleanField()
+
+    def get_kind(self, participant) -> str:
+        return "customer"
+
+
+class AssigneeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", help_text="The agent id.")
+    name = serializers.CharField(source="display_name")
+    isBot = serializers.BooleanField(source="is_bot")
+
+
+class ConversationLinksSerializer(serializers.Serializer):
+    self = LinkSerializer()
+    threads = LinkSerializer()
+    messages = LinkSerializer()
+
+
+class ConversationSerializer(serializers.Serializer):
+    """A conversation."""
+
+    # Renders what `conversations_for_api` reads: its annotations (thread_count, open_thread_id) and prefetches.
+
+    id = serializers.CharField(source="public_id")
+    subject = NullIfBlankField()
+    status = serializers.ChoiceField(choices=Conversation.Status.values)
+    visible = serializers.BooleanField(help_text="False until the conversation holds a message.")
+    createdAt = IsoDateTimeField(source="created_at")
+    updatedAt = IsoDateTimeField(source="updated_at")
+    lastActivityAt = IsoDateTimeField(source="last_activity_at", allow_null=True)
+    closedAt = IsoDateTimeField(source="closed_at", allow_null=True)
+    threadCount = serializers.IntegerField(source="thread_count")
+    openThreadId = serializers.IntegerField(
+        source="open_thread_id", allow_null=True, help_text="Set exactly when status is active/pending."
+    )
+    mergedInto = serializers.SerializerMethodField(help_text="Always null on a live conversation.")
+    primaryCustomer = PrimaryCustomerSerializer(source="primary_customer", allow_null=True)
+    participants = ParticipantSerializer(source="participants.all", many=True)
+    assignee = AssigneeSerializer(allow_null=True)
+    custom = serializers.DictField(child=serializers.JSONField())
+    _links = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_mergedInto(self, conversation) -> None:  # noqa: N802
         return None
-    return {"id": agent.pk, "name": agent.display_name, "isBot": agent.is_bot}
 
-
-def conversation_v2(conversation: Conversation) -> dict:
-    """Expects `conversations_for_api` annotations (thread_count, open_thread_id) and prefetches."""
-    href = f"/api/v2/conversations/{conversation.public_id}"
-    primary = conversation.primary_customer
-    return {
-        "id": conversation.public_id,
-        "subject": conversation.subject or None,
-        "status": conversation.status,
-        "visible": conversation.visible,
-        "createdAt": iso(conversation.created_at),
-        "updatedAt": iso(conversation.updated_at),
-        "lastActivityAt": iso(conversation.last_activity_at),
-        "closedAt": iso(conversation.closed_at),
-        "threadCount": conversation.thread_count,
-        "openThreadId": conversation.open_thread_id,
-        "mergedInto": None,
-        "primaryCustomer": (
-            {"id": str(primary.uuid), "number": primary.number, "email": primary.email or None} if primary else None
-        ),
-        "participants": [
-            {
-                "userId": str(p.customer.uuid),
-                "fkId": p.customer.fk_id,
-                "kind": "customer",
-                "access": p.access,
-                "notify": p.notify,
-            }
-            for p in conversation.participants.all()
-        ],
-        "assignee": _agent(conversation.assignee),
-        "custom": conversation.custom,
-        "_links": {
+    @extend_schema_field(ConversationLinksSerializer)
+    def get__links(self, conversation) -> dict:
+        href = f"/api/v2/conversations/{conversation.public_id}"
+        return {
             "self": {"href": href},
             "threads": {"href": f"{href}/threads"},
             "messages": {"href": f"{href}/messages"},
-        },
-    }
+        }
 
 
-def _sender(message: Message) -> dict | None:
-    if message.author_customer is not None:
-        return {"userId": str(message.author_customer.uuid), "kind": "customer"}
-    if message.author_agent is not None:
-        return {"userId": str(message.author_agent.pk), "kind": "bot" if message.author_agent.is_bot else "agent"}
+class SenderSerializer(serializers.Serializer):
+    userId = serializers.CharField(help_text="A customer UUID, or an agent id.")
+    kind = serializers.ChoiceField(choices=SENDER_KINDS)
+
+
+def _sender(customer, agent) -> dict | None:
+    if customer is not None:
+        return {"userId": str(customer.uuid), "kind": "customer"}
+    if agent is not None:
+        return {"userId": str(agent.pk), "kind": "bot" if agent.is_bot else "agent"}
     return None
 
 
-def attachment_v2(media: Media) -> dict:
-    return {
-        "id": str(media.uuid),
-        "fileName": media.original_name,
-        "mimeType": media.mime_type,
-        "size": media.size,
-        "url": f"/api/v2/attachments/{media.uuid}",
-    }
+class MessageSerializer(serializers.Serializer):
+    """A message."""
+
+    id = serializers.IntegerField(source="pk")
+    conversationId = serializers.CharField(source="conversation.public_id")
+    threadId = serializers.IntegerField(source="thread_id", allow_null=True)
+    type = serializers.ChoiceField(choices=Message.Type.values)
+    sender = serializers.SerializerMethodField()
+    text = serializers.CharField()
+    attachments = MessageAttachmentSerializer(source="attachments.all", many=True)
+    createdAt = IsoDateTimeField(source="created_at")
+    origin = serializers.CharField(help_text="`app`, `rest`, `chat_api`, `desk` or `import`.")
+    imported = serializers.BooleanField()
+    referencedMessageId = serializers.IntegerField(source="referenced_message_id", allow_null=True)
+    custom = serializers.DictField(child=serializers.JSONField())
+    senderDeleted = serializers.BooleanField(
+        source="sender_deleted", required=False, help_text="Present (true) only when the sender was deleted."
+    )
+
+    @extend_schema_field(SenderSerializer(allow_null=True))
+    def get_sender(self, message) -> dict | None:
+        return _sender(message.author_customer, message.author_agent)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not data["senderDeleted"]:
+            del data["senderDeleted"]
+        return data
+
+
+class ThreadOpenerSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=SENDER_KINDS)
+    userId = serializers.CharField()
+
+
+class ThreadSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    conversationId = serializers.CharField(source="conversation.public_id")
+    type = serializers.ChoiceField(choices=Thread.Type.values, help_text="`chat` (made by /chats) or `session`.")
+    status = serializers.ChoiceField(choices=Thread.Status.values)
+    imported = serializers.BooleanField()
+    source = serializers.CharField(help_text="`app`, `api`, `chat_api` or `desk`.")
+    openedBy = serializers.SerializerMethodField()
+    createdAt = IsoDateTimeField(source="created_at")
+    closedAt = IsoDateTimeField(source="closed_at", allow_null=True)
+    closeReason = NullIfBlankField(source="close_reason")
+    messageCount = serializers.IntegerField(source="message_count")
+
+    @extend_schema_field(ThreadOpenerSerializer(allow_null=True))
+    def get_openedBy(self, thread) -> dict | None:  # noqa: N802
+        return _sender(thread.opened_by_customer, thread.opened_by_agent)
+
+
+def conversation_v2(conversation: Conversation) -> dict:
+    return ConversationSerializer(conversation).data
 
 
 def message_v2(message: Message) -> dict:
-    data = {
-        "id": message.pk,
-        "conversationId": message.conversation.public_id,
-        "threadId": message.thread_id,
-        "type": message.type,
-        "sender": _sender(message),
-        "text": message.text,
-        "attachments": [attachment_v2(m) for m in message.attachments.all()],
-        "createdAt": iso(message.created_at),
-        "origin": message.origin,
-        "imported": message.imported,
-        "referencedMessageId": message.referenced_message_id,
-        "custom": message.custom,
-    }
-    if message.sender_deleted:
-        data["senderDeleted"] = True
-    return data
+    return MessageSerializer(message).data
 
 
 def thread_v2(thread: Thread) -> dict:
-    if thread.opened_by_customer is not None:
-        opened_by = {"kind": "customer", "userId": str(thread.opened_by_customer.uuid)}
-    elif thread.opened_by_agent is not None:
-        opened_by = {
-            "kind": "bot" if thread.opened_by_agent.is_bot else "agent",
-            "userId": str(thread.opened_by_agent.pk),
-        }
-    else:
-        opened_by = None
-    return {
-        "id": thread.pk,
-        "conversationId": thread.conversation.public_id,
-        "type": thread.type,
-        "status": thread.status,
-        "imported": thread.imported,
-        "source": thread.source,
-        "openedBy": opened_by,
-        "createdAt": iso(thread.created_at),
-        "closedAt": iso(thread.closed_at),
-        "closeReason": thread.close_reason or None,
-        "messageCount": thread.message_count,
-    }
+    return ThreadSerializer(thread).data

@@ -245,9 +245,9 @@ SPECTACULAR_SETTINGS = {
     },
     "TAGS": [
         {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},
-        {"name": "Integration API: users", "description": "Conversation users [S1]: create, search, get, delete."},
-        {"name": "Integration API: v1 upserts", "description": "TalkJS-style upserts and reads [S2]."},
-        {"name": "Integration API: conversations", "description": "Chat threads [S3], conversations and merges."},
+        {"name": "Integration API: users", "description": "Conversation users: create, search, get, delete."},
+        {"name": "Integration API: v1 upserts", "description": "TalkJS-style upserts and reads."},
+        {"name": "Integration API: conversations", "description": "Chat threads, conversations and merges."},
         {"name": "Integration API: messages", "description": "Messages, bot replies and typing."},
         {"name": "Integration API: attachments", "description": "Attachment downloads."},
         {"name": "Integration API: webhooks", "description": "Signed events to bots and integrations."},

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from conversations.integration_api.authentication import ApiKeyAuthentication, HasApiKey
 from conversations.integration_api.idempotency import idempotency_claim, idempotency_settle
+from conversations.integration_api.openapi import IntegrationAutoSchema
 from messenger_project.client_address import client_address
 from messenger_project.integration_api.errors import (
     ApiError,
@@ -72,6 +73,7 @@ class IntegrationAPIView(APIView):
     parser_classes = [StrictJSONParser]
     renderer_classes = [IntegrationJSONRenderer]
     content_negotiation_class = FirstRendererNegotiation
+    schema = IntegrationAutoSchema()
     body_limit = 1 * MIB
     rate_weight: int | None = None  # GET counts 1 and writes 2 unless a view says otherwise (§6)
     accepts_idempotency_key = True  # the [S2] family has its own per-message idempotency keys instead

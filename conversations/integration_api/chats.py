@@ -7,13 +7,24 @@ from datetime import timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from conversations.integration_api.base import MIB, IntegrationAPIView
 from conversations.integration_api.fields import AttachmentListField, stored_id
 from conversations.integration_api.identifiers import identifiers_normalized
-from conversations.integration_api.v1 import merged_or_missing
+from conversations.integration_api.lookups import conversation_lookup
+from conversations.integration_api.openapi import (
+    CONVERSATION_ID_PARAM,
+    IDEMPOTENCY_ERRORS,
+    TAG_CONVERSATIONS,
+    WRITE_ERRORS,
+    WRITE_PARAMS,
+    errors_of,
+    request_example,
+    success_headers,
+)
 from conversations.services import AttachmentDraft, chat_thread_create
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
@@ -63,11 +74,39 @@ class NewCustomerSerializer(StrictSerializer):
         return identifiers_normalized(attrs, {"email": (email_normalize, False), "phone": (phone_normalize, False)})
 
 
-class ChatSerializer(StrictSerializer):
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "The customer's `number` or UUID `id`."}
+)
+class NumberOrStringField(serializers.JSONField):
+    pass
+
+
+class ChatCustomerSerializer(NewCustomerSerializer):
+    """`customer` of `/chats`: `id` or `email` is required; the other fields apply only to a new customer."""
+
+    id = NumberOrStringField(required=False)
+    email = serializers.EmailField(required=False, help_text="Used only when `id` is absent.")
+
+
+@extend_schema_field(ChatCustomerSerializer)
+class ChatCustomerField(serializers.DictField):
+    """Read as it comes: matched by id or email first, then validated only if a new customer is made."""
+
+
+@extend_schema_field(
+    {"type": "string", "format": "date-time", "description": "ISO 8601 UTC with `Z`; only with `imported`."}
+)
+class ImportedAtField(serializers.CharField):
+    pass
+
+
+class ChatThreadSerializer(StrictSerializer):
+    """A chat thread to add: its first message and the customer who wrote it."""
+
     text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
-    customer = serializers.DictField()
+    customer = ChatCustomerField()
     imported = serializers.BooleanField(required=False, default=False)
-    createdAt = serializers.CharField(required=False)
+    createdAt = ImportedAtField(required=False)
     attachments = AttachmentListField()
 
     def validate_imported(self, value):
@@ -107,12 +146,49 @@ class ChatSerializer(StrictSerializer):
         return attrs
 
 
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="createChatThread",
+        summary="Create a chat thread",
+        description="Finds the customer by `customer.id` (number or UUID), else by `customer.email`, else creates one "
+        "from the email and the optional fields. Not imported: closes any open thread (`superseded`), opens the new "
+        "one and makes the conversation `active`. Imported: stored closed, with no notifications. Answers 201 with an "
+        "empty body and `Resource-ID`.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS, *success_headers(201, resource_id=True)],
+        request=ChatThreadSerializer,
+        examples=[
+            request_example(
+                "Chat with an attachment",
+                {
+                    "customer": {"id": 456},
+                    "text": "Buy more pens",
+                    "attachments": [{"fileName": "file.txt", "mimeType": "plain/text", "data": "ZmlsZQ=="}],
+                },
+            )
+        ],
+        responses={
+            201: OpenApiResponse(description="Created; empty body. `Resource-ID` holds the new thread id."),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                "phone_taken",
+                "email_taken",
+                *IDEMPOTENCY_ERRORS,
+                "thread_limit_reached",
+                "conversation_too_old",
+                overrides={"payload_too_large": {"message": "The body is over 28 MiB."}},
+            ),
+        },
+    )
+)
 class ChatsView(IntegrationAPIView):
     body_limit = 28 * MIB
 
     def post(self, request, conversation_id: str):
-        conversation = merged_or_missing(self.account, conversation_id)
-        payload = ChatSerializer(data=request.data)
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = ChatThreadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         customer = self._customer(data["customer"])

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from conversations.attachments import (
@@ -13,7 +16,7 @@ from conversations.attachments import (
     attachment_decode,
     file_name_valid,
 )
-from messenger_project.integration_api.errors import FieldError, validation_failed
+from messenger_project.integration_api.errors import FieldError, field_errors, validation_failed
 from messenger_project.integration_api.serializers import StrictSerializer, field_error
 from messenger_project.numbers import MAX_ID, is_digits
 
@@ -70,3 +73,60 @@ class AttachmentListField(serializers.ListField):
         if sum(len(item["data"]) for item in items) > ATTACHMENTS_TOTAL_MAX_BYTES:
             raise serializers.ValidationError(field_error("decode to more than 20 MiB in all", "attachment_too_large"))
         return items
+
+
+# --- query parameters ------------------------------------------------------------------------------------------
+
+
+class QueryIdField(serializers.Field):
+    """Digits from `min_value` to `max_value` (at most a bigint); `out_of_range` otherwise. With `blank_is_absent`
+    an empty value (`?assigneeId=`) means no filter."""
+
+    def __init__(self, *, min_value: int = 1, max_value: int = MAX_ID, blank_is_absent: bool = False, **kwargs):
+        self.min_value, self.max_value, self.blank_is_absent = min_value, max_value, blank_is_absent
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if data == "" and self.blank_is_absent:
+            return None
+        value = stored_id(str(data))
+        if value is None or not self.min_value <= value <= self.max_value:
+            raise serializers.ValidationError(field_error("is not an allowed value", "out_of_range"))
+        return value
+
+    def to_representation(self, value):
+        return value
+
+
+class QueryDateTimeField(serializers.Field):
+    """ISO 8601 (`invalid_datetime` otherwise); without an offset, UTC. An empty value means no filter."""
+
+    def to_internal_value(self, data):
+        if data == "":
+            return None
+        try:
+            moment = parse_datetime(str(data))
+        except ValueError:  # well formed, but no such date (month 13)
+            moment = None
+        if moment is None:
+            raise serializers.ValidationError(field_error("is not ISO 8601", "invalid_datetime"))
+        return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+    def to_representation(self, value):
+        return value
+
+
+def query_validated(serializer_class: type[serializers.Serializer], request) -> dict:
+    """The request's query parameters checked by `serializer_class`; every problem a `query.<name>` field error."""
+    values = request.query_params.dict()  # a plain dict: `?status=` is "", not "absent" as in an HTML form
+    repeated = [
+        FieldError(f"query.{name}", "duplicate", "is given more than once")
+        for name, given in request.query_params.lists()
+        if len(given) > 1
+    ]
+    if repeated:
+        raise validation_failed(repeated)
+    query = serializer_class(data=values)
+    if not query.is_valid():
+        raise validation_failed(field_errors(query.errors, values, "query"))
+    return query.validated_data

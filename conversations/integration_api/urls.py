@@ -2,20 +2,22 @@
 
 from django.urls import path, re_path
 
-from conversations.integration_api import schema_docs, schema_docs_webhooks  # noqa: F401  (documents the views)
+from conversations.integration_api.attachments import AttachmentView
 from conversations.integration_api.base import IntegrationNotFoundView
 from conversations.integration_api.chats import ChatsView
-from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView
-from conversations.integration_api.v1 import ConversationMessagesView, ConversationView, UserView
-from conversations.integration_api.v2 import (
-    AttachmentView,
+from conversations.integration_api.conversations import (
     ConversationDetailView,
     ConversationListView,
     ConversationMergeView,
-    ConversationMessagesV2View,
-    ConversationTypingView,
-    ThreadListView,
+    ConversationView,
 )
+from conversations.integration_api.messages import (
+    ConversationMessagesV2View,
+    ConversationMessagesView,
+    ConversationTypingView,
+)
+from conversations.integration_api.threads import ThreadListView
+from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
 
 urlpatterns = [

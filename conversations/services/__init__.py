@@ -28,6 +28,7 @@ from conversations.services.status import (
     conversation_set_status,
 )
 from conversations.services.threads import Author, thread_ensure_can_open
+from conversations.services.updates import conversation_update
 
 __all__ = [
     "MAX_PARTICIPANTS",
@@ -41,6 +42,7 @@ __all__ = [
     "conversation_merge",
     "conversation_reopen",
     "conversation_set_status",
+    "conversation_update",
     "conversation_upsert",
     "conversations_lock_for_customer",
     "customer_conversations_delete",

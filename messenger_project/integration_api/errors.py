@@ -10,13 +10,14 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from messenger_project.errors import ServiceError
+from messenger_project.integration_api.serializers import LinkSerializer
 from messenger_project.json_input import json_printable
 from messenger_project.outage import RETRY_AFTER_SECONDS, database_unavailable
 from messenger_project.request_id import current_request_id
@@ -44,6 +45,45 @@ FIELD_CODES = {
 }
 
 
+# --- the bodies, declared once: they render the answers and document them
+
+
+class IntegrationFieldErrorSerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="Dots and `[i]`: `customer.firstName`, `[1].sender`, `query.email`.")
+    code = serializers.CharField(help_text="`required`, `unknown_field`, `too_long`, `invalid_email`, …")
+    message = serializers.CharField()
+    rejectedValue = serializers.JSONField(
+        required=False, help_text="Left out for secrets and values over 200 characters."
+    )
+
+
+class IntegrationErrorDetailSerializer(serializers.Serializer):
+    status = serializers.IntegerField(help_text="The HTTP status.")
+    code = serializers.CharField(help_text="`validation_failed`, `not_found`, `invalid_api_key`, …")
+    message = serializers.CharField()
+    logRef = serializers.CharField(help_text="Also sent as the `X-Request-Id` header.")
+    fields = IntegrationFieldErrorSerializer(many=True, required=False, help_text="Only for `validation_failed`.")
+    details = serializers.DictField(child=serializers.JSONField())
+
+
+class IntegrationErrorSerializer(serializers.Serializer):
+    """Every 4xx and 5xx response of the integration API."""
+
+    error = IntegrationErrorDetailSerializer()
+
+
+class LocationLinksSerializer(serializers.Serializer):
+    location = LinkSerializer()
+
+
+class MergedRedirectSerializer(serializers.Serializer):
+    """The 301 body for a merged user or conversation (sent with a `Location` header)."""
+
+    id = serializers.CharField()
+    mergedInto = serializers.CharField()
+    _links = LocationLinksSerializer()
+
+
 class EarlyResponse(Exception):  # noqa: N818  (not an error: a complete answer given before the handler's end)
     """Ends a request with a ready response that is not an error: a 301 to a merge survivor, an idempotent replay."""
 
@@ -55,7 +95,7 @@ class EarlyResponse(Exception):  # noqa: N818  (not an error: a complete answer 
 def moved_permanently(*, old_id: str, final_id: str, location: str) -> Response:
     """301 for a merged conversation or user (§4: not an error), with the live end's Location."""
     body = {"id": old_id, "mergedInto": final_id, "_links": {"location": {"href": location}}}
-    return Response(body, status=301, headers={"Location": location})
+    return Response(MergedRedirectSerializer(body).data, status=301, headers={"Location": location})
 
 
 @dataclass
@@ -93,7 +133,7 @@ class ApiError(Exception):
         }
         if self.code == "validation_failed":
             body["fields"] = [f.as_dict() for f in self.fields]
-        return Response({"error": body}, status=self.status, headers=self.headers)
+        return Response(IntegrationErrorSerializer({"error": body}).data, status=self.status, headers=self.headers)
 
 
 def service_unavailable() -> ApiError:

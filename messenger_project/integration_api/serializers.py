@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from messenger_project.timestamps import iso  # noqa: F401  (the API modules import it from here)
+from messenger_project.timestamps import iso
 
 CUSTOM_MAX_BYTES = 16 * 1024
 CUSTOM_MAX_KEYS = 50
@@ -69,3 +69,27 @@ class CustomDataField(serializers.Field):
 
     def to_representation(self, value):
         return value
+
+
+# --- output fields ----------------------------------------------------------------------------------------
+
+
+class IsoDateTimeField(serializers.DateTimeField):
+    """ISO 8601 UTC ending in `Z`."""
+
+    def to_representation(self, value):
+        return iso(value)
+
+
+class NullIfBlankField(serializers.CharField):
+    """A text that is null, never `""`, when unset."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
+class LinkSerializer(serializers.Serializer):
+    href = serializers.CharField()
