@@ -100,8 +100,8 @@ class ClientAPIView(APIView):
             raise validation_error(problems)
 
     def identify(self, request) -> Caller:
-        """Who calls (client API §2.3), from the database; a view may know it otherwise (`MessagesView`). A caller
-        found in the cache sets `request.client_quota`: the request is then counted already."""
+        """Who calls (client API §2.3), from the database. A read answered from the cache (`cached_timeline`) that
+        fell through sets `request.client_quota`: the request is then counted already."""
         return caller_identify(
             identification=request.headers.get("x-iris-identification")
             or request.headers.get("x-parley-identification"),

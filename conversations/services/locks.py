@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db.models import Exists, OuterRef, Q, Subquery
 
-from agents.models import Account
 from conversations.models import Conversation, Participant, Thread
 from devices.models import Customer
 from messenger_project.errors import ServiceError
-from messenger_project.sql import Columns, column, for_update, instances, select_list, table
 
 # What the services read of the account under the conversation lock: its policies (read again, so a change
 # applies at once), the texts of notifications, its ids. Any other field loads when touched.
@@ -27,41 +24,20 @@ LOCKED_ACCOUNT_FIELDS = (
 )
 
 
-@functools.cache
-def _conversation_lock_query() -> tuple[str, tuple[Columns, ...]]:
-    parts = (
-        Columns.of("v", Conversation, tuple(f.attname for f in Conversation._meta.concrete_fields)),
-        Columns.of("a", Account, LOCKED_ACCOUNT_FIELDS),
-    )
-    sql = (
-        f"SELECT {select_list(*parts)} FROM {table(Conversation)} v "
-        f"INNER JOIN {table(Account)} a ON a.id = v.{column(Conversation, 'account')} WHERE v.id = %s" + for_update("v")
-        # OF v: not the account row too, which would serialise a whole account
-    )
-    return sql, parts
-
-
-@functools.cache
-def _open_thread_sql() -> str:
-    return (
-        f"SELECT t.id FROM {table(Thread)} t WHERE t.{column(Thread, 'conversation')} = %s "
-        f"AND t.{column(Thread, 'status')} = %s LIMIT 1"
-    )
+def _conversation_lock_fields() -> list[str]:
+    return [f.name for f in Conversation._meta.concrete_fields] + [f"account__{f}" for f in LOCKED_ACCOUNT_FIELDS]
 
 
 def conversation_lock(conversation: Conversation, *, refuse_merged: bool = True) -> Conversation:
-    """The conversation, locked and read again, with its account; a merged one is refused (`merged_refuse`) unless
-    `refuse_merged` is False.
-
-    A hand-written statement (`messenger_project.sql`): every posted message takes it."""
-    sql, parts = _conversation_lock_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [conversation.pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise Conversation.DoesNotExist(f"Conversation {conversation.pk} is gone.")
-    locked, account = instances(row, *parts)
-    locked.account = account
+    """The conversation, locked and read again, with its account (`LOCKED_ACCOUNT_FIELDS`; the account row is not
+    locked, which would serialise a whole account); a merged one is refused (`merged_refuse`) unless
+    `refuse_merged` is False. Raises Conversation.DoesNotExist when it was deleted."""
+    locked = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .only(*_conversation_lock_fields())
+        .get(pk=conversation.pk)
+    )
     if refuse_merged:
         merged_refuse(locked)
     return locked
@@ -87,26 +63,6 @@ def conversations_lock_for_customer(*, customer: Customer) -> None:
     )
 
 
-@functools.cache
-def _participants_lock_sql() -> str:
-    participant, conversation, customer = (
-        table(Participant),
-        column(Participant, "conversation"),
-        column(Participant, "customer"),
-    )
-    # The author joins the participants in the subquery (UNION ALL), not by `OR c.id = %s`: with the OR,
-    # PostgreSQL walked the whole customer table's primary key, filtering every row (1 ms at 5,000 customers,
-    # growing with them); now it looks up just these rows.
-    return (
-        f"SELECT c.id, EXISTS(SELECT 1 FROM {participant} p WHERE p.{conversation} = %s AND p.{customer} = c.id), "
-        f"({_open_thread_sql()}), c.{column(Customer, 'current_conversation')} "
-        f"FROM {table(Customer)} c "
-        f"WHERE c.id IN (SELECT q.{customer} FROM {participant} q WHERE q.{conversation} = %s "
-        f"UNION ALL SELECT CAST(%s AS BIGINT)) "
-        f"ORDER BY c.id" + for_update("c")
-    )
-
-
 @dataclass(frozen=True)
 class Participants:
     ids: list[int]  # the customers taking part, in pk order
@@ -122,18 +78,22 @@ def participants_lock(*, conversation: Conversation, author: Customer | None = N
 
     Caller holds the conversation lock, so neither can change meanwhile; and this statement's snapshot, taken once
     that lock is held, sees every thread its previous holders committed (the locking statement itself would not)."""
-    thread_args = [conversation.pk, Thread.Status.OPEN.value]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _participants_lock_sql(), [conversation.pk, *thread_args, conversation.pk, author.pk if author else None]
+    taking_part = Participant.objects.filter(conversation_id=conversation.pk)
+    open_threads = Thread.objects.filter(conversation_id=conversation.pk, status=Thread.Status.OPEN).values("pk")
+    wanted = Q(pk__in=taking_part.values("customer_id"))
+    if author is not None:
+        wanted |= Q(pk=author.pk)
+    rows = list(
+        Customer.objects.select_for_update(of=("self",))
+        .filter(wanted)
+        .order_by("pk")
+        .annotate(
+            takes_part=Exists(taking_part.filter(customer_id=OuterRef("pk"))), open_thread=Subquery(open_threads[:1])
         )
-        rows = cursor.fetchall()
-        if rows:
-            open_thread_id = rows[0][2]
-        else:  # no one takes part (staff or the system writing to an empty conversation)
-            cursor.execute(_open_thread_sql(), thread_args)
-            found = cursor.fetchone()
-            open_thread_id = found[0] if found else None
+        .values_list("pk", "takes_part", "open_thread", "current_conversation_id")
+    )
+    # With no row (staff or the system writing to an empty conversation), the open thread on its own.
+    open_thread_id = rows[0][2] if rows else next(iter(open_threads.values_list("pk", flat=True)[:1]), None)
     ids = [pk for pk, takes_part, _, _ in rows if takes_part]
     author_row = next((row for row in rows if author is not None and row[0] == author.pk), None)
     return Participants(

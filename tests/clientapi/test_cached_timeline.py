@@ -388,8 +388,8 @@ def test_the_cache_path_is_off_with_a_cache_that_cannot_raise_atomically(setting
 
 def test_newest_ids_are_raised_each_to_its_own_and_never_lowered():
     """A conversation merge gives each reader a different newest id: all raised in one call, none lowered."""
-    poll_state.newests_raise({1: 10, 2: 20})
-    poll_state.newests_raise({1: 5, 2: 30, 3: 7})
+    poll_state.newest_ids_raise({1: 10, 2: 20})
+    poll_state.newest_ids_raise({1: 5, 2: 30, 3: 7})
 
     newest = caches["default"].get_many([poll_state.newest_key(c) for c in (1, 2, 3)])
     assert [int(newest[poll_state.newest_key(c)]) for c in (1, 2, 3)] == [10, 30, 7]
