@@ -4,40 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, Subquery, Value
 
 from conversations.models import Conversation, Participant, Thread
 from devices.models import Customer
 from messenger_project.errors import ServiceError
 
-# What the services read of the account under the conversation lock: its policies (read again, so a change
-# applies at once), the texts of notifications, its ids. Any other field loads when touched.
-LOCKED_ACCOUNT_FIELDS = (
-    "id",
-    "name",
-    "identification",
-    "app_id",
-    "max_threads",
-    "lock_after_days",
-    "generic_push_message",
-    "missed_message_email_minutes",
-)
-
-
-def _conversation_lock_fields() -> list[str]:
-    return [f.name for f in Conversation._meta.concrete_fields] + [f"account__{f}" for f in LOCKED_ACCOUNT_FIELDS]
-
 
 def conversation_lock(conversation: Conversation, *, refuse_merged: bool = True) -> Conversation:
-    """The conversation, locked and read again, with its account (`LOCKED_ACCOUNT_FIELDS`; the account row is not
-    locked, which would serialise a whole account); a merged one is refused (`merged_refuse`) unless
-    `refuse_merged` is False. Raises Conversation.DoesNotExist when it was deleted."""
-    locked = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("account")
-        .only(*_conversation_lock_fields())
-        .get(pk=conversation.pk)
-    )
+    """The conversation, locked and read again; a merged one is refused (`merged_refuse`) unless `refuse_merged` is
+    False. Raises Conversation.DoesNotExist when it was deleted. Its account loads when touched (then read again:
+    a policy change applies at once); a customer's post in an open thread never touches it."""
+    locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if refuse_merged:
         merged_refuse(locked)
     return locked
@@ -80,25 +58,25 @@ def participants_lock(*, conversation: Conversation, author: Customer | None = N
     that lock is held, sees every thread its previous holders committed (the locking statement itself would not)."""
     taking_part = Participant.objects.filter(conversation_id=conversation.pk)
     open_threads = Thread.objects.filter(conversation_id=conversation.pk, status=Thread.Status.OPEN).values("pk")
-    wanted = Q(pk__in=taking_part.values("customer_id"))
-    if author is not None:
-        wanted |= Q(pk=author.pk)
-    rows = list(
-        Customer.objects.select_for_update(of=("self",))
-        .filter(wanted)
-        .order_by("pk")
-        .annotate(
-            takes_part=Exists(taking_part.filter(customer_id=OuterRef("pk"))), open_thread=Subquery(open_threads[:1])
-        )
-        .values_list("pk", "takes_part", "open_thread", "current_conversation_id")
-    )
+    wanted = taking_part.order_by().values("customer_id")
+    rows = Customer.objects.select_for_update().order_by("pk").annotate(open_thread=Subquery(open_threads[:1]))
+    if author is None:
+        rows = rows.filter(pk__in=wanted).annotate(author_takes_part=Value(False))
+    else:
+        # UNION ALL, not `OR pk = author`: with the OR, PostgreSQL filtered every customer row (a cost that grows
+        # with the customers); with the union it looks up just these rows.
+        wanted = wanted.union(Customer.objects.filter(pk=author.pk).order_by().values("pk"), all=True)
+        rows = rows.filter(pk__in=wanted).annotate(author_takes_part=Exists(taking_part.filter(customer_id=author.pk)))
+    rows = list(rows.values_list("pk", "open_thread", "author_takes_part", "current_conversation_id"))
     # With no row (staff or the system writing to an empty conversation), the open thread on its own.
-    open_thread_id = rows[0][2] if rows else next(iter(open_threads.values_list("pk", flat=True)[:1]), None)
-    ids = [pk for pk, takes_part, _, _ in rows if takes_part]
+    open_thread_id = rows[0][1] if rows else next(iter(open_threads.values_list("pk", flat=True)[:1]), None)
     author_row = next((row for row in rows if author is not None and row[0] == author.pk), None)
+    author_takes_part = author_row is not None and author_row[2]
+    # Every row but the author's is a participant's.
+    ids = [row[0] for row in rows if row is not author_row or author_takes_part]
     return Participants(
         ids=ids,
-        author_takes_part=author is not None and author.pk in ids,
+        author_takes_part=author_takes_part,
         open_thread_id=open_thread_id,
         author_conversation_id=author_row[3] if author_row else None,
         author_found=author_row is not None,
