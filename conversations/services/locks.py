@@ -57,7 +57,9 @@ def participants_lock(*, conversation: Conversation, author: Customer | None = N
     Caller holds the conversation lock, so neither can change meanwhile; and this statement's snapshot, taken once
     that lock is held, sees every thread its previous holders committed (the locking statement itself would not)."""
     taking_part = Participant.objects.filter(conversation_id=conversation.pk)
-    open_threads = Thread.objects.filter(conversation_id=conversation.pk, status=Thread.Status.OPEN).values("pk")
+    open_threads = (  # at most one is open: no ORDER BY
+        Thread.objects.filter(conversation_id=conversation.pk, status=Thread.Status.OPEN).order_by().values("pk")
+    )
     wanted = taking_part.order_by().values("customer_id")
     rows = Customer.objects.select_for_update().order_by("pk").annotate(open_thread=Subquery(open_threads[:1]))
     if author is None:
