@@ -3,7 +3,7 @@
 Two kinds of keys:
 
 - `poll:device:{account}:{hash of the device id}`: a snapshot of the caller (device, customer, current conversation
-  and its assignee) as JSON, for `SNAPSHOT_SECONDS`. Every poll and every post that reads the caller from the
+  and its assignee) as JSON, for `SNAPSHOT_SECONDS`, for reads only. Every poll that reads the caller from the
   database writes it; saving or deleting the device, moving devices to another customer, and assigning a
   conversation (for its customers' devices) forget it. What else it shows (the registration, the assignee's name)
   may lag a change by at most `SNAPSHOT_SECONDS`; a new message refreshes it at once, since the poll that fetches

@@ -105,19 +105,27 @@ def token_customer_id(*, account: Account, authorization: str | None) -> str | N
 
 
 def caller_identify(
-    *, identification: str | None, authorization: str | None, require_device: bool = True, with_newest: bool = False
+    *,
+    identification: str | None,
+    authorization: str | None,
+    require_device: bool = True,
+    with_newest: bool = False,
+    with_conversation: bool = True,
 ) -> Caller:
     """Steps 1 to 5 of client API §2.3. With `require_device` False (POST devices) the device may be new.
 
     `with_newest` (a poll) also asks, in the same query, for the customer's newest message id: a poll with nothing
-    newer than its cursor then needs nothing else from the database."""
+    newer than its cursor then needs nothing else from the database. Without `with_conversation` (a post) the
+    customer's current conversation is not read (only its id)."""
     account_identification, device_id = identification_parse(identification)
     account = account_by_identification(account_identification)
     customer_id = token_customer_id(account=account, authorization=authorization)
     caller = Caller(account=account, device_id=device_id, token_customer_id=customer_id)
     if not require_device:
         return caller
-    device, newest = caller_device(account=account, device_id=device_id, with_newest=with_newest)
+    device, newest = caller_device(
+        account=account, device_id=device_id, with_newest=with_newest, with_conversation=with_conversation
+    )
     if device is None:
         raise ServiceError("device_not_registered")
     customer = device.customer
@@ -139,21 +147,27 @@ def token_refusal(*, registered: bool, fk_id: str | None, token_customer_id: str
     return None
 
 
-def _caller_fields() -> list[str]:
+def _caller_fields(*, with_conversation: bool) -> list[str]:
     """`CALLER_FIELDS` as `.only()` names them, from the device down."""
-    paths = {"device": "", "customer": "customer__", "conversation": "customer__current_conversation__"}
-    paths["assignee"] = paths["conversation"] + "assignee__"
-    return [paths[part] + name for part, names in CALLER_FIELDS.items() for name in names]
+    paths = {"device": "", "customer": "customer__"}
+    if with_conversation:
+        paths["conversation"] = "customer__current_conversation__"
+        paths["assignee"] = paths["conversation"] + "assignee__"
+    return [paths[part] + name for part, names in CALLER_FIELDS.items() if part in paths for name in names]
 
 
-def caller_device(*, account: Account, device_id: str, with_newest: bool = False) -> tuple[Device | None, int | None]:
+def caller_device(
+    *, account: Account, device_id: str, with_newest: bool = False, with_conversation: bool = True
+) -> tuple[Device | None, int | None]:
     """The device with its customer, the customer's current conversation and that conversation's assignee loaded
-    (`CALLER_FIELDS`, the others deferred), or None; and, `with_newest`, the customer's newest message id (from
-    the receipts' (customer, message) index). One query: it runs on every client request."""
+    (`CALLER_FIELDS`, the others deferred; without `with_conversation`, the device and the customer), or None;
+    and, `with_newest`, the customer's newest message id (from the receipts' (customer, message) index). One
+    query: it runs on every client request."""
+    joins = "customer__current_conversation__assignee" if with_conversation else "customer"
     devices = (
         Device.objects.filter(account=account, device_id=device_id)
-        .select_related("customer__current_conversation__assignee")
-        .only(*_caller_fields())
+        .select_related(joins)
+        .only(*_caller_fields(with_conversation=with_conversation))
     )
     if with_newest:
         receipts = Customer._meta.get_field("receipts").related_model.objects  # a model of a layer above
@@ -163,8 +177,7 @@ def caller_device(*, account: Account, device_id: str, with_newest: bool = False
     if device is None:
         return None, None
     customer = device.customer
-    conversation = customer.current_conversation
-    if conversation is not None:
-        conversation.account = account
+    if with_conversation and customer.current_conversation is not None:
+        customer.current_conversation.account = account
     customer.account = device.account = account  # all of the caller's account, which the caller already has
     return device, (device.newest_message_id if with_newest else None)

@@ -108,11 +108,16 @@ class ClientAPIView(APIView):
             authorization=request.headers.get("Authorization"),
             require_device=self.requires_device,
             with_newest=self.with_newest(),
+            with_conversation=self.with_conversation(),
         )
 
     def with_newest(self) -> bool:
         """A poll: the caller's lookup then also says the customer's newest message id (see TimelineView)."""
         return False
+
+    def with_conversation(self) -> bool:
+        """Whether the handler reads the customer's current conversation (and its assignee) with the caller."""
+        return True
 
     def cache_reads(self) -> tuple[str, ...]:
         """Cache keys the handler will read, fetched with the quota in one round trip (`self.quota.read`)."""

@@ -228,12 +228,9 @@ class MessageDetailView(ClientAPIView):
 class MessagesView(TimelineView):
     """`GET messages` (the latest page) and `POST messages` (text, a media reference, or a legacy `image`)."""
 
-    def identify(self, request) -> Caller:
-        """A post's caller from the database, then left in the cache for the device's polls (reads only)."""
-        caller = super().identify(request)
-        if request.method == "POST" and poll_state.enabled():
-            poll_state.snapshot_remember(device=caller.device, assignee=_assignee_object(caller))
-        return caller
+    def with_conversation(self) -> bool:
+        """A post reads its conversation under its lock: the caller's lookup need not join it."""
+        return self.request.method != "POST"
 
     def post(self, request, api_version: str):
         customer = self.caller.customer

@@ -282,7 +282,7 @@ def customer_message_send(
                 account=customer.account,
                 customers=[customer],
                 source="app",
-                previous_conversation=customer.current_conversation,
+                previous_conversation_id=customer.current_conversation_id,
             )
             message = send(conversation=fresh)
     if typed_in is not None and message.conversation_id != typed_in:  # message_post ended it where the message went
@@ -294,7 +294,8 @@ def _into_current(customer: Customer, send: Callable[..., Message]) -> Message |
     """The message posted into the customer's current conversation, following it as it moves; None when there is
     none to post into (none, merged, at the thread limit or too old). Leaves `customer.current_conversation` at
     the last one tried."""
-    current = customer.current_conversation
+    # Only its id: message_post reads the conversation again under its lock anyway.
+    current = None if customer.current_conversation_id is None else Conversation(pk=customer.current_conversation_id)
     for attempt in range(1, CURRENT_ATTEMPTS + 1):
         if current is None:
             return None
@@ -311,7 +312,6 @@ def _into_current(customer: Customer, send: Callable[..., Message]) -> Message |
             if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
                 raise
             return None
-        # Only its id is known: message_post reads the conversation again under its lock anyway.
         current = None if current_id is None else Conversation(pk=current_id)
         customer.current_conversation = current
     return None
