@@ -3,11 +3,14 @@
 Creates a fresh PostgreSQL database, fills it (bench/fill.py), starts gunicorn with the production settings
 (2 workers) and Redis when reachable, then measures with wrk at 32 connections:
   ceiling (a bare view, /healthz, through the same server and middleware), the empty poll, GET messages for
-  a customer with 10 and with 10,000 messages, POST messages; and a mixed run of web visitors polling on the
+  a customer with 10 and with 10,000 messages, POST messages (against the read ceiling and the write ceiling:
+  a bare view that saves one small row with the ORM in `transaction.atomic`, `/bench/write` of bench/urls.py,
+  served with bench/settings.py); and a mixed run of web visitors polling on the
   web SDK's schedule while agents reply, reporting the delivery latency. Prints a table, writes JSON.
 
     python bench/run.py                   # the full data set (5,000 customers, 500,000 messages)
     python bench/run.py --quick           # a small one, to try the script
+    python bench/run.py --quick --only post_messages --database wa_bench --port 8911   # beside other runs
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ CONNECTIONS = 32
 WARMUP_SECONDS = 3
 SLICE_SECONDS = 1  # the ceiling and a scenario alternate in slices this long
 WEB_SCHEDULE = [2] * 5 + [5] * 5 + [10] * 5 + [30] * 5 + [60] * 5  # the web SDK's ladder (first steps)
-TARGETS = {"empty_poll": 0.5, "get_messages_10": 0.3, "get_messages_10000": 0.3, "post_messages": 0.2}
+TARGETS = {"empty_poll": 0.5, "get_messages_10": 0.3, "get_messages_10000": 0.3}
+WRITE_TARGETS = {"post_messages": 0.3}  # × the write ceiling
+READ_CEILING = ("", "/healthz")
+WRITE_CEILING = ('wrk.method = "POST"\n', "/bench/write")
+SETTINGS = "bench.settings"  # the production settings plus the write ceiling's view and table
 
 WRK_DONE = """
 done = function(summary, latency, requests)
@@ -54,7 +61,13 @@ def sh(*args: str, env: dict | None = None, capture: bool = True) -> str:
 
 def prepare_database(database: str, fill_args: list[str], *, reuse: bool = False) -> tuple[dict, dict]:
     base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    env = {**os.environ, "DATABASE_URL": f"{base}/{database}", "DJANGO_DEBUG": "false", "LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{base}/{database}",
+        "DJANGO_DEBUG": "false",
+        "LOG_FORMAT": "json",
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+    }
     if _redis_up():
         env["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
         env["CACHE_KEY_PREFIX"] = f"bench{int(time.time())}"
@@ -67,6 +80,7 @@ def prepare_database(database: str, fill_args: list[str], *, reuse: bool = False
             f"ON d.customer_id = r.customer_id WHERE d.device_id = '{data['small_device']}'"
         )
         data["small_last_id"] = int(sh("psql", f"{base}/{database}", "-Atc", query).strip())
+        sh(PYTHON, "manage.py", "migrate", "--run-syncdb", "--noinput", "-v0", env=env)  # the write ceiling's table
         print(f"reusing the database {database} ({data['messages']} messages when filled)", flush=True)
         return env, data
     sh(
@@ -78,7 +92,7 @@ def prepare_database(database: str, fill_args: list[str], *, reuse: bool = False
         "-c",
         f"CREATE DATABASE {database}",
     )
-    sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
+    sh(PYTHON, "manage.py", "migrate", "--run-syncdb", "--noinput", "-v0", env=env)
     print("filling the database…", flush=True)
     data = json.loads(sh(PYTHON, "bench/fill.py", *fill_args, env=env))
     print(f"  {data['customers']} customers, {data['messages']} messages in {data['seconds']} s", flush=True)
@@ -147,8 +161,9 @@ def _wrk(lua: str, path: str, seconds: int, *, latency: bool = True) -> dict:
     return json.loads(re.search(r"RESULT (\{.*\})", output).group(1))
 
 
-def measure(name: str, lua: str, path: str, seconds: int) -> dict:
-    """The scenario and the ceiling in alternating slices of SLICE_SECONDS, `seconds` of each in all.
+def measure(name: str, lua: str, path: str, seconds: int, *, write_ceiling: bool = False) -> dict:
+    """The scenario and the ceiling in alternating slices of SLICE_SECONDS, `seconds` of each in all; with
+    `write_ceiling`, the write ceiling too (read ceiling, write ceiling, scenario, in turn).
 
     The machines this runs on lend their cores unevenly (the same bare view measured 450 and 1,300 req/s a minute
     apart, and from one second to the next): slices that alternate see nearly the same machine, and each slice
@@ -157,9 +172,13 @@ def measure(name: str, lua: str, path: str, seconds: int) -> dict:
     once per 5 minutes).
     """
     _wrk(lua, path, WARMUP_SECONDS, latency=False)
-    runs, ceilings = [], []
+    if write_ceiling:
+        _wrk(*WRITE_CEILING, WARMUP_SECONDS, latency=False)
+    runs, ceilings, writes = [], [], []
     for _ in range(max(1, seconds // SLICE_SECONDS)):
-        ceilings.append(_with_cpu(lambda: _wrk("", "/healthz", SLICE_SECONDS, latency=False)))
+        ceilings.append(_with_cpu(lambda: _wrk(*READ_CEILING, SLICE_SECONDS, latency=False)))
+        if write_ceiling:
+            writes.append(_with_cpu(lambda: _wrk(*WRITE_CEILING, SLICE_SECONDS, latency=False)))
         runs.append(_with_cpu(lambda: _wrk(lua, path, SLICE_SECONDS)))
 
     def rate(raws: list[dict]) -> float:
@@ -185,9 +204,27 @@ def measure(name: str, lua: str, path: str, seconds: int) -> dict:
         statistics.median(r["p50_us"] / max(c["p50_us"], 1) for r, c in zip(runs, ceilings, strict=True)), 2
     )
     result["ratio"] = _ratio_per_cpu(result["slices"])
+    line = f"(ceiling meanwhile {result['ceiling_rps']} req/s"
+    if write_ceiling:
+        write_slices = [
+            {"rps": rate([r]), "ceiling_rps": rate([w]), "cpu": r["cpu"], "ceiling_cpu": w["cpu"]}
+            for r, w in zip(runs, writes, strict=True)
+        ]
+        result["write_ceiling_rps"] = rate(writes)
+        result["write_errors"] = sum(w["errors"] + w["non2xx"] for w in writes)
+        result["write_ratio_raw"] = round(result["rps"] / result["write_ceiling_rps"], 2)
+        result["write_ratio"] = _ratio_per_cpu(write_slices)
+        # The write ceiling itself against the read ceiling, slice by slice.
+        result["write_ceiling_ratio"] = _ratio_per_cpu(
+            [
+                {"rps": rate([w]), "ceiling_rps": rate([c]), "cpu": w["cpu"], "ceiling_cpu": c["cpu"]}
+                for w, c in zip(writes, ceilings, strict=True)
+            ]
+        )
+        line += f", write ceiling {result['write_ceiling_rps']} req/s"
     print(
         f"  {name:<22} {result['rps']:>9} req/s  p50 {result['p50_ms']:>7} ms  p99 {result['p99_ms']:>7} ms"
-        f"  (ceiling meanwhile {result['ceiling_rps']} req/s)  non-2xx {result['non2xx']}",
+        f"  {line})  non-2xx {result['non2xx']}",
         flush=True,
     )
     return result
@@ -318,10 +355,12 @@ def worker_rss_mb(server: subprocess.Popen) -> list[float]:
 
 
 def main() -> None:
+    global PORT  # noqa: PLW0603  (one server per run)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a small data set and short runs")
     parser.add_argument("--seconds", type=int, default=15, help="length of each wrk run")
     parser.add_argument("--database", default="bench")
+    parser.add_argument("--port", type=int, default=PORT, help="the server's port (another run may hold the default)")
     parser.add_argument(
         "--reuse-database", action="store_true", help="measure the database an earlier run filled (after migrating)"
     )
@@ -329,6 +368,7 @@ def main() -> None:
         "--only", help="measure only these scenarios (comma-separated names; no mixed run): a quicker check"
     )
     args = parser.parse_args()
+    PORT = args.port
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     fill_args = ["--customers", "600", "--messages", "30000", "--big", "10000"] if args.quick else []
@@ -356,7 +396,9 @@ def main() -> None:
                     f"--only: no scenario {', '.join(sorted(unknown))} (there are {', '.join(s[0] for s in scenarios)})"
                 )
             scenarios = [s for s in scenarios if s[0] in wanted]
-        results = [measure(name, lua, path, seconds) for name, lua, path in scenarios]
+        results = [
+            measure(name, lua, path, seconds, write_ceiling=name in WRITE_TARGETS) for name, lua, path in scenarios
+        ]
         mix = None
         if not args.only:
             visitors = 100 if args.quick else 500
@@ -372,6 +414,9 @@ def main() -> None:
 def report(results: list[dict], mix: dict | None, rss: list[float], data: dict, *, quick: bool) -> None:
     by_name = {r["name"]: r for r in results}
     checks = {name: by_name[name]["ratio"] >= target for name, target in TARGETS.items() if name in by_name}
+    for name, target in WRITE_TARGETS.items():
+        if name in by_name:
+            checks[f"{name}_vs_write_ceiling"] = by_name[name]["write_ratio"] >= target
     p50_ratio = p50_ratio_raw = None
     if "get_messages_10000" in by_name and "get_messages_10" in by_name:
         big, small = by_name["get_messages_10000"], by_name["get_messages_10"]
@@ -386,6 +431,12 @@ def report(results: list[dict], mix: dict | None, rss: list[float], data: dict, 
             f"{r['name']:<22}{r['rps']:>10}{r['p50_ms']:>10}{r['p99_ms']:>10}{r['ceiling_rps']:>10}"
             f"{r['ratio_raw']:>11}{r['ratio']:>11}"
         )
+    for r in results:
+        if "write_ratio" in r:
+            print(
+                f"{r['name']} × write ceiling ({r['write_ceiling_rps']} req/s): {r['write_ratio_raw']} raw, "
+                f"{r['write_ratio']} per CPU; write ceiling × read ceiling {r['write_ceiling_ratio']} per CPU"
+            )
     if mix is not None:
         print(
             f"\nmixed: {mix['visitors']} visitors, {mix['polls']} polls, {mix['replies_seen']} replies seen; "

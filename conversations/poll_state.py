@@ -3,13 +3,13 @@
 Two kinds of keys:
 
 - `poll:device:{account}:{hash of the device id}`: a snapshot of the caller (device, customer, current conversation
-  and its assignee) as JSON, for `SNAPSHOT_SECONDS`. Every poll and every post that reads the caller from the
+  and its assignee) as JSON, for `SNAPSHOT_SECONDS`, for reads only. Every poll that reads the caller from the
   database writes it; saving or deleting the device, moving devices to another customer, and assigning a
   conversation (for its customers' devices) forget it. What else it shows (the registration, the assignee's name)
   may lag a change by at most `SNAPSHOT_SECONDS`; a new message refreshes it at once, since the poll that fetches
   the message reads the database. A post checks the current conversation again under the customer's lock.
 - `poll:newest:{customer}`: the customer's newest message id. It is raised, never lowered, *before the commit* of
-  every write that gives a customer a message (`newest_raise`), and by polls from what the database said. So it
+  every write that gives a customer a message (`newest_ids_raise`), and by polls from what the database said. So it
   may be too high (a post rolled back: the customer's polls read the database until their next message), never too
   low once a message is committed: a poll sees the message either through the key or, sent to the database by it,
   in the table. A missing key (expired after `NEWEST_SECONDS` without a write, or evicted) sends polls to the
@@ -51,7 +51,7 @@ from django.db import transaction
 
 from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
 from devices.models import Device
-from messenger_project.cache import CacheUnavailable, RedisCache, counter_add, hashed
+from messenger_project.cache import UNREACHABLE, CacheUnavailable, RedisCache, counter_add, hashed
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ NEWEST_PREFIX = "poll:newest:"
 PAGE_PREFIX = "poll:page:1:"  # the page format's version: a deploy that changes it starts afresh
 GENERATION_PREFIX = "poll:generation:"
 
-_local_lock = threading.Lock()  # `newest_raise` on a cache without scripts: atomic within the process
+_local_lock = threading.Lock()  # `newest_ids_raise` on a cache without scripts: atomic within the process
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def caller_remember(*, device: Device, newest_message_id: int | None, assignee: 
     """After a poll read the database: the caller's snapshot, and the customer's newest message id as the database
     said it (a raise: it never lowers what a post wrote meanwhile). `device` with its customer and the customer's
     current conversation loaded (`caller_identify`); `assignee`: the agent object of its assignee."""
-    newest_raise(customer_ids=[device.customer_id], message_id=newest_message_id or 0)
+    newest_ids_raise({device.customer_id: newest_message_id or 0})
     snapshot_remember(device=device, assignee=assignee)
 
 
@@ -236,10 +236,14 @@ def page_store(*, customer_id: int, version: str, device_type: int | None, page:
 
 
 def _store(key: str, value: bytes, timeout: int) -> None:
-    """Bytes as they are in Redis (the script decodes the JSON), or as any value elsewhere."""
+    """Bytes as they are in Redis (the script decodes the JSON), or as any value elsewhere. With Redis unreachable,
+    nothing is stored (logged): what was not stored is read from the database."""
     cache = _shared()
     if isinstance(cache, RedisCache):
-        cache.set_raw(key, value, timeout)
+        try:
+            cache.set_raw(key, value, timeout)
+        except (CacheUnavailable, *UNREACHABLE):
+            logger.warning("cache unreachable: %s not stored", key.split(":", 2)[1], exc_info=True)
     else:
         cache.set(key, value, timeout)
 
@@ -308,14 +312,10 @@ NEWEST_RAISE = """
 """
 
 
-def newest_raise(*, customer_ids: list[int], message_id: int, delete: Sequence[str] = ()) -> int:
-    """These customers now have a message with this id: call it before the write commits (see the module).
-    `delete`: other keys to delete in the same round trip; returns how many of them there were."""
-    return newests_raise({customer_id: message_id for customer_id in customer_ids}, delete=delete)
-
-
-def newests_raise(newest: dict[int, int], *, delete: Sequence[str] = ()) -> int:
-    """Each customer now has a message with the id given for them: one round trip for all (see `newest_raise`)."""
+def newest_ids_raise(newest: dict[int, int], *, delete: Sequence[str] = ()) -> int:
+    """Each customer (key) now has a message with the id given for them: call it before the write commits (see the
+    module); one round trip for all. `delete`: other keys to delete in the same round trip; returns how many of them
+    there were. With the cache unreachable it logs a warning and returns 0: the write goes on."""
     if not newest and not delete:
         return 0
     keys, cache = {newest_key(c): m for c, m in newest.items()}, _shared()

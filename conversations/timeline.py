@@ -17,9 +17,16 @@ from django.db import connection
 from agents.models import Agent
 from conversations.models import Media, Message, Receipt
 from devices.models import Customer
-from messenger_project.sql import column, table
 
 PAGE_SIZE = 50
+
+
+def table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def column(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
 
 
 @dataclass(slots=True)

@@ -3,20 +3,18 @@ customer, anonymous or registered by a verified `Authorization` token. No DRF he
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db.models import OuterRef, Subquery
 
 from agents.models import Account
 from devices.models import Customer, Device
 from devices.tokens import token_verify
 from messenger_project.cache import cached, forget, hashed
 from messenger_project.errors import ServiceError
-from messenger_project.sql import Columns, column, instances, select_list, table
 
 ACCOUNT_CACHE_SECONDS = 30
 TOKEN_CACHE_SECONDS = 60
@@ -24,9 +22,9 @@ DEVICE_ID_MAX_LENGTH = 255
 # What the client API reads of the caller on every request: the device, its customer, the customer's current
 # conversation and its assignee (`caller_device`). The other fields stay deferred.
 CALLER_FIELDS = {
-    "device": ("id", "account_id", "device_id", "device_type", "customer_id"),
-    "customer": ("id", "account_id", "registered", "fk_id", "number", "current_conversation_id"),
-    "conversation": ("id", "account_id", "assignee_id", "merged_into_id"),
+    "device": ("id", "account", "device_id", "device_type", "customer"),
+    "customer": ("id", "account", "registered", "fk_id", "number", "current_conversation"),
+    "conversation": ("id", "account", "assignee", "merged_into"),
     "assignee": ("id", "display_name", "avatar", "is_bot"),
 }
 
@@ -107,19 +105,27 @@ def token_customer_id(*, account: Account, authorization: str | None) -> str | N
 
 
 def caller_identify(
-    *, identification: str | None, authorization: str | None, require_device: bool = True, with_newest: bool = False
+    *,
+    identification: str | None,
+    authorization: str | None,
+    require_device: bool = True,
+    with_newest: bool = False,
+    with_conversation: bool = True,
 ) -> Caller:
     """Steps 1 to 5 of client API §2.3. With `require_device` False (POST devices) the device may be new.
 
     `with_newest` (a poll) also asks, in the same query, for the customer's newest message id: a poll with nothing
-    newer than its cursor then needs nothing else from the database."""
+    newer than its cursor then needs nothing else from the database. Without `with_conversation` (a post) the
+    customer's current conversation is not read (only its id)."""
     account_identification, device_id = identification_parse(identification)
     account = account_by_identification(account_identification)
     customer_id = token_customer_id(account=account, authorization=authorization)
     caller = Caller(account=account, device_id=device_id, token_customer_id=customer_id)
     if not require_device:
         return caller
-    device, newest = caller_device(account=account, device_id=device_id, with_newest=with_newest)
+    device, newest = caller_device(
+        account=account, device_id=device_id, with_newest=with_newest, with_conversation=with_conversation
+    )
     if device is None:
         raise ServiceError("device_not_registered")
     customer = device.customer
@@ -141,51 +147,37 @@ def token_refusal(*, registered: bool, fk_id: str | None, token_customer_id: str
     return None
 
 
-@functools.cache
-def _caller_query(with_newest: bool) -> tuple[str, tuple[Columns, ...]]:
-    """The SQL of `caller_device` and what it reads of each model; `with_newest` adds the newest message id of the
-    customer's timeline (from the (customer_id, message_id) index)."""
-    conversation = Customer._meta.get_field("current_conversation").related_model
-    agent = conversation._meta.get_field("assignee").related_model
-    parts = (
-        Columns.of("d", Device, CALLER_FIELDS["device"]),
-        Columns.of("c", Customer, CALLER_FIELDS["customer"]),
-        Columns.of("v", conversation, CALLER_FIELDS["conversation"]),
-        Columns.of("a", agent, CALLER_FIELDS["assignee"]),
-    )
-    newest = ""
-    if with_newest:
-        receipt = Customer._meta.get_field("receipts").related_model
-        message = column(receipt, "message")
-        newest = (
-            f", (SELECT n.{message} FROM {table(receipt)} n WHERE n.{column(receipt, 'customer')} = c.id "
-            f"ORDER BY n.{message} DESC LIMIT 1)"
-        )
-    sql = (
-        f"SELECT {select_list(*parts)}{newest} FROM {table(Device)} d "
-        f"INNER JOIN {table(Customer)} c ON c.id = d.{column(Device, 'customer')} "
-        f"LEFT OUTER JOIN {table(conversation)} v ON v.id = c.{column(Customer, 'current_conversation')} "
-        f"LEFT OUTER JOIN {table(agent)} a ON a.id = v.{column(conversation, 'assignee')} "
-        f"WHERE d.{column(Device, 'account')} = %s AND d.{column(Device, 'device_id')} = %s"
-    )
-    return sql, parts
+def _caller_fields(*, with_conversation: bool) -> list[str]:
+    """`CALLER_FIELDS` as `.only()` names them, from the device down."""
+    paths = {"device": "", "customer": "customer__"}
+    if with_conversation:
+        paths["conversation"] = "customer__current_conversation__"
+        paths["assignee"] = paths["conversation"] + "assignee__"
+    return [paths[part] + name for part, names in CALLER_FIELDS.items() if part in paths for name in names]
 
 
-def caller_device(*, account: Account, device_id: str, with_newest: bool = False) -> tuple[Device | None, int | None]:
+def caller_device(
+    *, account: Account, device_id: str, with_newest: bool = False, with_conversation: bool = True
+) -> tuple[Device | None, int | None]:
     """The device with its customer, the customer's current conversation and that conversation's assignee loaded
-    (their other fields deferred, as `.only()` leaves them), or None; and, `with_newest`, the customer's newest
-    message id. One hand-written query (`messenger_project.sql`): it runs on every client request."""
-    sql, parts = _caller_query(with_newest)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [account.pk, device_id])
-        row = cursor.fetchone()
-    if row is None:
+    (`CALLER_FIELDS`, the others deferred; without `with_conversation`, the device and the customer), or None;
+    and, `with_newest`, the customer's newest message id (from the receipts' (customer, message) index). One
+    query: it runs on every client request."""
+    joins = "customer__current_conversation__assignee" if with_conversation else "customer"
+    devices = (
+        Device.objects.filter(account=account, device_id=device_id)
+        .select_related(joins)
+        .only(*_caller_fields(with_conversation=with_conversation))
+    )
+    if with_newest:
+        receipts = Customer._meta.get_field("receipts").related_model.objects  # a model of a layer above
+        newest = receipts.filter(customer_id=OuterRef("customer_id")).order_by("-message_id").values("message_id")
+        devices = devices.annotate(newest_message_id=Subquery(newest[:1]))
+    device = next(iter(devices), None)
+    if device is None:
         return None, None
-    device, customer, conversation, assignee = instances(row, *parts)
-    if conversation is not None:
-        conversation.assignee = assignee
-        conversation.account = account
-    customer.current_conversation = conversation
+    customer = device.customer
+    if with_conversation and customer.current_conversation is not None:
+        customer.current_conversation.account = account
     customer.account = device.account = account  # all of the caller's account, which the caller already has
-    device.customer = customer
-    return device, (row[-1] if with_newest else None)
+    return device, (device.newest_message_id if with_newest else None)

@@ -9,7 +9,7 @@ Redis unreachable (settings give short socket timeouts): a read misses, a write 
 (`counter_add` answers 0), with a warning logged at most every `WARNING_SECONDS`. For `RETRY_SECONDS` after a
 failure, reads, counters and stores of cached data (`add`, `set_raw`) skip Redis without asking, so that a hanging
 Redis costs a request few timeouts; `set`, `delete` and scripts always ask, since they may undo stale data or carry
-a write others rely on (`poll_state.newest_raise`). A script raises `CacheUnavailable`: its caller decides.
+a write others rely on (`poll_state.newest_ids_raise`). A script raises `CacheUnavailable`: its caller decides.
 """
 
 from __future__ import annotations

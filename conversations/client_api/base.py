@@ -108,19 +108,24 @@ class ClientAPIView(APIView):
             raise validation_error(problems)
 
     def identify(self, request) -> Caller:
-        """Who calls (client API §2.3), from the database; a view may know it otherwise (`MessagesView`). A caller
-        found in the cache sets `request.client_quota`: the request is then counted already."""
+        """Who calls (client API §2.3), from the database. A read answered from the cache (`cached_timeline`) that
+        fell through sets `request.client_quota`: the request is then counted already."""
         return caller_identify(
             identification=request.headers.get("x-iris-identification")
             or request.headers.get("x-parley-identification"),
             authorization=request.headers.get("Authorization"),
             require_device=self.requires_device,
             with_newest=self.with_newest(),
+            with_conversation=self.with_conversation(),
         )
 
     def with_newest(self) -> bool:
         """A poll: the caller's lookup then also says the customer's newest message id (see TimelineView)."""
         return False
+
+    def with_conversation(self) -> bool:
+        """Whether the handler reads the customer's current conversation (and its assignee) with the caller."""
+        return True
 
     def cache_reads(self) -> tuple[str, ...]:
         """Cache keys the handler will read, fetched with the quota in one round trip (`self.quota.read`)."""

@@ -14,18 +14,77 @@ what was read (a page is stored under it). Redis unreachable: None, and the data
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest, HttpResponse
 
 from agents.models import Account
 from conversations import poll_state
-from conversations.client_api.cached_caller import cached_caller
-from conversations.client_api.quota import QuotaState
+from conversations.client_api.quota import QuotaState, quota_window
 from conversations.client_api.timeline_answer import timeline_answer
+from devices.identification import account_by_identification, identification_parse, token_cache_key, token_refusal
 from devices.services import device_touched_here
-from messenger_project.cache import CacheUnavailable, unreachable_warn
+from messenger_project.cache import CacheUnavailable, counter_add, unreachable_warn
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
+from messenger_project.errors import ServiceError
 from messenger_project.numbers import MAX_ID, is_digits
+
+
+@dataclass(frozen=True)
+class CachedCaller:
+    account: Account
+    device_id: str
+    read: poll_state.PollRead  # its snapshot is this request's caller
+
+    @property
+    def snapshot(self) -> poll_state.PollSnapshot:
+        assert self.read.snapshot is not None
+        return self.read.snapshot
+
+
+def cached_caller(request: HttpRequest, *, page_version: str | None = None) -> CachedCaller | None:
+    """For reads only (a post reads its caller from the database): the caller's account and what the cache holds
+    for them (with `page_version`, the latest page too), when the cached snapshot is this request's caller; else
+    None. Counts the request against the quota either way, once: `request.client_quota` tells the view it is
+    counted, `request.client_poll_read` gives it what was read."""
+    try:
+        identification, device_id = identification_parse(
+            request.headers.get("x-iris-identification") or request.headers.get("x-parley-identification")
+        )
+        account = account_by_identification(identification)
+    except ServiceError:
+        return None
+    token = token_cache_key(account=account, authorization=request.headers.get("Authorization"))
+    window = quota_window(account=account, device_id=device_id)
+    read = poll_state.poll_read(
+        quota_key=window.key,
+        quota_timeout=window.timeout,
+        account_id=account.pk,
+        device_id=device_id,
+        token_key=token[1] if token else None,
+        page_version=page_version,
+    )
+    snapshot = read.snapshot
+    if snapshot is None or not _same_caller(
+        snapshot, token_customer_id=read.token_customer_id, has_token=token is not None
+    ):
+        # Not known to be this device's caller: the count is taken back, and the view counts the request once it
+        # has identified the caller (a stranger who knows a registered device's id cannot use up its quota).
+        counter_add(window.key, -1, window.timeout)
+        return None
+    request.client_quota = window.state(read.used)
+    request.client_poll_read = read
+    return CachedCaller(account=account, device_id=device_id, read=read)
+
+
+def _same_caller(snapshot: poll_state.PollSnapshot, *, token_customer_id: str | None, has_token: bool) -> bool:
+    """`caller_identify`'s check against the snapshot; a token whose customer is not cached is not known here."""
+    if has_token and token_customer_id is None:
+        return False
+    return (
+        token_refusal(registered=snapshot.registered, fk_id=snapshot.fk_id, token_customer_id=token_customer_id) is None
+    )
 
 
 def cached_timeline_response(

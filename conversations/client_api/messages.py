@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from agents.models import Agent
 from conversations import poll_state
 from conversations.client_api.base import SUPPORTED_VERSIONS, ClientAPIView, json_object
-from conversations.client_api.cached_caller import cached_caller, snapshot_caller
 from conversations.client_api.cached_timeline import cached_timeline_response
 from conversations.client_api.formatting import agent_object
 from conversations.client_api.schema import (
@@ -319,18 +318,9 @@ class MessageDetailView(ClientAPIView):
 class MessagesView(TimelineView):
     """`GET messages` (the latest page) and `POST messages` (text, a media reference, or a legacy `image`)."""
 
-    def identify(self, request) -> Caller:
-        """A post's caller from the device's cached snapshot when it is there, as a poll's (`cached_caller`): the
-        post checks the current conversation again under the customer's lock. Else from the database, which then
-        leaves the snapshot for the device's next posts and polls."""
-        if request.method != "POST" or not poll_state.enabled():
-            return super().identify(request)
-        found = cached_caller(request._request)
-        if found is not None and found.snapshot.conversation_id is not None:
-            return snapshot_caller(found)
-        caller = super().identify(request)
-        poll_state.snapshot_remember(device=caller.device, assignee=_assignee_object(caller))
-        return caller
+    def with_conversation(self) -> bool:
+        """A post reads its conversation under its lock: the caller's lookup need not join it."""
+        return self.request.method != "POST"
 
     @extend_schema(
         operation_id="clientSendMessage",
@@ -401,9 +391,8 @@ class MessagesView(TimelineView):
         return self._created(message, text)
 
     def _customer_send(self, **message: Any) -> Message:
-        """`customer_message_send` as the caller's customer; a customer deleted since the caller was read (a cached
-        snapshot can outlive them, or a request read it just before) is refused as the database path refuses their
-        device, and the device's snapshot is forgotten."""
+        """`customer_message_send` as the caller's customer; a customer deleted since the caller was read is refused
+        as the identification refuses their device, and the device's snapshot (for polls) is forgotten."""
         try:
             return customer_message_send(customer=self.caller.customer, **message)
         except Customer.DoesNotExist:

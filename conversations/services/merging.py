@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
-from conversations.poll_state import newest_raise, timeline_changed
+from conversations.poll_state import newest_ids_raise, timeline_changed
 from conversations.services.receipts import receipts_complete
 from conversations.services.threads import thread_close_open
 from devices.models import Customer
@@ -32,7 +32,7 @@ def customer_history_merge(*, source: Customer, target: Customer) -> None:
     Participant.objects.filter(customer=source).update(customer=target)
     newest = Receipt.objects.filter(customer=source).aggregate(newest=Max("message_id"))["newest"]
     if newest is not None:
-        newest_raise(customer_ids=[target.pk], message_id=newest)
+        newest_ids_raise({target.pk: newest})
     timeline_changed(customer_ids=[target.pk])
     already_received = Receipt.objects.filter(customer=target).values("message_id")
     Receipt.objects.filter(customer=source, message_id__in=already_received).delete()

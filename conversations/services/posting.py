@@ -17,9 +17,8 @@ from agents.models import Agent
 from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
 from conversations.notifications import message_notify
-from conversations.poll_state import newest_raise
+from conversations.poll_state import newest_ids_raise
 from conversations.services.locks import conversation_lock, merged_refuse, participants_lock
-from conversations.services.message_write import message_write
 from conversations.services.threads import Author, thread_open
 from conversations.signals import message_posted
 from conversations.typing import customer_typing_ended, customer_typing_key, customer_typing_set
@@ -102,9 +101,9 @@ def _thread_for_message(
 CURRENT_ATTEMPTS = 3
 
 
-def _gone(customer: Customer) -> Customer.DoesNotExist:
+def _customer_missing(customer: Customer) -> Customer.DoesNotExist:
     """What a customer's post raises when the customer was deleted since the caller read them."""
-    return Customer.DoesNotExist(f"Customer {customer.pk} is gone.")
+    return Customer.DoesNotExist(f"Customer {customer.pk} does not exist.")
 
 
 class ConversationNotCurrent(Exception):
@@ -148,7 +147,7 @@ def message_post(
         conversation = conversation_lock(conversation, refuse_merged=False)
         participants = participants_lock(conversation=conversation, author=customer_author)
         if customer_author is not None and not participants.author_found:
-            raise _gone(customer_author)  # deleted since the caller read it
+            raise _customer_missing(customer_author)  # deleted since the caller read it
         if current_only and participants.author_conversation_id != conversation.pk:
             raise ConversationNotCurrent(participants.author_conversation_id)
         merged_refuse(conversation)
@@ -206,14 +205,20 @@ def message_post(
         elif not conversation.visible:  # imported history never moves the conversation, but shows it
             conversation.visible = True
             changed = ["visible", "updated_at"]
-        message_write(message=message, receipts=receipts, conversation=conversation, conversation_fields=changed)
+        message.save(force_insert=True)
+        for receipt in receipts:
+            receipt.message = message
+        Receipt.objects.bulk_create(receipts)
+        if changed:
+            conversation.save(update_fields=changed)
         for position, item in enumerate(media):
             item.message = message
             item.position = position
             item.save(update_fields=["message", "position"])
         # Before the commit (see poll_state); in the same round trip, a customer's message ends their typing there.
         typing_key = customer_typing_key(conversation.pk) if customer_author is not None and not imported else None
-        if newest_raise(customer_ids=recipient_ids, message_id=message.pk, delete=[typing_key] if typing_key else []):
+        newest = dict.fromkeys(recipient_ids, message.pk)
+        if newest_ids_raise(newest, delete=[typing_key] if typing_key else []):
             customer_typing_ended(conversation_id=conversation.pk, customer=customer_author)
         if not imported:
             _current_conversation_set(conversation=conversation, author=author, recipient_ids=recipient_ids)
@@ -262,10 +267,9 @@ def customer_message_send(
     """A message from the customer's app: into their current conversation, or a fresh one (the rollover).
 
     The current conversation is left for a new one when it is missing, merged, at the thread limit or too old
-    (integration API §3.8), so an app never sees a 412. `customer.current_conversation` may lag the database (a
-    caller from the cache, `conversations.client_api.cached_caller`): the post checks it under the customer's lock, and
-    follows the one the database names instead. Raises Customer.DoesNotExist when the customer is gone (a caller
-    read before their deletion), writing nothing.
+    (integration API §3.8), so an app never sees a 412. `customer.current_conversation` may have moved since the
+    caller was read: the post checks it under the customer's lock, and follows the one the database names instead.
+    Raises Customer.DoesNotExist when the customer is gone (a caller read before their deletion), writing nothing.
     """
     send = partial(message_post, author=customer, text=text, media=media, silent=silent, referrer=referrer)
     typed_in = customer.current_conversation_id  # where the app's typing was set
@@ -273,12 +277,12 @@ def customer_message_send(
     if message is None:
         with transaction.atomic():  # the fresh conversation and its first message, for a customer still there
             if not Customer.objects.select_for_update().filter(pk=customer.pk).exists():
-                raise _gone(customer)
+                raise _customer_missing(customer)
             fresh = conversation_create(
                 account=customer.account,
                 customers=[customer],
                 source="app",
-                previous_conversation=customer.current_conversation,
+                previous_conversation_id=customer.current_conversation_id,
             )
             message = send(conversation=fresh)
     if typed_in is not None and message.conversation_id != typed_in:  # message_post ended it where the message went
@@ -290,7 +294,8 @@ def _into_current(customer: Customer, send: Callable[..., Message]) -> Message |
     """The message posted into the customer's current conversation, following it as it moves; None when there is
     none to post into (none, merged, at the thread limit or too old). Leaves `customer.current_conversation` at
     the last one tried."""
-    current = customer.current_conversation
+    # Only its id: message_post reads the conversation again under its lock anyway.
+    current = None if customer.current_conversation_id is None else Conversation(pk=customer.current_conversation_id)
     for attempt in range(1, CURRENT_ATTEMPTS + 1):
         if current is None:
             return None
@@ -298,16 +303,15 @@ def _into_current(customer: Customer, send: Callable[..., Message]) -> Message |
             return send(conversation=current, current_only=attempt < CURRENT_ATTEMPTS)
         except ConversationNotCurrent as moved:
             current_id = moved.conversation_id
-        except Conversation.DoesNotExist:  # deleted since a cached caller's snapshot named it
+        except Conversation.DoesNotExist:  # deleted since the caller was read
             found = list(Customer.objects.filter(pk=customer.pk).values_list("current_conversation", flat=True))
             if not found:  # the customer too: no fresh conversation for them
-                raise _gone(customer) from None
+                raise _customer_missing(customer) from None
             current_id = found[0]
         except ServiceError as error:
             if error.code not in ("conversation_merged", "thread_limit_reached", "conversation_too_old"):
                 raise
             return None
-        # Only its id is known: message_post reads the conversation again under its lock anyway.
         current = None if current_id is None else Conversation(pk=current_id)
         customer.current_conversation = current
     return None

@@ -9,7 +9,7 @@ from django.db.models import Subquery
 from django.utils import timezone
 
 from conversations.models import Conversation, Receipt
-from conversations.poll_state import newests_raise, timeline_changed
+from conversations.poll_state import newest_ids_raise, timeline_changed
 from conversations.timeline import TimelineItem
 from devices.models import Customer
 from messenger_project.errors import ServiceError
@@ -87,5 +87,5 @@ def receipts_complete(*, conversation: Conversation) -> None:
     newest: dict[int, int] = {}
     for receipt in missing:
         newest[receipt.customer_id] = max(newest.get(receipt.customer_id, 0), receipt.message_id)
-    newests_raise(newest)
+    newest_ids_raise(newest)
     timeline_changed(customer_ids=list(newest))  # older messages joined their pages

@@ -220,7 +220,8 @@ def reading(web, agent) -> App:
     web.send("hello")
     agent_reply(web, agent, "hi, how can I help?")
     web.send("my order")
-    assert web.get("messages").status_code == 200
+    assert web.get("messages").status_code == 200  # leaves the snapshot
+    assert web.get("messages").status_code == 200  # stores the page
     return web
 
 
@@ -234,7 +235,7 @@ def latest(app: App, expect_queries: bool | None = None):
 
 
 def test_the_latest_page_from_the_cache_is_the_database_answer_without_a_query(reading, settings):
-    cached = latest(reading, expect_queries=False)  # stored by the fixture's read (the posts left the snapshot)
+    cached = latest(reading, expect_queries=False)  # stored by the fixture's reads
 
     settings.EMPTY_POLL_FROM_CACHE = False
     from_database = latest(reading, expect_queries=True)
@@ -320,7 +321,8 @@ def test_a_full_page_keeps_its_paging_from_the_cache(web, agent):
     conversation = customer_of(web).current_conversation
     for n in range(55):
         post(conversation, agent, f"reply {n}")
-    from_database = latest(web, expect_queries=True)  # stores the page (the post left the snapshot)
+    latest(web, expect_queries=True)  # leaves the snapshot
+    from_database = latest(web, expect_queries=True)  # stores the page
 
     cached = latest(web, expect_queries=False)
 
@@ -388,8 +390,8 @@ def test_the_cache_path_is_off_with_a_cache_that_cannot_raise_atomically(setting
 
 def test_newest_ids_are_raised_each_to_its_own_and_never_lowered():
     """A conversation merge gives each reader a different newest id: all raised in one call, none lowered."""
-    poll_state.newests_raise({1: 10, 2: 20})
-    poll_state.newests_raise({1: 5, 2: 30, 3: 7})
+    poll_state.newest_ids_raise({1: 10, 2: 20})
+    poll_state.newest_ids_raise({1: 5, 2: 30, 3: 7})
 
     newest = caches["default"].get_many([poll_state.newest_key(c) for c in (1, 2, 3)])
     assert [int(newest[poll_state.newest_key(c)]) for c in (1, 2, 3)] == [10, 30, 7]

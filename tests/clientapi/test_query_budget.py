@@ -40,7 +40,7 @@ def grow_history(app, agent, total: int) -> int:
         for message in messages
     )
     if messages:  # as every writer of messages does before its commit (conversations.poll_state)
-        poll_state.newest_raise(customer_ids=[customer.pk], message_id=messages[-1].pk)
+        poll_state.newest_ids_raise({customer.pk: messages[-1].pk})
     assert Message.objects.filter(conversation=conversation).count() == total
     return messages[-1].pk
 
