@@ -51,7 +51,14 @@ from django.db import transaction
 
 from conversations.typing import AgentTyping, agent_typing_key, agent_typing_of
 from devices.models import Device
-from messenger_project.cache import UNREACHABLE, CacheUnavailable, RedisCache, counter_add, hashed
+from messenger_project.cache import (
+    UNREACHABLE,
+    CacheUnavailable,
+    RedisCache,
+    counter_add,
+    hashed,
+    unreachable_warn,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -242,8 +249,8 @@ def _store(key: str, value: bytes, timeout: int) -> None:
     if isinstance(cache, RedisCache):
         try:
             cache.set_raw(key, value, timeout)
-        except (CacheUnavailable, *UNREACHABLE):
-            logger.warning("cache unreachable: %s not stored", key.split(":", 2)[1], exc_info=True)
+        except (CacheUnavailable, *UNREACHABLE) as error:
+            unreachable_warn(f"{key.split(':', 2)[1]} not stored", error)
     else:
         cache.set(key, value, timeout)
 
@@ -322,10 +329,10 @@ def newest_ids_raise(newest: dict[int, int], *, delete: Sequence[str] = ()) -> i
     if isinstance(cache, RedisCache):
         try:
             return cache.script(NEWEST_RAISE, [*keys, *delete], [NEWEST_SECONDS, len(keys), *keys.values()])
-        except CacheUnavailable:
+        except CacheUnavailable as error:
             # The write goes on: polls that cannot reach the cache read the database; a key left lower by the outage
             # is bounded as a lost key is (the module's docstring).
-            logger.warning("cache unreachable: newest message ids not raised", exc_info=True)
+            unreachable_warn("newest message ids not raised", error)
             return 0
     with _local_lock:
         current = cache.get_many(list(keys))

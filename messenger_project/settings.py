@@ -239,7 +239,6 @@ SPECTACULAR_SETTINGS = {
         "conversations.integration_api.schema.postprocess",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "ClientSuccessStatusEnum": ["SUCCESS"],
         "ConversationStatusEnum": "conversations.integration_api.schema.CONVERSATION_STATUS_CHOICES",
         "MessageTypeEnum": "conversations.integration_api.schema.MESSAGE_TYPE_CHOICES",
     },
