@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.db import DatabaseError, OperationalError, close_old_connections, connection
 from django.http import StreamingHttpResponse
 
@@ -87,9 +87,15 @@ async def database(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await sync_to_async(run, thread_sensitive=False)()
 
 
-async def bus_ready() -> bool:
-    """Whether this process is on the live bus (else a stream answers 503 and its client polls meanwhile)."""
-    return await live_bus.hub().ready(BUS_WAIT_SECONDS)
+async def stream_refusal(request) -> str | None:
+    """Why this process cannot serve a stream now, or None: a WSGI process (a proxy that sent `/stream/` to the
+    API processes) would hold a worker for the stream's life, and without the live bus nothing would come. The
+    client then polls, and tries the stream again later."""
+    if not isinstance(request, ASGIRequest):
+        return "streams are served by the stream process (ASGI), not here"
+    if not await live_bus.hub().ready(BUS_WAIT_SECONDS):
+        return "the live bus is unreachable"
+    return None
 
 
 def event_stream_response(source: StreamSource) -> StreamingHttpResponse:

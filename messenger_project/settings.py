@@ -196,7 +196,8 @@ CONTENT_SECURITY_POLICY = {
         "worker-src": [SELF, "blob:"],
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        # The desk's event stream: this site, or the stream process's address (`make serve`: its own port).
+        "connect-src": [SELF, *([STREAM_URL] if STREAM_URL else [])],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

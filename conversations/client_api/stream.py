@@ -33,7 +33,7 @@ from devices.models import Customer
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.errors import ServiceError
-from messenger_project.event_stream import Frame, bus_ready, database, event_stream_response, last_event_id
+from messenger_project.event_stream import Frame, database, event_stream_response, last_event_id, stream_refusal
 from messenger_project.outage import database_unavailable
 
 VERSION = SUPPORTED_VERSIONS[-1]  # messages are shown as the newest version shows them
@@ -136,6 +136,6 @@ async def client_stream(request):
         raise
     if not origin_allowed(request.headers.get("Origin"), caller.account.allowed_origins):
         return _refusal(request, 403, "origin_not_allowed")
-    if not await bus_ready():
+    if await stream_refusal(request):
         return _refusal(request, 503, "service_unavailable")
     return event_stream_response(ClientStream(caller, after=last_event_id(request)))

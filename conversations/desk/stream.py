@@ -18,7 +18,7 @@ from agents.models import Agent
 from conversations.desk.selectors import desk_accounts
 from conversations.live import account_topic
 from conversations.models import Message
-from messenger_project.event_stream import Frame, bus_ready, database, event_stream_response, last_event_id
+from messenger_project.event_stream import Frame, database, event_stream_response, last_event_id, stream_refusal
 
 CATCH_UP_LIMIT = 200  # missed messages sent after a reconnect; beyond, `reload`
 
@@ -90,8 +90,9 @@ async def desk_stream(request):
     account_ids = await database(_agent_account_ids, user)
     if account_ids is None:
         return JsonResponse({"error": "not_an_agent"}, status=404)
-    if not await bus_ready():
-        return JsonResponse({"error": "service_unavailable"}, status=503)
+    refusal = await stream_refusal(request)
+    if refusal:
+        return JsonResponse({"error": "service_unavailable", "detail": refusal}, status=503)
     response = event_stream_response(DeskStream(account_ids=account_ids, after=last_event_id(request)))
     origin = _same_host(request)
     if origin:

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
-from conversations.models import Conversation, Receipt
 from conversations.live import receipts_live
+from conversations.models import Conversation, Receipt
 from conversations.poll_state import newest_ids_raise, timeline_changed
 from conversations.timeline import TimelineItem
 from devices.models import Customer

@@ -131,3 +131,11 @@ def open_stream(url: str, path: str, headers: dict[str, str] | None = None) -> t
         return response.status, body
     assert response.getheader("Content-Type", "").startswith("text/event-stream")
     return 200, SSE(response, connection)
+
+
+def streams_cut() -> None:
+    """Every open stream of this process ends, as when the live bus is lost; clients resume by themselves."""
+    from messenger_project import live_bus
+
+    for hub in list(live_bus._hubs.values()):
+        hub.loop.call_soon_threadsafe(hub.lose_all)
