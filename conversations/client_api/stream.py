@@ -33,7 +33,14 @@ from devices.models import Customer
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.errors import ServiceError
-from messenger_project.event_stream import Frame, database, event_stream_response, last_event_id, stream_refusal
+from messenger_project.event_stream import (
+    Frame,
+    bus_unreachable,
+    database,
+    event_stream_response,
+    last_event_id,
+    wrong_process,
+)
 from messenger_project.outage import database_unavailable
 
 VERSION = SUPPORTED_VERSIONS[-1]  # messages are shown as the newest version shows them
@@ -126,6 +133,8 @@ async def client_stream(request):
     """`GET /stream/client`. CORS and preflight: the client API's middleware (`ClientAPIMiddleware`)."""
     if request.method != "GET":
         return _refusal(request, 405, "method_not_allowed")
+    if wrong_process(request):
+        return _refusal(request, 503, "service_unavailable")
     try:
         caller = await database(_identify, request)
     except ServiceError as error:
@@ -136,6 +145,6 @@ async def client_stream(request):
         raise
     if not origin_allowed(request.headers.get("Origin"), caller.account.allowed_origins):
         return _refusal(request, 403, "origin_not_allowed")
-    if await stream_refusal(request):
+    if await bus_unreachable():
         return _refusal(request, 503, "service_unavailable")
     return event_stream_response(ClientStream(caller, after=last_event_id(request)))
