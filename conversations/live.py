@@ -30,8 +30,14 @@ def customer_topic(customer_id: int) -> str:
     return f"customer:{customer_id}"
 
 
-def _publish(kind: str, *, account_id: int, customer_ids: Iterable[int] = (), **data) -> None:
-    topics = [account_topic(account_id), *(customer_topic(c) for c in customer_ids)]
+def device_topic(account_id: int, device_id: str) -> str:
+    return f"device:{account_id}:{device_id}"
+
+
+def _publish(
+    kind: str, *, account_id: int, customer_ids: Iterable[int] = (), topics: Iterable[str] = (), **data
+) -> None:
+    topics = [account_topic(account_id), *(customer_topic(c) for c in customer_ids), *topics]
     event = {"kind": kind, "account": account_id, "topics": topics, **data}
     transaction.on_commit(partial(live_bus.publish, event))
 
@@ -104,3 +110,8 @@ def read_live(*, conversation: Conversation, agent: Agent, message_id: int) -> N
         agent=agent.pk,
         upTo=message_id,
     )
+
+
+def device_live(*, account_id: int, device_id: str) -> None:
+    """A device was registered again (to another customer, say) or deleted: its stream checks who it serves."""
+    _publish("device", account_id=account_id, topics=[device_topic(account_id, device_id)], device=device_id)

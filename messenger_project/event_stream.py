@@ -55,7 +55,8 @@ class StreamSource(Protocol):
 
     async def catch_up(self) -> list[Frame]: ...
 
-    async def frames(self, event: dict) -> list[Frame]: ...
+    async def frames(self, event: dict) -> list[Frame] | None:
+        """The frames of a live event; None ends the stream (its client then reconnects, and is checked again)."""
 
 
 def last_event_id(request) -> int | None:
@@ -121,7 +122,10 @@ async def _stream(source: StreamSource) -> AsyncIterator[bytes]:
                 continue
             if event is live_bus.LOST:
                 return
-            for frame in await source.frames(event):
+            frames = await source.frames(event)
+            if frames is None:
+                return
+            for frame in frames:
                 yield frame.encode()
     except DatabaseError as error:  # the client resumes from the last id it saw (or polls while it cannot)
         logger.warning("an event stream ended on a database error: %s", error)

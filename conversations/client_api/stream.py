@@ -12,6 +12,8 @@ Events (server-sent, `data` one line of JSON):
 - `conversation`: `{"status": ..., "event": ..., "current": bool}` a conversation of the customer changed;
 - `ready`: `{"lastEventId": id}` after what was missed, before the live events;
 - `reload`: more was missed than a stream sends: read the latest page (`GET messages`) and connect again.
+The stream ends when its device is deleted or registered to another customer (the client reconnects and is
+identified again).
 A client resumes with `Last-Event-ID` (or `?lastEventId=`): the id of the newest message it has. Without one, the
 stream starts after the customer's newest message.
 """
@@ -24,12 +26,12 @@ from agents.models import Agent
 from conversations.client_api.base import SUPPORTED_VERSIONS
 from conversations.client_api.formatting import agent_object
 from conversations.client_api.serializers import ClientMessageSerializer
-from conversations.live import customer_topic
+from conversations.live import customer_topic, device_topic
 from conversations.services import receipts_mark_received
 from conversations.timeline import PAGE_SIZE, timeline_page
 from conversations.typing import agent_typing_get
 from devices.identification import Caller, caller_identify
-from devices.models import Customer
+from devices.models import Customer, Device
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.errors import ServiceError
@@ -51,15 +53,18 @@ class ClientStream:
     def __init__(self, caller: Caller, *, after: int | None):
         self.customer: Customer = caller.customer
         self.device_type = caller.device.device_type
-        self.topics = frozenset({customer_topic(self.customer.pk)})
+        self.device = caller.device
+        self.topics = frozenset({customer_topic(self.customer.pk), device_topic(caller.account.pk, caller.device_id)})
         self.after = after  # the newest message id sent (or the client had)
         self.agents: dict[int, dict] = {}
 
     async def catch_up(self) -> list[Frame]:
         return await database(self._catch_up)
 
-    async def frames(self, event: dict) -> list[Frame]:
+    async def frames(self, event: dict) -> list[Frame] | None:
         kind = event["kind"]
+        if kind == "device":  # registered again or deleted: the stream ends unless it still serves this customer
+            return [] if await database(self._device_serves_customer) else None
         if kind == "message":
             return await database(self._messages, CATCH_UP_PAGES)
         if kind == "typing" and event["agent"] is not None:
@@ -102,6 +107,9 @@ class ClientStream:
             if len(page.items) < PAGE_SIZE:
                 return frames
         return [*frames, Frame("reload", {})]
+
+    def _device_serves_customer(self) -> bool:
+        return Device.objects.filter(pk=self.device.pk, customer_id=self.customer.pk).exists()
 
     def _current_conversation_id(self) -> int | None:
         found = Customer.objects.filter(pk=self.customer.pk).values_list("current_conversation_id", flat=True)
