@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,6 +25,7 @@ logger = logging.getLogger("messenger.live")
 
 QUEUE_SIZE = 1000  # events waiting for one slow stream; beyond, the stream ends and its client resumes
 RECONNECT_SECONDS = (0.5, 1, 2, 5)
+RETRY_SECONDS = 5  # after a failed publish, how long events are dropped without trying
 LOST = None  # what a subscription receives when the bus is lost: the stream ends, its client resumes
 
 
@@ -50,18 +52,26 @@ def _redis_publisher() -> redis.Redis:
         return _publisher[0]
 
 
+_failed_at = [float("-inf")]
+
+
 def publish(event: dict[str, Any]) -> None:
     """Send an event to every stream subscribed to one of its topics, in any process. Never raises: the change it
-    tells of is committed, and a stream that misses it catches up from the database when its client resumes."""
+    tells of is committed, and a stream that misses it catches up from the database when its client resumes.
+    After a failure the bus is left alone for RETRY_SECONDS: no request waits for an unreachable Redis (its streams
+    have ended anyway, and their clients poll)."""
     data = orjson.dumps(event)
     if not settings.LIVE_BUS_URL:
         for hub in list(_hubs.values()):
             hub.deliver_threadsafe(data)
         return
+    if time.monotonic() - _failed_at[0] < RETRY_SECONDS:
+        return
     try:
         _redis_publisher().publish(_channel(), data)
     except redis.RedisError as error:
-        logger.warning("live bus unreachable, event %s not published (%s)", event.get("kind"), error)
+        _failed_at[0] = time.monotonic()
+        logger.warning("live bus unreachable (%s): events are not published for %s s", error, RETRY_SECONDS)
 
 
 # --- subscribing (a stream process's event loop) -------------------------------------------------------------------

@@ -76,3 +76,27 @@ def _customer_id(app) -> int:
     from tests.clientapi.helpers import customer_of
 
     return customer_of(app).pk
+
+
+def test_an_unreachable_bus_costs_a_post_nothing_after_the_first_failure(settings, caplog):
+    """The publish after each commit must not wait for a Redis that is down: one try, then none for a while."""
+    import time
+
+    from messenger_project import live_bus
+
+    settings.LIVE_BUS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    live_bus._publisher.clear()
+    live_bus._failed_at[0] = float("-inf")
+    try:
+        live_bus.publish({"kind": "status", "topics": []})
+        started = time.monotonic()
+        for _ in range(50):
+            live_bus.publish({"kind": "status", "topics": []})
+        elapsed = time.monotonic() - started
+    finally:
+        live_bus._publisher.clear()
+        live_bus._failed_at[0] = float("-inf")
+
+    assert elapsed < 0.05
+    warnings = [r.getMessage() for r in caplog.records if r.name == "messenger.live"]
+    assert len(warnings) == 1 and warnings[0].startswith("live bus unreachable")
