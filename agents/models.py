@@ -128,6 +128,19 @@ class Account(models.Model):
     authorization_required = models.BooleanField(
         default=False, help_text="Refuse anonymous devices: every device must register with an Authorization token."
     )
+    # The web widget's own settings (served with GET config; no Parley SDK reads them).
+    pre_chat_form = models.BooleanField(
+        default=False,
+        verbose_name="pre-chat form",
+        help_text="The web widget asks a visitor who is not logged in for an email address (and a name) before the "
+        "chat starts, so that missed-message emails reach them.",
+    )
+    chat_language = models.CharField(
+        max_length=8,
+        choices=[("en", "English"), ("nl", "Dutch")],
+        default="en",
+        help_text="The web widget's language when the page's <html lang> is not one it speaks.",
+    )
 
     # --- Texts (Markdown) served with every GET messages response.
     welcome_message = models.TextField(blank=True)
@@ -148,7 +161,8 @@ class Account(models.Model):
     device_quota_time_unit = models.CharField(max_length=6, choices=QuotaUnit.choices, default=QuotaUnit.HOUR)
     missed_message_email_minutes = models.PositiveIntegerField(
         default=10,
-        help_text="Email a registered customer an agent's message not seen within this many minutes. 0: never.",
+        help_text="Email a customer with an email address an agent's message not seen within this many minutes. "
+        "0: never.",
     )
     chat_url = models.URLField(
         max_length=2048,

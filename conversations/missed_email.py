@@ -1,5 +1,6 @@
-"""Missed-message email: a registered customer with an email address who has not seen an agent's message within
-the account's delay (default 10 minutes) gets one email per conversation burst, with the messages and a link back."""
+"""Missed-message email: a customer with an email address (registered, or a visitor who gave it in the web widget's
+pre-chat form) who has not seen an agent's message within the account's delay (default 10 minutes) gets one email
+per conversation burst, with the messages and a link back."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def missed_email_schedule(*, conversation: Conversation, message: Message, custo
     minutes = conversation.account.missed_message_email_minutes
     if not minutes:
         return
-    recipients = Customer.objects.filter(pk__in=customer_ids, registered=True).exclude(email="")
+    recipients = Customer.objects.filter(pk__in=customer_ids).exclude(email="")
     waiting = set(
         Delivery.objects.filter(
             kind=Delivery.Kind.EMAIL,

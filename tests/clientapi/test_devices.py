@@ -164,5 +164,44 @@ def test_get_config_serves_the_seed_types(web, account):
         True,
     )
     assert (data["backgroundColor"], data["iOSStatusBarTextColor"], data["balloonStyle"]) == ("eeeeee", "0", 2)
-    # The seed's 35 fields, plus the offline message our own web widget reads (SDKs ignore unknown keys).
-    assert len(data) == 36 and data["offlineMessage"] == ""
+    # The seed's 35 fields, plus what our own web widget reads (SDKs ignore unknown keys): the offline message, the
+    # pre-chat form switch and the language.
+    assert len(data) == 38
+    assert (data["offlineMessage"], data["preChatForm"], data["language"]) == ("", False, "en")
+
+
+def test_get_config_tells_the_widget_about_the_pre_chat_form_and_the_language(web, account):
+    account.pre_chat_form = True
+    account.chat_language = "nl"
+    account.save()
+
+    data = web.get("config").json()["data"]
+
+    assert (data["preChatForm"], data["language"]) == (True, "nl")
+
+
+def test_an_email_in_the_additional_information_becomes_the_anonymous_customers_address(client, account):
+    body = {"type": 3, "userAdditionalInformation": {"name": "Ann", "email": " ann@example.com "}}
+
+    register(client, "web-device-0001", body=body)
+
+    customer = Device.objects.select_related("customer").get().customer
+    assert (customer.registered, customer.name, customer.email) == (False, "Ann", "ann@example.com")
+
+
+@pytest.mark.parametrize("email", ["not-an-address", "taken@EXAMPLE.com"])
+def test_an_invalid_or_taken_email_stays_in_the_profile_only(client, account, email):
+    Customer.objects.create(account=account, number=900, email="taken@example.com")
+
+    register(client, "web-device-0001", body={"type": 3, "userAdditionalInformation": {"email": email}})
+
+    customer = Device.objects.select_related("customer").get().customer
+    assert (customer.email, customer.profile["email"]) == ("", email)
+
+
+def test_an_email_in_the_additional_information_never_replaces_an_address(client, account):
+    register(client, "web-device-0001", body={"type": 3, "userAdditionalInformation": {"email": "first@example.com"}})
+
+    register(client, "web-device-0001", body={"type": 3, "userAdditionalInformation": {"email": "other@example.com"}})
+
+    assert Device.objects.select_related("customer").get().customer.email == "first@example.com"
