@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache, caches
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -91,28 +89,9 @@ def _customer_profile_merge(*, customer: Customer, information: dict[str, str]) 
     if information.get("name") and not customer.name:
         customer.name = information["name"][:200]
         update_fields += ["name", "updated_at"]
-    email = _reachable_email(customer=customer, email=information.get("email", ""))
-    if email:
-        customer.email = email
-        update_fields += ["email", "updated_at"]
     if update_fields:
         customer.save(update_fields=set(update_fields))
         user_event(customer=customer, event=Event.USER_UPDATED)
-
-
-def _reachable_email(*, customer: Customer, email: str) -> str:
-    """The `email` of an app's (or the web widget's pre-chat form's) information, to become the customer's primary
-    address: only for a customer without one, a valid address, and one no other customer of the account holds."""
-    email = email.strip()
-    if customer.email or not email or len(email) > 254:
-        return ""
-    try:
-        validate_email(email)
-    except ValidationError:
-        return ""
-    if email_owner(account=customer.account, email=email, excluding=customer) is not None:
-        return ""
-    return email
 
 
 LAST_SEEN_RESOLUTION_SECONDS = 300

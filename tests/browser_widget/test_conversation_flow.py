@@ -90,7 +90,7 @@ def test_a_visitor_who_fills_the_pre_chat_form_gets_the_missed_message_email(
     expect(message).to_be_focused(timeout=5000)
     expect(email).to_have_count(0)
     visitor = visitor_of(page, demo_account)
-    assert (visitor.registered, visitor.email, visitor.name) == (False, "vera@example.com", "Vera Visser")
+    assert (visitor.registered, visitor.profile["email"], visitor.name) == (False, "vera@example.com", "Vera Visser")
     send_text(page, "Do you ship to Belgium?")
     conversation = conversation_of(page, demo_account)
     page.reload()  # the form is not asked again

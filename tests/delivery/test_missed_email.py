@@ -109,10 +109,13 @@ def test_no_email_for_anonymous_customers_nor_when_the_account_turned_it_off(acc
     assert (smtp_inbox.messages, Delivery.objects.filter(kind="email").count()) == ([], 0)
 
 
-def test_an_anonymous_visitor_who_gave_an_email_address_gets_the_email(account, agent, smtp_inbox, later):
+def test_an_anonymous_visitor_whose_app_told_an_email_address_gets_the_email(account, agent, smtp_inbox, later):
     visitor = make_customer(account=account)
-    Customer.objects.filter(pk=visitor.pk).update(email="visitor@example.com", name="Vera")
+    Customer.objects.filter(pk=visitor.pk).update(profile={"email": " visitor@example.com", "name": "Vera"})
+    stranger = make_customer(account=account)  # an address that is no address: no email
+    Customer.objects.filter(pk=stranger.pk).update(profile={"email": "not an address"})
     reply(make_conversation(account=account, customers=[visitor]), agent, "We found your parcel")
+    reply(make_conversation(account=account, customers=[stranger]), agent, "We found yours too")
 
     sent = later(minutes=11)
 
