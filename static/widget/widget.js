@@ -144,12 +144,12 @@
     set("--sm-bg", bg);
     set("--sm-user-bg", userBg);
     set("--sm-user-text", readable(hex(config.userTextColor, "#4a5e83"), userBg));
-    set("--sm-user-link", readable(hex(config.userTextLinkColor, "#4a5e83"), userBg));
-    set("--sm-user-time", readable(hex(config.userTimeColor, "#52606d"), userBg));
+    set("--sm-user-link", readable(hex(config.userTextLinkColor, "#2b7a34"), userBg));
+    set("--sm-user-time", readable(hex(config.userTimeColor, "#2b7a34"), userBg));
     set("--sm-agent-bg", agentBg);
     set("--sm-agent-text", readable(hex(config.accountTextColor, "#ffffff"), agentBg));
-    set("--sm-agent-link", readable(hex(config.accountTextLinkColor, "#ffffff"), agentBg));
-    set("--sm-agent-time", readable(hex(config.accountTimeColor, "#e5e7eb"), agentBg));
+    set("--sm-agent-link", readable(hex(config.accountTextLinkColor, "#a7f0b0"), agentBg));
+    set("--sm-agent-time", readable(hex(config.accountTimeColor, "#a7f0b0"), agentBg));
     set("--sm-input-bg", inputBg);
     set("--sm-input-text", readable(hex(config.inputTextColor, "#ffffff"), inputBg));
     set("--sm-field-bg", fieldBg);

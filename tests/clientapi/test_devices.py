@@ -189,3 +189,31 @@ def test_an_email_in_the_additional_information_is_kept_in_the_profile_not_as_th
     assert (customer.registered, customer.name, customer.profile["email"]) == (False, "Ann", "ann@example.com")
     # Unverified, so not the unique `email` the integration API finds and refuses customers by.
     assert customer.email == ""
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_default_colours_read_at_wcag_aa(web):
+    data = web.get("config").json()["data"]
+
+    pairs = {
+        "user text": (data["userTextColor"], data["userBackgroundColor"]),
+        "user time": (data["userTimeColor"], data["userBackgroundColor"]),
+        "user link": (data["userTextLinkColor"], data["userBackgroundColor"]),
+        "agent text": (data["accountTextColor"], data["accountBackgroundColor"]),
+        "agent time": (data["accountTimeColor"], data["accountBackgroundColor"]),
+        "agent link": (data["accountTextLinkColor"], data["accountBackgroundColor"]),
+        "info": (data["infoTextColor"], data["infoTextBackgroundColor"]),
+        "date": (data["dateColor"], data["backgroundColor"]),
+        "input": (data["inputFieldTextColor"], data["inputFieldBackgroundColor"]),
+        "nav": (data["navTextColor"], data["navBackgroundColor"]),
+    }
+    assert {name: round(_contrast(*pair), 2) for name, pair in pairs.items() if _contrast(*pair) < 4.5} == {}
