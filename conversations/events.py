@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agents.delivery.webhooks import webhook_event_emit
 from agents.models import Agent, Webhook
+from conversations.live import conversation_live, typing_live
 from conversations.models import Conversation, Message, Thread
 from conversations.representations import conversation_v2, message_v2
 from conversations.selectors import conversations_for_api
@@ -45,6 +46,7 @@ def conversation_event(*, conversation: Conversation, event: str, thread: Thread
         return payload
 
     webhook_event_emit(account_id=conversation.account_id, event=event, data=data)
+    conversation_live(conversation=conversation, event=event)
 
 
 def sender_kind(author: Author) -> str:
@@ -89,3 +91,4 @@ def typing_event(*, account_id: int, conversation_id: int, started: bool, who: C
         data=data,
         sender_agent_id=who.pk if isinstance(who, Agent) else None,
     )
+    typing_live(account_id=account_id, conversation_id=conversation_id, who=who, typing=started)

@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from agents.models import Agent
 from conversations.events import Author, message_created, typing_event
+from conversations.live import message_live
 from conversations.missed_email import missed_email_schedule
 from conversations.models import Conversation, Message, Participant, Receipt
 from devices.models import Customer
@@ -29,6 +30,7 @@ def message_notify(*, conversation: Conversation, message: Message, author: Auth
     staff line (typeId 5) without alert text; no push for a message without author (typeId 3: the [S2]
     `SystemMessage`, "no notifications", checklist row 39).
     """
+    message_live(conversation=conversation, message=message, author=author, recipient_ids=recipient_ids)
     if conversation.status == Conversation.Status.SPAM:
         return
     message_created(conversation=conversation, message=message, author=author)

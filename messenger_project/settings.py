@@ -123,6 +123,16 @@ CACHES["local"] = {
     "OPTIONS": {"MAX_ENTRIES": 100_000},
 }
 
+# --- Live updates: the event streams of the desk and our widget (messenger_project/live_bus.py, docs/architecture.md).
+# Redis pub/sub carries events between processes; without it the bus is in-process (one process serves all).
+LIVE_BUS_URL = env("LIVE_BUS_URL", default=REDIS_URL)
+LIVE_BUS_CHANNEL = f"{env('CACHE_KEY_PREFIX', default='sm')}:live"
+LIVE_BUS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.25)
+LIVE_BUS_TIMEOUT = env.float("REDIS_TIMEOUT", default=1.0)
+# Where pages and the widget open their streams: "" is this site (a proxy routes /stream/ to the stream process);
+# `make serve` sets the stream process's own address.
+STREAM_URL = env("STREAM_URL", default="").rstrip("/")
+
 AUTH_USER_MODEL = "agents.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -186,7 +196,8 @@ CONTENT_SECURITY_POLICY = {
         "worker-src": [SELF, "blob:"],
         "img-src": [SELF, "data:", "blob:"],
         "font-src": [SELF, "data:"],
-        "connect-src": [SELF],
+        # The desk's event stream: this site, or the stream process's address (`make serve`: its own port).
+        "connect-src": [SELF, *([STREAM_URL] if STREAM_URL else [])],
         "object-src": [NONE],
         "base-uri": [NONE],
         "form-action": [SELF],

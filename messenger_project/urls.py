@@ -4,7 +4,9 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from conversations.client_api.base import ClientNotFoundView
+from conversations.client_api.stream import client_stream
 from conversations.desk import views as desk_views
+from conversations.desk.stream import desk_stream
 from conversations.integration_api import urls as integration_urls
 from messenger_project import health
 
@@ -15,6 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("conversations.desk.urls")),
     path("demo/", desk_views.demo, name="demo"),
+    # The event streams: served by the ASGI stream handler (messenger_project/asgi.py), not by the WSGI processes.
+    path("stream/client", client_stream, name="stream-client"),
+    path("stream/desk", desk_stream, name="stream-desk"),
     re_path(r"^clientApi/v(?P<api_version>\d+\.\d+)/", include(("conversations.client_api.urls", "client"))),
     re_path(r"^clientApi(/[\s\S]*)?$", ClientNotFoundView.as_view(), kwargs={"api_version": "0"}),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.test import override_settings
 from django.utils import timezone
@@ -16,6 +17,18 @@ from conversations.models import Conversation
 from devices.models import Customer
 from messenger_project.cache import unreachable_forget
 from tests.factories import make_account, make_agent, make_conversation, make_customer, make_registered_customer
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory):
+    """SQLite: the test database is a file, as the embedded default's is, not one in-memory database in shared-cache
+    mode, where a server thread's read or write and the test's write refuse each other at once ("table is locked")
+    rather than wait. Without fsync: a test run needs no durability."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["TEST"] = {**database.get("TEST", {}), "NAME": str(tmp_path_factory.mktemp("db") / "test.sqlite3")}
+        options = database.setdefault("OPTIONS", {})
+        options["init_command"] = options.get("init_command", "") + "PRAGMA synchronous=OFF;"
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from agents.models import Agent
+from conversations.live import read_live
 from conversations.media import media_store
 from conversations.models import Conversation, Message, ReadMarker
 from conversations.services.posting import message_post
@@ -87,7 +88,11 @@ def read_marker_advance(*, agent: Agent, conversation: Conversation, message_id:
     marker, created = ReadMarker.objects.get_or_create(
         agent=agent, conversation=conversation, defaults={"last_read_message_id": message_id}
     )
-    if not created and marker.last_read_message_id < message_id:
-        ReadMarker.objects.filter(pk=marker.pk, last_read_message_id__lt=message_id).update(
+    advanced = created or (
+        marker.last_read_message_id < message_id
+        and ReadMarker.objects.filter(pk=marker.pk, last_read_message_id__lt=message_id).update(
             last_read_message_id=message_id
         )
+    )
+    if advanced:
+        read_live(conversation=conversation, agent=agent, message_id=message_id)

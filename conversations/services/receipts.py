@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Subquery
 from django.utils import timezone
 
+from conversations.live import receipts_live
 from conversations.models import Conversation, Receipt
 from conversations.poll_state import newest_ids_raise, timeline_changed
 from conversations.timeline import TimelineItem
@@ -34,6 +35,7 @@ def receipts_raise_status(*, customer: Customer, message_ids: Iterable[int], sta
                 status=status, updated_at=timezone.now()
             )
             timeline_changed(customer_ids=[customer.pk])
+            receipts_live(customer=customer, message_ids=changed, status=status)
     return changed
 
 

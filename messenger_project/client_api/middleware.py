@@ -8,6 +8,7 @@ import time
 from django.http import HttpResponse
 
 CLIENT_API_PREFIX = "/clientApi/"
+CLIENT_STREAM_PATH = "/stream/client"  # the widget's event stream: authorised, and so cross-origin, as the API is
 _REPEATED_SLASHES = re.compile(r"/{2,}")
 _VERSION = re.compile(r"^/clientApi/v(\d+\.\d+)/")
 PREFLIGHT_MAX_AGE = "86400"
@@ -19,7 +20,7 @@ class ClientAPIMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path_info.startswith(CLIENT_API_PREFIX):
+        if not (request.path_info.startswith(CLIENT_API_PREFIX) or request.path_info == CLIENT_STREAM_PATH):
             return self.get_response(request)
         request.client_api_started = time.monotonic()
         # Android appends `paging.before` (`/messages/before:1`) to `…/v1.9/`, giving `//`: route it anyway.

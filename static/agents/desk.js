@@ -1,8 +1,13 @@
-// The desk's live parts, in plain JavaScript: polls with a cursor (conversation) or an ETag (inbox), so
-// requests that carry nothing new are cheap; a dropped network is caught up from the cursor, never duplicated.
+// The desk's live parts, in plain JavaScript. The event stream (/stream/desk, server-sent events) says when
+// something changed; the page then reads it with the same requests its polls make: the conversation with a
+// cursor, the inbox with an ETag, so a request that carries nothing new is cheap and a dropped network is caught
+// up from the cursor, never duplicated. Without the stream (a buffering proxy, a blocked port) the polls run every
+// second by themselves; with it, every 30 s as a safety net.
 (function () {
   "use strict";
   const POLL_MS = 1000;
+  const STREAMING_POLL_MS = 30000;
+  const STREAM_RETRY_MS = 15000;
   const TYPING_RESEND_MS = 10000;
   const TYPING_IDLE_MS = 4000;
 
@@ -29,17 +34,54 @@
       headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}});
   }
 
+  // The stream, shared by the page's parts: each subscribes to the events it draws.
+  const live = {open: false, handlers: {}, source: null};
+
+  function stream() {
+    const url = document.body.dataset.streamUrl;
+    if (!url || !window.EventSource) return;
+    const source = live.source = new EventSource(url, {withCredentials: true});
+    for (const kind of ["ready", "message", "conversation", "typing", "reload"]) {
+      source.addEventListener(kind, (event) => {
+        if (kind === "ready") live.open = true;
+        document.body.dataset.live = live.open ? "open" : "closed";
+        const data = JSON.parse(event.data);
+        for (const handler of live.handlers[kind] || []) handler(data);
+      });
+    }
+    source.addEventListener("error", () => {
+      live.open = false;  // the browser reconnects with Last-Event-ID by itself; the polls run meanwhile
+      document.body.dataset.live = "closed";
+      if (source.readyState === EventSource.CLOSED) setTimeout(stream, STREAM_RETRY_MS);
+    });
+  }
+
+  function on(kinds, handler) {
+    for (const kind of kinds) (live.handlers[kind] = live.handlers[kind] || []).push(handler);
+  }
+
+  // Runs `step` every second without the stream, every 30 s with it, and at once when `kick` is called.
   function loop(step) {
-    const run = () => step().then(() => connection(true), () => connection(false))
-      .finally(() => setTimeout(run, POLL_MS));
-    setTimeout(run, POLL_MS);
+    let timer = null;
+    let running = null;
+    const run = () => {
+      clearTimeout(timer);
+      running = running || step().then(() => connection(true), () => connection(false))
+        .finally(() => {
+          running = null;
+          timer = setTimeout(run, live.open ? STREAMING_POLL_MS : POLL_MS);
+        });
+      return running;
+    };
+    timer = setTimeout(run, POLL_MS);
+    return run;
   }
 
   function inbox(section) {
     let etag = null;
     const url = new URL(section.dataset.pollUrl, location.href);
     url.searchParams.set("partial", "1");
-    loop(async () => {
+    const kick = loop(async () => {
       const response = await fetch(url, {headers: etag ? {"If-None-Match": etag} : {}, credentials: "same-origin"});
       if (response.status === 304) return;
       signedOut(response);
@@ -52,6 +94,7 @@
         for (const node of document.querySelectorAll("[data-count]")) node.textContent = counts.dataset[node.dataset.count];
       }
     });
+    on(["ready", "message", "conversation", "reload"], kick);
   }
 
   function conversation(root) {
@@ -88,7 +131,11 @@
       }
     }
     if (timeline.lastElementChild) timeline.lastElementChild.scrollIntoView({block: "end"});
-    loop(poll);
+    const kick = loop(poll);
+    const here = Number(root.dataset.conversationId);
+    on(["ready", "reload"], kick);
+    on(["message", "conversation"], (event) => { if (event.conversation === here) kick(); });
+    on(["typing"], (event) => { if (event.conversation === here && event.who === "customer") typing.hidden = !event.typing; });
 
     const older = document.getElementById("load-older");
     if (older) older.addEventListener("click", async () => {
@@ -138,7 +185,7 @@
       form.reset();
       clearTimeout(idleTimer);
       typingSentAt = 0;
-      await poll().catch(() => connection(false));
+      await kick();
     });
   }
 
@@ -151,5 +198,6 @@
     if (inboxSection) inbox(inboxSection);
     const conversationRoot = document.querySelector(".conversation[data-updates-url]");
     if (conversationRoot) conversation(conversationRoot);
+    if (inboxSection || conversationRoot) stream();
   });
 })();

@@ -103,7 +103,7 @@ def test_the_unread_badge_clears_once_the_agent_opened_the_conversation(desk: Pa
 
     row.get_by_role("link", name=name).click()
     expect(desk.get_by_role("heading", level=1)).to_have_text(name)
-    desk.get_by_role("link", name="← Inbox").click()
+    desk.get_by_role("link", name="Inbox", exact=True).click()
 
     expect(row.get_by_role("cell").nth(1)).to_have_text("Second question")
     expect(row.locator(".badge")).to_have_count(0)

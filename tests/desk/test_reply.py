@@ -86,7 +86,7 @@ def test_an_empty_reply_without_javascript_comes_back_with_the_message_on_the_pa
 
     assert response.redirect_chain == [(url("conversation", chat), 302)]
     assert [str(m) for m in response.context["messages"]] == ["Write a message or attach an image."]
-    assert b'role="alert">Write a message or attach an image.</li>' in response.content
+    assert b'<li class="error"><span role="alert">Write a message or attach an image.</span></li>' in response.content
     assert Message.objects.count() == 1
 
 
