@@ -20,18 +20,29 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# One ASGI process (uvicorn, reloading on changes) serves the pages, the APIs and the live streams, with the
+# in-process live bus; the task worker runs beside it.
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (desk at /desk/, admin at /admin/, API docs at /api/docs/) with the task worker beside it"
 	LOG_FORMAT=plain $(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	  LOG_FORMAT=plain $(BIN)/uvicorn messenger_project.asgi:application --host $(HOST) --port $(PORT) \
+	    --reload $(foreach d,agents conversations devices messenger_project templates static,--reload-dir $(d))
 
-# Production mode locally: gunicorn (gunicorn.conf.py) and the task worker as its own process.
+# Production mode locally: gunicorn (gunicorn.conf.py) serves the site and the APIs on PORT, uvicorn the live
+# streams on STREAM_PORT (behind a proxy both are one origin: README, "Behind a proxy"), the task worker beside
+# them. The live bus between them is Redis: set REDIS_URL (without it, the streams answer only what the stream
+# process itself writes, and the pages fall back to polling for the rest).
+STREAM_PORT ?= $(shell echo $$(($(PORT) + 1)))
 serve: migrate
 	DJANGO_DEBUG=false WHITENOISE_USE_FINDERS=false $(BIN)/python manage.py collectstatic --noinput -v0
-	@echo "Serving with gunicorn on http://$(HOST):$(PORT)/ and the task worker beside it"
-	$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  DJANGO_DEBUG=false WHITENOISE_USE_FINDERS=false BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py messenger_project.wsgi
+	@echo "Serving with gunicorn on http://$(HOST):$(PORT)/, the live streams on http://$(HOST):$(STREAM_PORT)/stream/ and the task worker beside them"
+	$(BIN)/python manage.py db_worker & worker=$$!; \
+	  STREAM_URL=http://$(HOST):$(STREAM_PORT) DJANGO_DEBUG=false WHITENOISE_USE_FINDERS=false \
+	    $(BIN)/uvicorn messenger_project.asgi:application --host $(HOST) --port $(STREAM_PORT) --no-access-log & streams=$$!; \
+	  trap 'kill $$worker $$streams 2>/dev/null' EXIT INT TERM; \
+	  STREAM_URL=http://$(HOST):$(STREAM_PORT) DJANGO_DEBUG=false WHITENOISE_USE_FINDERS=false BIND=$(HOST):$(PORT) \
+	    $(BIN)/gunicorn -c gunicorn.conf.py messenger_project.wsgi
 
 # Browser tests drive Debian's chromium, never a downloaded browser.
 chromium:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from agents.delivery.webhooks import webhook_event_emit
 from agents.models import Agent, Webhook
-from conversations.live import conversation_live, typing_live
+from conversations.live import Author, author_kind, conversation_live, typing_live
 from conversations.models import Conversation, Message, Thread
 from conversations.representations import conversation_v2, message_v2
 from conversations.selectors import conversations_for_api
@@ -16,7 +16,6 @@ from devices.models import Customer
 from messenger_project.timestamps import iso
 
 Event = Webhook.Event
-Author = Customer | Agent | None  # who wrote or typed: a customer, staff (agent or bot), or the system
 
 
 def conversation_data(conversation: Conversation) -> dict:
@@ -49,14 +48,6 @@ def conversation_event(*, conversation: Conversation, event: str, thread: Thread
     conversation_live(conversation=conversation, event=event)
 
 
-def sender_kind(author: Author) -> str:
-    if isinstance(author, Customer):
-        return "customer"
-    if isinstance(author, Agent):
-        return "bot" if author.is_bot else "agent"
-    return "system"
-
-
 def message_created(*, conversation: Conversation, message: Message, author: Author) -> None:
     """`message.created`, filtered by each webhook's sender kinds; a bot's own messages skip its key's webhooks."""
 
@@ -72,7 +63,7 @@ def message_created(*, conversation: Conversation, message: Message, author: Aut
         account_id=conversation.account_id,
         event=Event.MESSAGE_CREATED,
         data=data,
-        sender_kind=sender_kind(author),
+        sender_kind=author_kind(author),
         sender_agent_id=author.pk if isinstance(author, Agent) else None,
     )
 
@@ -82,7 +73,7 @@ def typing_event(*, account_id: int, conversation_id: int, started: bool, who: C
 
     def data() -> dict:
         public_id = Conversation.objects.values_list("public_id", flat=True).get(pk=conversation_id)
-        user = {"kind": sender_kind(who), "userId": str(who.uuid) if isinstance(who, Customer) else str(who.pk)}
+        user = {"kind": author_kind(who), "userId": str(who.uuid) if isinstance(who, Customer) else str(who.pk)}
         return {"conversation": {"id": public_id}, "user": user}
 
     webhook_event_emit(

@@ -19,7 +19,7 @@ from conversations.models import Conversation, Message, Participant
 from devices.models import Customer
 from messenger_project import live_bus
 
-Author = Customer | Agent | None
+Author = Customer | Agent | None  # who wrote or typed: a customer, staff (agent or bot), or the system
 
 
 def account_topic(account_id: int) -> str:
@@ -30,13 +30,24 @@ def customer_topic(customer_id: int) -> str:
     return f"customer:{customer_id}"
 
 
-def _publish(kind: str, *, account_id: int, customer_ids: Iterable[int] = (), **data) -> None:
-    topics = [account_topic(account_id), *(customer_topic(c) for c in customer_ids)]
+def device_topic(account_id: int, device_id: str) -> str:
+    return f"device:{account_id}:{device_id}"
+
+
+def _publish(
+    kind: str, *, account_id: int, customer_ids: Iterable[int] = (), topics: Iterable[str] = (), **data
+) -> None:
+    topics = [account_topic(account_id), *(customer_topic(c) for c in customer_ids), *topics]
     event = {"kind": kind, "account": account_id, "topics": topics, **data}
     transaction.on_commit(partial(live_bus.publish, event))
 
 
+def _participant_ids(conversation_id: int) -> list[int]:
+    return list(Participant.objects.filter(conversation_id=conversation_id).values_list("customer_id", flat=True))
+
+
 def author_kind(author: Author) -> str:
+    """Who wrote or typed: a customer, an agent, a bot, or the system."""
     if isinstance(author, Customer):
         return "customer"
     if isinstance(author, Agent):
@@ -59,11 +70,10 @@ def message_live(*, conversation: Conversation, message: Message, author: Author
 
 def conversation_live(*, conversation: Conversation, event: str) -> None:
     """A conversation changed (status, assignment, thread, merge): to the desk, and to its customers."""
-    customer_ids = Participant.objects.filter(conversation_id=conversation.pk).values_list("customer_id", flat=True)
     _publish(
         "conversation",
         account_id=conversation.account_id,
-        customer_ids=list(customer_ids),
+        customer_ids=_participant_ids(conversation.pk),
         conversation=conversation.pk,
         event=event,
         status=conversation.status,
@@ -73,15 +83,10 @@ def conversation_live(*, conversation: Conversation, event: str) -> None:
 
 def typing_live(*, account_id: int, conversation_id: int, who: Customer | Agent, typing: bool) -> None:
     """Typing started or stopped: a customer's to the desk; an agent's also to the conversation's customers."""
-    customer_ids: list[int] = []
-    if isinstance(who, Agent):
-        customer_ids = list(
-            Participant.objects.filter(conversation_id=conversation_id).values_list("customer_id", flat=True)
-        )
     _publish(
         "typing",
         account_id=account_id,
-        customer_ids=customer_ids,
+        customer_ids=_participant_ids(conversation_id) if isinstance(who, Agent) else [],
         conversation=conversation_id,
         who=author_kind(who),
         agent=who.pk if isinstance(who, Agent) else None,
@@ -97,12 +102,16 @@ def receipts_live(*, customer: Customer, message_ids: list[int], status: int) ->
 
 def read_live(*, conversation: Conversation, agent: Agent, message_id: int) -> None:
     """An agent read the conversation up to `message_id`: the customers see their messages read."""
-    customer_ids = Participant.objects.filter(conversation_id=conversation.pk).values_list("customer_id", flat=True)
     _publish(
         "read",
         account_id=conversation.account_id,
-        customer_ids=list(customer_ids),
+        customer_ids=_participant_ids(conversation.pk),
         conversation=conversation.pk,
         agent=agent.pk,
         upTo=message_id,
     )
+
+
+def device_live(*, account_id: int, device_id: str) -> None:
+    """A device was registered again (to another customer, say) or deleted: its stream checks who it serves."""
+    _publish("device", account_id=account_id, topics=[device_topic(account_id, device_id)], device=device_id)

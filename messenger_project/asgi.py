@@ -5,6 +5,7 @@
 """
 
 import os
+import warnings
 
 from django.core.asgi import get_asgi_application
 
@@ -13,6 +14,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "messenger_project.settings")
 site = get_asgi_application()  # sets Django up
 
 from messenger_project.event_stream import StreamHandler  # noqa: E402  (after Django is set up)
+
+# WhiteNoise serves static files with a synchronous iterator, which Django's ASGI handler warns of on every file
+# (`make run`; in production the stream process serves no static file).
+warnings.filterwarnings("ignore", "StreamingHttpResponse must consume synchronous iterators", Warning)
 
 STREAM_PREFIX = "/stream/"
 streams = StreamHandler()

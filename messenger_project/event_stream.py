@@ -55,7 +55,8 @@ class StreamSource(Protocol):
 
     async def catch_up(self) -> list[Frame]: ...
 
-    async def frames(self, event: dict) -> list[Frame]: ...
+    async def frames(self, event: dict) -> list[Frame] | None:
+        """The frames of a live event; None ends the stream (its client then reconnects, and is checked again)."""
 
 
 def last_event_id(request) -> int | None:
@@ -87,15 +88,15 @@ async def database(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await sync_to_async(run, thread_sensitive=False)()
 
 
-async def stream_refusal(request) -> str | None:
-    """Why this process cannot serve a stream now, or None: a WSGI process (a proxy that sent `/stream/` to the
-    API processes) would hold a worker for the stream's life, and without the live bus nothing would come. The
-    client then polls, and tries the stream again later."""
-    if not isinstance(request, ASGIRequest):
-        return "streams are served by the stream process (ASGI), not here"
-    if not await live_bus.hub().ready(BUS_WAIT_SECONDS):
-        return "the live bus is unreachable"
-    return None
+def wrong_process(request) -> str | None:
+    """Why this process does not serve streams, or None: a WSGI process (a proxy that sent `/stream/` to the API
+    processes) would hold a worker for the stream's life. The client polls, and tries the stream again later."""
+    return None if isinstance(request, ASGIRequest) else "streams are served by the stream process (ASGI), not here"
+
+
+async def bus_unreachable() -> str | None:
+    """Why no live event would come now, or None (the client polls meanwhile, and tries again later)."""
+    return None if await live_bus.hub().ready(BUS_WAIT_SECONDS) else "the live bus is unreachable"
 
 
 def event_stream_response(source: StreamSource) -> StreamingHttpResponse:
@@ -121,7 +122,10 @@ async def _stream(source: StreamSource) -> AsyncIterator[bytes]:
                 continue
             if event is live_bus.LOST:
                 return
-            for frame in await source.frames(event):
+            frames = await source.frames(event)
+            if frames is None:
+                return
+            for frame in frames:
                 yield frame.encode()
     except DatabaseError as error:  # the client resumes from the last id it saw (or polls while it cannot)
         logger.warning("an event stream ended on a database error: %s", error)

@@ -12,6 +12,8 @@ Events (server-sent, `data` one line of JSON):
 - `conversation`: `{"status": ..., "event": ..., "current": bool}` a conversation of the customer changed;
 - `ready`: `{"lastEventId": id}` after what was missed, before the live events;
 - `reload`: more was missed than a stream sends: read the latest page (`GET messages`) and connect again.
+The stream ends when its device is deleted or registered to another customer (the client reconnects and is
+identified again).
 A client resumes with `Last-Event-ID` (or `?lastEventId=`): the id of the newest message it has. Without one, the
 stream starts after the customer's newest message.
 """
@@ -24,16 +26,23 @@ from agents.models import Agent
 from conversations.client_api.base import SUPPORTED_VERSIONS
 from conversations.client_api.formatting import agent_object
 from conversations.client_api.serializers import ClientMessageSerializer
-from conversations.live import customer_topic
+from conversations.live import customer_topic, device_topic
 from conversations.services import receipts_mark_received
 from conversations.timeline import PAGE_SIZE, timeline_page
 from conversations.typing import agent_typing_get
 from devices.identification import Caller, caller_identify
-from devices.models import Customer
+from devices.models import Customer, Device
 from messenger_project.client_api.envelope import envelope
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.errors import ServiceError
-from messenger_project.event_stream import Frame, database, event_stream_response, last_event_id, stream_refusal
+from messenger_project.event_stream import (
+    Frame,
+    bus_unreachable,
+    database,
+    event_stream_response,
+    last_event_id,
+    wrong_process,
+)
 from messenger_project.outage import database_unavailable
 
 VERSION = SUPPORTED_VERSIONS[-1]  # messages are shown as the newest version shows them
@@ -44,15 +53,18 @@ class ClientStream:
     def __init__(self, caller: Caller, *, after: int | None):
         self.customer: Customer = caller.customer
         self.device_type = caller.device.device_type
-        self.topics = frozenset({customer_topic(self.customer.pk)})
+        self.device = caller.device
+        self.topics = frozenset({customer_topic(self.customer.pk), device_topic(caller.account.pk, caller.device_id)})
         self.after = after  # the newest message id sent (or the client had)
         self.agents: dict[int, dict] = {}
 
     async def catch_up(self) -> list[Frame]:
         return await database(self._catch_up)
 
-    async def frames(self, event: dict) -> list[Frame]:
+    async def frames(self, event: dict) -> list[Frame] | None:
         kind = event["kind"]
+        if kind == "device":  # registered again or deleted: the stream ends unless it still serves this customer
+            return [] if await database(self._device_serves_customer) else None
         if kind == "message":
             return await database(self._messages, CATCH_UP_PAGES)
         if kind == "typing" and event["agent"] is not None:
@@ -96,6 +108,9 @@ class ClientStream:
                 return frames
         return [*frames, Frame("reload", {})]
 
+    def _device_serves_customer(self) -> bool:
+        return Device.objects.filter(pk=self.device.pk, customer_id=self.customer.pk).exists()
+
     def _current_conversation_id(self) -> int | None:
         found = Customer.objects.filter(pk=self.customer.pk).values_list("current_conversation_id", flat=True)
         return next(iter(found), None)
@@ -126,6 +141,8 @@ async def client_stream(request):
     """`GET /stream/client`. CORS and preflight: the client API's middleware (`ClientAPIMiddleware`)."""
     if request.method != "GET":
         return _refusal(request, 405, "method_not_allowed")
+    if wrong_process(request):
+        return _refusal(request, 503, "service_unavailable")
     try:
         caller = await database(_identify, request)
     except ServiceError as error:
@@ -136,6 +153,6 @@ async def client_stream(request):
         raise
     if not origin_allowed(request.headers.get("Origin"), caller.account.allowed_origins):
         return _refusal(request, 403, "origin_not_allowed")
-    if await stream_refusal(request):
+    if await bus_unreachable():
         return _refusal(request, 503, "service_unavailable")
     return event_stream_response(ClientStream(caller, after=last_event_id(request)))

@@ -18,7 +18,14 @@ from agents.models import Agent
 from conversations.desk.selectors import desk_accounts
 from conversations.live import account_topic
 from conversations.models import Message
-from messenger_project.event_stream import Frame, database, event_stream_response, last_event_id, stream_refusal
+from messenger_project.event_stream import (
+    Frame,
+    bus_unreachable,
+    database,
+    event_stream_response,
+    last_event_id,
+    wrong_process,
+)
 
 CATCH_UP_LIMIT = 200  # missed messages sent after a reconnect; beyond, `reload`
 
@@ -84,13 +91,16 @@ def _same_host(request) -> str | None:
 
 async def desk_stream(request):
     """`GET /stream/desk`: 401 without a session, 404 for a user who is not an agent, 503 without the bus."""
+    refusal = wrong_process(request)
+    if refusal:
+        return JsonResponse({"error": "service_unavailable", "detail": refusal}, status=503)
     user = await request.auser()
     if not user.is_authenticated:
         return JsonResponse({"error": "not_signed_in"}, status=401)
     account_ids = await database(_agent_account_ids, user)
     if account_ids is None:
         return JsonResponse({"error": "not_an_agent"}, status=404)
-    refusal = await stream_refusal(request)
+    refusal = await bus_unreachable()
     if refusal:
         return JsonResponse({"error": "service_unavailable", "detail": refusal}, status=503)
     response = event_stream_response(DeskStream(account_ids=account_ids, after=last_event_id(request)))

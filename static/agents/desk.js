@@ -8,6 +8,7 @@
   const POLL_MS = 1000;
   const STREAMING_POLL_MS = 30000;
   const STREAM_RETRY_MS = 15000;
+  const KICK_GAP_MS = 300;
   const TYPING_RESEND_MS = 10000;
   const TYPING_IDLE_MS = 4000;
 
@@ -60,12 +61,15 @@
     for (const kind of kinds) (live.handlers[kind] = live.handlers[kind] || []).push(handler);
   }
 
-  // Runs `step` every second without the stream, every 30 s with it, and at once when `kick` is called.
+  // Runs `step` every second without the stream, every 30 s with it, and when `kick` is called: at once, or
+  // KICK_GAP_MS after the last run (a busy account's events become a few reads a second, not one read each).
   function loop(step) {
     let timer = null;
     let running = null;
+    let ranAt = 0;
     const run = () => {
       clearTimeout(timer);
+      ranAt = Date.now();
       running = running || step().then(() => connection(true), () => connection(false))
         .finally(() => {
           running = null;
@@ -73,8 +77,15 @@
         });
       return running;
     };
+    const kick = () => {
+      const wait = KICK_GAP_MS - (Date.now() - ranAt);
+      if (wait <= 0 || running) return running ? running.then(run) : run();
+      clearTimeout(timer);
+      timer = setTimeout(run, wait);
+      return Promise.resolve();
+    };
     timer = setTimeout(run, POLL_MS);
-    return run;
+    return kick;
   }
 
   function inbox(section) {

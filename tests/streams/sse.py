@@ -82,7 +82,7 @@ class SSE:
                 elif not (line.startswith(":") or line.startswith("retry:")):
                     name, _, value = line.partition(": ")
                     fields[name] = value
-        except (OSError, ValueError, http.client.HTTPException):
+        except Exception:  # noqa: BLE001  (the connection closed under the reader: the stream ended)
             pass
         self.events.put(None)  # the end
 

@@ -175,3 +175,15 @@ def test_the_stream_is_not_a_client_api_endpoint(db, client, web):
     """The Parley contract is unchanged: no new path under /clientApi/."""
     assert web.get("stream").status_code == 404
     assert client.get(api("stream")).status_code == 404
+
+
+def test_a_device_revoked_while_streaming_ends_its_stream_and_cannot_reconnect(stream_server, web):
+    _, sse = stream(stream_server, web)
+    sse.next_of("ready")
+
+    Device.objects.filter(device_id=web.device_id).delete()
+
+    with pytest.raises(EOFError):
+        sse.next(5)
+    status, body = stream(stream_server, web)
+    assert status == 400 and body["notifications"][0]["message"] == "device_not_registered"
