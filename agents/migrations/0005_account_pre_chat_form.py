@@ -14,7 +14,8 @@ class Migration(migrations.Migration):
             name="pre_chat_form",
             field=models.BooleanField(
                 default=False,
-                help_text="The web widget asks a visitor who is not logged in for an email address (and a name) before the chat starts, so that missed-message emails reach them.",
+                help_text="The web widget asks a visitor who is not logged in for an email address (and a name) before the "
+                "chat starts, so that missed-message emails reach them.",
                 verbose_name="pre-chat form",
             ),
         ),
@@ -23,7 +24,8 @@ class Migration(migrations.Migration):
             name="missed_message_email_minutes",
             field=models.PositiveIntegerField(
                 default=10,
-                help_text="Email a customer with an email address an agent's message not seen within this many minutes. 0: never.",
+                help_text="Email a customer with an email address an agent's message not seen within this many minutes. "
+                "0: never.",
             ),
         ),
     ]
