@@ -1,12 +1,14 @@
 /*
  * Secure Messenger web chat widget. Plain modern JavaScript, no build step, no third-party code.
- * It talks only to the client API, as the official Parley web SDK does.
+ * It talks only to the client API, as the official Parley web SDK does, and reads its event stream
+ * (/stream/client) to show replies as they come; where the stream cannot connect it polls by itself.
  *
  * Embed:
  *   <script>window.SecureMessenger = {identification: "…", apiBase: "https://chat.example.com",
  *                                     authorization: "<token of a registered visitor, optional>"};</script>
  *   <script src="https://chat.example.com/static/widget/widget.js" defer></script>
  * or with data attributes on the script tag: data-identification, data-api-base, data-authorization.
+ * `streamUrl` (data-stream-url) names the event stream when it is not `{apiBase}/stream/client`.
  *
  * The widget draws itself inside a shadow root (with widget.css linked there), so the host page's style sheets
  * neither reach it nor are reached by it. Its language is the page's <html lang> when we speak it, else the
@@ -17,6 +19,7 @@
 
   const POLL_LADDER = [2, 5, 10, 30, 60, 300, 900, 1800, 7200, 18000, 21600]; // seconds, 5 times each
   const OPEN_POLL_MAX_SECONDS = 10; // while the chat is open, never longer between polls
+  const STREAM_RETRY_MAX_MS = 60000; // a stream that cannot connect is tried again after 2, 4, … up to 60 s
   const TYPING_RESEND_MS = 10000;
   const TYPING_IDLE_MS = 5000;
   const FONTS = {1: "system-ui, sans-serif", 2: "Helvetica, Arial, sans-serif", 3: "Georgia, serif",
@@ -385,6 +388,10 @@
       this.ladderStep = 0;
       this.timer = null;
       this.polls = 0; // completed poll rounds (tests wait on it)
+      this.streamUrl = options.streamUrl || (options.apiBase || "").replace(/\/$/, "") + "/stream/client";
+      this.streamId = null; // the newest message id the stream sent (it resumes from there)
+      this.streamFailures = 0;
+      this.pageExtras = {};
       this.typingSentAt = 0;
       this.mediaUrls = new Map();
     }
@@ -465,6 +472,7 @@
       document.addEventListener("visibilitychange", () => { if (!document.hidden) this.wake(); });
       await this.refreshUnseen();
       this.schedule();
+      this.stream();
     }
 
     async register(extra) {
@@ -514,6 +522,7 @@
       const last = list.querySelector(":scope > li:last-child");
       const closed = Boolean(last && last.dataset.event === "close");
       this.view.closed.hidden = !closed;
+      if (!prepend) this.pageExtras = {stickyMessage: page.stickyMessage, welcomeMessage: page.welcomeMessage};
       this.view.sticky.hidden = !page.stickyMessage;
       this.view.sticky.replaceChildren(...textNode(page.stickyMessage).childNodes);
       this.view.welcome.hidden = !page.welcomeMessage;
@@ -593,6 +602,67 @@
       this.poll().catch((error) => this.recover(error)).finally(() => this.schedule());
     }
 
+    // --- The event stream: /stream/client, server-sent events read with fetch (it needs the client API's headers).
+    // It carries each new message as a poll shows it, agent typing and changes of the conversation; the polls
+    // above go on meanwhile (at most 10 s apart while open) and alone while it cannot connect. A stream that
+    // ends is opened again with the newest message id held (`Last-Event-ID`): nothing is missed or shown twice.
+    stream() {
+      if (this.streaming || !window.ReadableStream || !window.TextDecoderStream) return;
+      this.streaming = new AbortController();
+      const newest = Math.max(this.lastId, this.streamId || 0);
+      const headers = this.headers(this.streamId !== null || this.lastId ? {"Last-Event-ID": String(newest)} : {});
+      fetch(this.streamUrl, {headers, signal: this.streaming.signal, cache: "no-store"})
+        .then(async (response) => {
+          if (!response.ok || !response.body) throw new Error(`stream ${response.status}`);
+          const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buffer = "";
+          for (;;) {
+            const {value, done} = await reader.read();
+            if (done) return;
+            buffer += value.replace(/\r\n/g, "\n");
+            let end;
+            while ((end = buffer.indexOf("\n\n")) >= 0) {
+              this.streamEvent(buffer.slice(0, end));
+              buffer = buffer.slice(end + 2);
+            }
+          }
+        })
+        .catch(() => {})
+        .finally(() => {
+          this.streaming = null;
+          this.root.dataset.live = "closed";
+          this.streamFailures += 1;
+          const wait = Math.min(STREAM_RETRY_MAX_MS, 1000 * 2 ** Math.min(this.streamFailures, 6));
+          this.streamTimer = setTimeout(() => this.stream(), wait);
+        });
+    }
+
+    streamEvent(block) {
+      let kind = "message";
+      let data = "";
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) kind = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trim();
+      }
+      if (!data) return;
+      const payload = JSON.parse(data);
+      if (kind === "ready") {
+        this.streamId = Math.max(this.streamId || 0, payload.lastEventId);
+        this.streamFailures = 0;
+        this.root.dataset.live = "open";
+      } else if (kind === "message") {
+        this.streamId = Math.max(this.streamId || 0, payload.id);
+        if (this.open && !this.preChat && this.lastId) this.render({data: [payload], agent: null, ...this.pageExtras});
+        else if (this.open) this.wake();
+        else this.refreshUnseen();
+      } else if (kind === "typing" && this.open && this.view.closed.hidden) {
+        this.view.typing.hidden = !payload.typing;
+        if (payload.typing) this.view.typing.textContent = this.t("{name} is typing…", {name: payload.agent.name});
+      } else if (kind === "conversation" || kind === "reload") {
+        this.wake();
+      }
+    }
+
     recover(error) {
       if (error.code === "device_not_registered") this.register().catch(() => {});
       if (error.code === "device_requires_authorization") {
@@ -657,6 +727,7 @@
       identification: given.identification || data.identification,
       apiBase: given.apiBase || data.apiBase || (script ? new URL(script.src).origin : ""),
       authorization: given.authorization || data.authorization || "",
+      streamUrl: given.streamUrl || data.streamUrl || "",
       scriptBase: script ? new URL(script.src).origin : "",
     };
   }
