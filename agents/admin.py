@@ -229,6 +229,7 @@ class AccountAdmin(TenantScopedAdmin):
                 ]
             },
         ),
+        ("Web widget", {"fields": ["pre_chat_form", "chat_language"]}),
         (
             "Policies",
             {
@@ -248,8 +249,9 @@ class AccountAdmin(TenantScopedAdmin):
             "Missed-message email",
             {
                 "fields": ["missed_message_email_minutes", "chat_url"],
-                "description": "Registered customers with an email address get one email per burst of agent "
-                "messages they have not seen within the delay.",
+                "description": "Customers with an email address (registered ones, and visitors who filled in the "
+                "widget's pre-chat form) get one email per burst of agent messages they have not seen within the "
+                "delay.",
             },
         ),
     ]

@@ -1,12 +1,19 @@
-"""Missed-message email: a registered customer with an email address who has not seen an agent's message within
-the account's delay (default 10 minutes) gets one email per conversation burst, with the messages and a link back."""
+"""Missed-message email: a customer with an email address who has not seen an agent's message within the account's
+delay (default 10 minutes) gets one email per conversation burst, with the messages and a link back.
+
+The address is the customer's own `email` (registered customers, or set through the integration API), else the
+`email` their app sent in `userAdditionalInformation`, kept in `profile` (the web widget's pre-chat form sends it
+there). That one is what a visitor typed, unverified: it stays out of the `email` column, which is unique per account
+and an identifier the integration API finds and refuses customers by."""
 
 from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -23,6 +30,20 @@ def _reference(conversation_id: int, customer_id: int) -> str:
     return f"conversation:{conversation_id}:customer:{customer_id}"
 
 
+def customer_email_address(customer: Customer) -> str:
+    """Where a missed-message email goes: the customer's email, else the valid address their app told (or "")."""
+    if customer.email:
+        return customer.email
+    told = customer.profile.get("email") if isinstance(customer.profile, dict) else None
+    if not isinstance(told, str) or not told.strip() or len(told.strip()) > 254:
+        return ""
+    try:
+        validate_email(told.strip())
+    except ValidationError:
+        return ""
+    return told.strip()
+
+
 def missed_email_schedule(*, conversation: Conversation, message: Message, customer_ids: list[int]) -> None:
     """After an agent's message, in its transaction: one email check per (customer, conversation) burst.
 
@@ -32,7 +53,11 @@ def missed_email_schedule(*, conversation: Conversation, message: Message, custo
     minutes = conversation.account.missed_message_email_minutes
     if not minutes:
         return
-    recipients = Customer.objects.filter(pk__in=customer_ids, registered=True).exclude(email="")
+    recipients = [
+        (customer.pk, address)
+        for customer in Customer.objects.filter(pk__in=customer_ids).only("pk", "email", "profile")
+        if (address := customer_email_address(customer))
+    ]
     waiting = set(
         Delivery.objects.filter(
             kind=Delivery.Kind.EMAIL,
@@ -52,7 +77,7 @@ def missed_email_schedule(*, conversation: Conversation, message: Message, custo
                 reference=reference,
                 run_at=run_at,
             )
-            for pk, email in recipients.values_list("pk", "email")
+            for pk, email in recipients
             if (reference := _reference(conversation.pk, pk)) not in waiting
         ],
     )
@@ -60,7 +85,8 @@ def missed_email_schedule(*, conversation: Conversation, message: Message, custo
 
 def send(delivery: Delivery) -> None:
     customer = Customer.objects.select_related("account").filter(pk=delivery.payload["customer"]).first()
-    if customer is None or not customer.email:
+    address = customer_email_address(customer) if customer is not None else ""
+    if not address:
         raise DeliveryCancelled("The customer or their email address is gone.")
     unseen = list(
         Receipt.objects.filter(
@@ -85,7 +111,7 @@ def send(delivery: Delivery) -> None:
     email = EmailMessage(
         subject=render_to_string("conversations/email/missed_messages_subject.txt", context).strip(),
         body=render_to_string("conversations/email/missed_messages.txt", context),
-        to=[customer.email],
+        to=[address],
         headers={"X-Delivery-Id": str(delivery.event_id)},
     )
     try:

@@ -136,6 +136,16 @@ class ClientConfigSerializer(serializers.Serializer):
     offlineMessage = serializers.CharField(
         source="offline_message", help_text="Shown by the web widget when no agent is online."
     )
+    preChatForm = serializers.BooleanField(
+        source="pre_chat_form",
+        help_text="Our addition (no Parley SDK reads it): the web widget asks a visitor who is not logged in for an "
+        "email address and a name, sent as the device's `userAdditionalInformation`.",
+    )
+    language = serializers.CharField(
+        source="chat_language",
+        help_text='Our addition: the web widget\'s language ("en" or "nl") when the page\'s `<html lang>` is not one '
+        "it speaks.",
+    )
 
 
 class ClientAgentSerializer(serializers.Serializer):

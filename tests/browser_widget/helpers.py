@@ -53,17 +53,27 @@ def registered_token(account: Account, customer_id: str) -> str:
     )
 
 
-def serve_shop_page(context: BrowserContext, live_server_url: str, options: dict) -> str:
+def serve_shop_page(
+    context: BrowserContext,
+    live_server_url: str,
+    options: dict,
+    *,
+    lang: str = "en",
+    head: str = "",
+    body: str = "",
+    path: str = SHOP_PATH,
+) -> str:
     """A shop page on the live server's origin that embeds the widget with `window.SecureMessenger = options`,
-    fulfilled by the browser context (the server has no such page). Returns its URL."""
+    fulfilled by the browser context (the server has no such page), with `head` and `body` added to its own markup.
+    Returns its URL."""
     html = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body>'
-        "<h1>My account</h1>"
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>Shop</title>{head}</head><body>'
+        f"<h1>My account</h1>{body}"
         f"<script>window.SecureMessenger = {json.dumps(options)};</script>"
         f'<script src="{live_server_url}/static/widget/widget.js" defer></script>'
         "</body></html>"
     )
-    url = live_server_url + SHOP_PATH
+    url = live_server_url + path
     context.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html))
     return url
 

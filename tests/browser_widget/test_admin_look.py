@@ -80,3 +80,21 @@ def test_a_bad_colour_gets_a_field_error_and_changes_nothing(admin_page: Page, d
     expect(nav_background).to_have_value("12345G")
     demo_account.refresh_from_db()
     assert (demo_account.nav_background_color, demo_account.nav_text_color) == ("415581", "ffffff")
+
+
+def test_the_pre_chat_form_is_switched_on_in_the_admin(admin_page: Page, demo_account: Account):
+    page = admin_page
+    page.goto(change_url(demo_account))
+    switch = page.get_by_role("checkbox", name="Pre-chat form")
+    expect(switch).not_to_be_checked()
+
+    switch.check()
+    page.get_by_label("Chat language").select_option("nl")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.get_by_text("was changed successfully")).to_be_visible(timeout=5000)
+    demo_account.refresh_from_db()
+    assert (demo_account.pre_chat_form, demo_account.chat_language) == (True, "nl")
+    page.goto("/demo/")  # an English page: the page's language wins over the account's
+    open_widget(page)
+    expect(page.get_by_role("dialog").get_by_role("textbox", name="Email address")).to_be_visible()

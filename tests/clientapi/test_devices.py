@@ -164,5 +164,56 @@ def test_get_config_serves_the_seed_types(web, account):
         True,
     )
     assert (data["backgroundColor"], data["iOSStatusBarTextColor"], data["balloonStyle"]) == ("eeeeee", "0", 2)
-    # The seed's 35 fields, plus the offline message our own web widget reads (SDKs ignore unknown keys).
-    assert len(data) == 36 and data["offlineMessage"] == ""
+    # The seed's 35 fields, plus what our own web widget reads (SDKs ignore unknown keys): the offline message, the
+    # pre-chat form switch and the language.
+    assert len(data) == 38
+    assert (data["offlineMessage"], data["preChatForm"], data["language"]) == ("", False, "en")
+
+
+def test_get_config_tells_the_widget_about_the_pre_chat_form_and_the_language(web, account):
+    account.pre_chat_form = True
+    account.chat_language = "nl"
+    account.save()
+
+    data = web.get("config").json()["data"]
+
+    assert (data["preChatForm"], data["language"]) == (True, "nl")
+
+
+def test_an_email_in_the_additional_information_is_kept_in_the_profile_not_as_the_identifier(client, account):
+    body = {"type": 3, "userAdditionalInformation": {"name": "Ann", "email": "ann@example.com"}}
+
+    register(client, "web-device-0001", body=body)
+
+    customer = Device.objects.select_related("customer").get().customer
+    assert (customer.registered, customer.name, customer.profile["email"]) == (False, "Ann", "ann@example.com")
+    # Unverified, so not the unique `email` the integration API finds and refuses customers by.
+    assert customer.email == ""
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_the_default_colours_read_at_wcag_aa(web):
+    data = web.get("config").json()["data"]
+
+    pairs = {
+        "user text": (data["userTextColor"], data["userBackgroundColor"]),
+        "user time": (data["userTimeColor"], data["userBackgroundColor"]),
+        "user link": (data["userTextLinkColor"], data["userBackgroundColor"]),
+        "agent text": (data["accountTextColor"], data["accountBackgroundColor"]),
+        "agent time": (data["accountTimeColor"], data["accountBackgroundColor"]),
+        "agent link": (data["accountTextLinkColor"], data["accountBackgroundColor"]),
+        "info": (data["infoTextColor"], data["infoTextBackgroundColor"]),
+        "date": (data["dateColor"], data["backgroundColor"]),
+        "input": (data["inputFieldTextColor"], data["inputFieldBackgroundColor"]),
+        "nav": (data["navTextColor"], data["navBackgroundColor"]),
+    }
+    assert {name: round(_contrast(*pair), 2) for name, pair in pairs.items() if _contrast(*pair) < 4.5} == {}

@@ -1,5 +1,6 @@
-"""Missed-message email: a registered customer with an email address who has not seen an agent's message within
-the account's delay gets one email per burst, through a real SMTP server on 127.0.0.1."""
+"""Missed-message email: a customer with an email address (registered, or an anonymous visitor who gave one) who has
+not seen an agent's message within the account's delay gets one email per burst, through a real SMTP server on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -106,6 +107,22 @@ def test_no_email_for_anonymous_customers_nor_when_the_account_turned_it_off(acc
     later(minutes=30)
 
     assert (smtp_inbox.messages, Delivery.objects.filter(kind="email").count()) == ([], 0)
+
+
+def test_an_anonymous_visitor_whose_app_told_an_email_address_gets_the_email(account, agent, smtp_inbox, later):
+    visitor = make_customer(account=account)
+    Customer.objects.filter(pk=visitor.pk).update(profile={"email": " visitor@example.com", "name": "Vera"})
+    stranger = make_customer(account=account)  # an address that is no address: no email
+    Customer.objects.filter(pk=stranger.pk).update(profile={"email": "not an address"})
+    reply(make_conversation(account=account, customers=[visitor]), agent, "We found your parcel")
+    reply(make_conversation(account=account, customers=[stranger]), agent, "We found yours too")
+
+    sent = later(minutes=11)
+
+    assert sent == 1
+    [envelope] = smtp_inbox.messages
+    assert envelope.rcpt_tos == ["visitor@example.com"]
+    assert "We found your parcel" in parsed(envelope)[1]
 
 
 def test_a_mail_server_that_is_down_is_retried(account, ann, chat, agent, smtp_inbox, later, settings):
