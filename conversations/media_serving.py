@@ -15,6 +15,7 @@ from io import BytesIO
 from typing import Literal
 from urllib.parse import quote
 
+import filetype
 from django.http import FileResponse, HttpResponse
 
 from conversations.media import IMAGE_ERRORS, image_open_checked
@@ -91,5 +92,21 @@ def media_thumbnail(media: Media, *, cache_control: str) -> HttpResponse | None:
     except (*IMAGE_ERRORS, KeyError):
         return None
     response = HttpResponse(buffer.getvalue(), content_type=media.checked_type)
+    response["Cache-Control"] = cache_control
+    return _protect(response)
+
+
+AVATAR_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
+
+
+def avatar_response(agent_avatar, *, cache_control: str) -> FileResponse | None:
+    """An agent's avatar (an image the admin's ImageField checked at upload), inline when its bytes are a PNG, JPEG,
+    GIF or WebP, as the type its bytes say; None otherwise."""
+    with agent_avatar.open("rb") as handle:
+        kind = filetype.guess(handle.read(261))
+    content_type = AVATAR_TYPES.get(kind.extension if kind else "")
+    if content_type is None:
+        return None
+    response = FileResponse(agent_avatar.open("rb"), content_type=content_type)
     response["Cache-Control"] = cache_control
     return _protect(response)

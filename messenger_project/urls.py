@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from conversations.client_api.avatars import agent_avatar
 from conversations.client_api.base import ClientNotFoundView
 from conversations.client_api.stream import client_stream
 from conversations.desk import views as desk_views
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("desk/", include("conversations.desk.urls")),
     path("demo/", desk_views.demo, name="demo"),
+    path("media/avatars/<path:name>", agent_avatar, name="agent-avatar"),  # MEDIA_URL + the ImageField's name
     # The event streams: served by the ASGI stream handler (messenger_project/asgi.py), not by the WSGI processes.
     path("stream/client", client_stream, name="stream-client"),
     path("stream/desk", desk_stream, name="stream-desk"),
