@@ -123,3 +123,13 @@ def test_a_bot_or_a_user_who_is_not_an_agent_is_refused(stream_server, account, 
     )
 
     assert status == 404 and body == {"error": "not_an_agent"}
+
+
+def test_a_desk_page_on_another_port_of_this_host_may_read_the_stream(stream_server, agent):
+    """`make serve`: the pages on one port, the streams on the next; another host gets no such permission."""
+    _, sse = desk_stream(stream_server, agent, Origin="http://127.0.0.1:8000")
+    _, foreign = desk_stream(stream_server, agent, Origin="https://evil.example")
+
+    assert sse.response.getheader("Access-Control-Allow-Origin") == "http://127.0.0.1:8000"
+    assert sse.response.getheader("Access-Control-Allow-Credentials") == "true"
+    assert foreign.response.getheader("Access-Control-Allow-Origin") is None
