@@ -25,6 +25,8 @@ import asyncio
 import json
 import os
 import random
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -110,7 +112,7 @@ class ClientWorker:
                 continue
             name, _, value = line.partition(":")
             fields[name] = value[1:] if value.startswith(" ") else value
-        kind = fields.get("event", "comment" if "comment" in fields else "?")
+        kind = fields.get("event") or ("retry" if "retry" in fields else "comment" if "comment" in fields else "?")
         self.events[kind] = self.events.get(kind, 0) + 1
         if kind == "message":
             self.received.append((int(fields["id"]), now, device))
@@ -149,7 +151,7 @@ class ClientWorker:
                 answer = await self.open(command["open"])
             elif "dump" in command:
                 answer = {"received": self.received, "events": self.events, "ended": self.ended}
-                self.received, self.ended = [], []
+                self.received, self.ended, self.events = [], [], {}
             else:
                 return
             sys.stdout.write(json.dumps(answer) + "\n")
@@ -219,21 +221,49 @@ class Clients:
 # --- the stream process ------------------------------------------------------------------------------------------
 
 
-def start_stream_server(env: dict, port: int) -> subprocess.Popen:
+# --trace-memory: the same server under tracemalloc; SIGUSR1 writes what grew since the last snapshot (by line and by
+# traceback) to bench/results/streams-memory-PORT.txt. A diagnosis only: tracing slows the process and adds to its RSS.
+TRACED_SERVER = """
+import signal, sys, tracemalloc, uvicorn
+tracemalloc.start(12)
+previous = [tracemalloc.take_snapshot()]
+def dump(*_):
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    with open(sys.argv[2], "a") as out:
+        total = sum(s.size for s in snapshot.statistics("filename"))
+        out.write(f"=== traced {total / 2**20:.1f} MiB\\n--- by line, growth since the last dump\\n")
+        for stat in snapshot.compare_to(previous[0], "lineno")[:25]:
+            out.write(f"{stat}\\n")
+        out.write("--- by traceback, growth since the last dump (top 6)\\n")
+        for stat in snapshot.compare_to(previous[0], "traceback")[:6]:
+            out.write(f"{stat.size_diff / 1024:.0f} KiB in {stat.count_diff} blocks\\n")
+            out.write("\\n".join(stat.traceback.format(limit=12)) + "\\n")
+    previous[0] = snapshot
+signal.signal(signal.SIGUSR1, dump)
+uvicorn.run("messenger_project.asgi:application", host="127.0.0.1", port=int(sys.argv[1]), access_log=False,
+            log_level="warning")
+"""
+
+
+def start_stream_server(env: dict, port: int, *, trace_memory: bool = False) -> subprocess.Popen:
+    command = [
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "messenger_project.asgi:application",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    if trace_memory:
+        command = [PYTHON, "-c", TRACED_SERVER, str(port), str(memory_file(port))]
+        memory_file(port).write_text("")
     server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "uvicorn",
-            "messenger_project.asgi:application",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
+        command,
         cwd=ROOT,
         env={**env, "WHITENOISE_USE_FINDERS": "false"},
         stdout=subprocess.DEVNULL,
@@ -241,7 +271,7 @@ def start_stream_server(env: dict, port: int) -> subprocess.Popen:
     )
     import urllib.request
 
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + (120 if trace_memory else 30)  # traced, Django takes ~50 s to start here
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1).read()
@@ -250,6 +280,10 @@ def start_stream_server(env: dict, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     server.kill()
     raise SystemExit("the stream process did not start")
+
+
+def memory_file(port: int) -> Path:
+    return ROOT / "bench" / "results" / f"streams-memory-{port}.txt"
 
 
 def _cpu_ticks(pid: int) -> int:
@@ -326,6 +360,7 @@ def step(
     gunicorn: subprocess.Popen,
     seconds: float,
     rate: float,
+    trace_memory: bool = False,
 ) -> dict:
     result: dict = {"streams": n}
     # Open the streams this step adds (those of earlier steps stay open).
@@ -342,6 +377,8 @@ def step(
     clients.dump()  # drop what opening sent (nothing but `ready` and pings)
     time.sleep(2)  # let the opening settle (the pool's threads, the last pings)
     result["rss_idle_mb"] = _rss_mb(server.pid)
+    if trace_memory:
+        os.kill(server.pid, signal.SIGUSR1)
     # Send for `seconds`, measuring the stream process meanwhile.
     machine_before = bench_run._cpu_times()
     ticks, api_ticks, client_cpu = _cpu_ticks(server.pid), _gunicorn_ticks(gunicorn), clients.cpu_seconds()
@@ -504,6 +541,9 @@ def main() -> None:
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/7"))
     parser.add_argument("--prefix", default="sb-bench", help="CACHE_KEY_PREFIX (the bus channel is PREFIX:live)")
     parser.add_argument("--json", help="write the figures there (default bench/results/streams-<time>.json)")
+    parser.add_argument(
+        "--trace-memory", action="store_true", help="the stream process under tracemalloc (a diagnosis: see the code)"
+    )
     parser.add_argument("--client-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--identification", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -537,11 +577,16 @@ def main() -> None:
         }
     )
     bench_run.PORT = args.api_port
+    for port in (args.port, args.api_port):
+        with socket.socket() as probe:
+            if probe.connect_ex((HOST, port)) == 0:
+                raise SystemExit(f"port {port} is taken (another run?): choose another with --port / --api-port")
     gunicorn = bench_run.start_server(env)
-    server = start_stream_server(env, args.port)
-    clients = Clients(args.clients, args.port, data["identification"])
+    server = clients = None
     results: list[dict] = []
     try:
+        server = start_stream_server(env, args.port, trace_memory=args.trace_memory)
+        clients = Clients(args.clients, args.port, data["identification"])
         time.sleep(1)
         baseline_rss = _rss_mb(server.pid)
         print(
@@ -551,13 +596,15 @@ def main() -> None:
         )
         opened = 0
         for n in steps:
-            results.append(step(n, opened, data, clients, server, gunicorn, args.seconds, args.rate))
+            results.append(step(n, opened, data, clients, server, gunicorn, args.seconds, args.rate, args.trace_memory))
             opened = n
     finally:
-        clients.stop()
-        server.terminate()
-        gunicorn.terminate()
-        for process in (server, gunicorn):
+        if clients is not None:
+            clients.stop()
+        processes = [p for p in (server, gunicorn) if p is not None]
+        for process in processes:
+            process.terminate()
+        for process in processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
