@@ -251,8 +251,12 @@ uvicorn.run("messenger_project.asgi:application", host="127.0.0.1", port=int(sys
 # how late it wakes). SIGUSR1 appends what was seen since the last signal to bench/results/streams-diagnosis-PORT.jsonl,
 # with the number of objects the collector tracks.
 DIAGNOSED_SERVER = """
-import asyncio, gc, json, signal, sys, time, uvicorn
+import asyncio, gc, json, os, signal, sys, time, uvicorn
 from messenger_project.asgi import application
+if os.environ.get("STREAMS_WHAT_IF_CACHE_PER_THREAD"):  # --what-if-cache-per-thread: not how the app runs
+    from asgiref.local import Local
+    from django.core.cache import caches
+    caches._connections = Local(thread_critical=True)
 pauses, lags, started, probe = {}, [], {}, []
 def on_gc(phase, info):
     if phase == "start":
@@ -641,6 +645,12 @@ def main() -> None:
         action="store_true",
         help="the stream process with GC-pause and event-loop-lag probes (see the code)",
     )
+    parser.add_argument(
+        "--what-if-cache-per-thread",
+        action="store_true",
+        help="with --diagnose: Django's cache handler per thread instead of per async context (an experiment, "
+        "not the application as it runs: see docs/performance.md)",
+    )
     parser.add_argument("--client-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--identification", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -674,6 +684,9 @@ def main() -> None:
         }
     )
     bench_run.PORT = args.api_port
+    if args.what_if_cache_per_thread:
+        args.diagnose = True
+        env["STREAMS_WHAT_IF_CACHE_PER_THREAD"] = "1"
     for port in (args.port, args.api_port):
         with socket.socket() as probe:
             if probe.connect_ex((HOST, port)) == 0:
