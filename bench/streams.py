@@ -225,8 +225,13 @@ class Clients:
 # --trace-memory: the same server under tracemalloc; SIGUSR1 writes what grew since the last snapshot (by line and by
 # traceback) to bench/results/streams-memory-PORT.txt. A diagnosis only: tracing slows the process and adds to its RSS.
 TRACED_SERVER = """
-import signal, sys, tracemalloc, uvicorn
+import os, signal, sys, tracemalloc, uvicorn
 tracemalloc.start(12)
+if os.environ.get("STREAMS_WHAT_IF_CACHE_PER_THREAD"):  # --what-if-cache-per-thread: not how the app runs
+    import django; django.setup()
+    from asgiref.local import Local
+    from django.core.cache import caches
+    caches._connections = Local(thread_critical=True)
 previous = [tracemalloc.take_snapshot()]
 def dump(*_):
     snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
@@ -454,8 +459,13 @@ def step(
     clients.dump()  # drop what opening sent (nothing but `ready` and pings)
     time.sleep(2)  # let the opening settle (the pool's threads, the last pings)
     result["rss_idle_mb"] = _rss_mb(server.pid)
-    if trace_memory:
+    if trace_memory:  # wait for the snapshot (many seconds): it stops the event loop meanwhile
+        size = memory_file(port).stat().st_size
         os.kill(server.pid, signal.SIGUSR1)
+        deadline = time.monotonic() + 180
+        while memory_file(port).stat().st_size == size and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(2)
     # Send for `seconds`, measuring the stream process meanwhile.
     if diagnose:
         result["diagnosis_opening"] = diagnosis(server, args_port=port)  # what opening cost; the probes start again
@@ -685,7 +695,7 @@ def main() -> None:
     )
     bench_run.PORT = args.api_port
     if args.what_if_cache_per_thread:
-        args.diagnose = True
+        args.diagnose = not args.trace_memory
         env["STREAMS_WHAT_IF_CACHE_PER_THREAD"] = "1"
     for port in (args.port, args.api_port):
         with socket.socket() as probe:
