@@ -10,8 +10,10 @@ Client processes (asyncio, separate from the server) hold the streams open, one 
 header (`x-iris-identification: {identification}:{device id}`), parse the server-sent events and record when each
 `message` event arrives. The ramp opens streams up to 500, 1,000, 2,000 and 5,000 (keeping those already open); at
 each step an agent (the integration API's bearer key) posts 20 messages a second into random open customers'
-conversations for ~20 s. Reported per step: delivery latency (send → `message` event received) p50/p99/max,
-messages delivered/expected, the stream process's RSS (VmRSS) and CPU (utime+stime over the sending window).
+conversations for ~20 s. Reported per step: delivery latency (the POST returned → `message` event received; also
+from the message's `createdAt` and from the POST's start) p50/p99/max, messages delivered/expected, the stream
+process's RSS (VmRSS) and CPU (utime+stime over the sending window). Diagnoses: --diagnose (GC pauses, event-loop
+lag), --trace-memory (tracemalloc), --what-if-cache-per-thread (an experiment; see docs/performance.md).
 
     python bench/streams.py                          # 500 → 5,000 streams
     python bench/streams.py --quick                  # 200 → 500 streams, 10 s steps: to try the script
