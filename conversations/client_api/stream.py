@@ -50,10 +50,11 @@ CATCH_UP_PAGES = 10  # beyond 500 missed messages the client reloads instead
 
 
 class ClientStream:
+    """Holds ids, not the caller's rows: thousands of these stay open (see docs/performance.md, #18)."""
+
     def __init__(self, caller: Caller, *, after: int | None):
-        self.customer: Customer = caller.customer
-        self.device_type = caller.device.device_type
-        self.device = caller.device
+        self.customer = Customer(pk=caller.customer.pk, account_id=caller.account.pk)  # what the reads use
+        self.device_pk, self.device_type = caller.device.pk, caller.device.device_type
         self.topics = frozenset({customer_topic(self.customer.pk), device_topic(caller.account.pk, caller.device_id)})
         self.after = after  # the newest message id sent (or the client had)
         self.agents: dict[int, dict] = {}
@@ -109,7 +110,7 @@ class ClientStream:
         return [*frames, Frame("reload", {})]
 
     def _device_serves_customer(self) -> bool:
-        return Device.objects.filter(pk=self.device.pk, customer_id=self.customer.pk).exists()
+        return Device.objects.filter(pk=self.device_pk, customer_id=self.customer.pk).exists()
 
     def _current_conversation_id(self) -> int | None:
         found = Customer.objects.filter(pk=self.customer.pk).values_list("current_conversation_id", flat=True)
