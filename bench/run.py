@@ -130,15 +130,20 @@ def start_server(env: dict) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    return wait_healthy(server, f"http://{HOST}:{PORT}/healthz", seconds=30, what="the server")
+
+
+def wait_healthy(server: subprocess.Popen, url: str, *, seconds: float, what: str) -> subprocess.Popen:
+    """The started server, once `url` answers; killed, and the benchmark stopped, when it does not in time."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(f"http://{HOST}:{PORT}/healthz", timeout=1).read()
+            urllib.request.urlopen(url, timeout=1).read()
             return server
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"{what} did not start")
 
 
 def _wrk(lua: str, path: str, seconds: int, *, latency: bool = True) -> dict:

@@ -348,17 +348,9 @@ def start_stream_server(
         stdout=subprocess.DEVNULL,
         stderr=open(ROOT / "bench" / "results" / f"uvicorn-{port}.log", "w"),  # noqa: SIM115
     )
-    import urllib.request
-
-    deadline = time.monotonic() + (120 if trace_memory else 30)  # traced, Django takes ~50 s to start here
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=1).read()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("the stream process did not start")
+    # traced, Django takes ~50 s to start here
+    seconds = 120 if trace_memory else 30
+    return bench_run.wait_healthy(server, f"http://{HOST}:{port}/healthz", seconds=seconds, what="the stream process")
 
 
 def memory_file(port: int) -> Path:

@@ -44,6 +44,13 @@ def open_widget(page: Page) -> None:
     expect(page.get_by_role("dialog")).to_be_visible(timeout=5000)
 
 
+def send_text(page: Page, text: str) -> None:
+    """Type and send a message; it shows as the visitor's own."""
+    page.get_by_label("Type a message").fill(text)
+    page.get_by_role("button", name="Send message").click()
+    expect(page.locator(".sm-own").filter(has_text=text)).to_be_visible(timeout=5000)
+
+
 def registered_token(account: Account, customer_id: str) -> str:
     return token_make(
         customer_id=customer_id,

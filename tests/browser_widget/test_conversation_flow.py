@@ -12,17 +12,18 @@ from agents.models import Account, Agent
 from conversations.models import Conversation
 from conversations.services.desk import desk_reply, desk_status_change
 from tests.browser.conftest import screenshot
-from tests.browser_widget.helpers import WITHIN_POLLS, conversation_of, open_widget, serve_shop_page, visitor_of
+from tests.browser_widget.helpers import (
+    WITHIN_POLLS,
+    conversation_of,
+    open_widget,
+    send_text,
+    serve_shop_page,
+    visitor_of,
+)
 
 pytestmark = pytest.mark.browser
 
 CLOSED_NOTICE = "This conversation has been closed. Write a message to start a new one."
-
-
-def send_text(page: Page, text: str) -> None:
-    page.get_by_label("Type a message").fill(text)
-    page.get_by_role("button", name="Send message").click()
-    expect(page.locator(".sm-own").filter(has_text=text)).to_be_visible(timeout=5000)
 
 
 def test_a_closed_conversation_shows_a_notice_and_writing_again_starts_anew(

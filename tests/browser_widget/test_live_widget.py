@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from agents.models import Account, Agent
 from conversations.services import desk_reply
 from conversations.typing import agent_typing_set
-from tests.browser_widget.helpers import conversation_of, open_widget
+from tests.browser_widget.helpers import conversation_of, open_widget, send_text
 from tests.streams.conftest import stream_server  # noqa: F401  (the fixture, registered by its import)
 from tests.streams.sse import streams_cut
 
@@ -20,9 +20,7 @@ def chat(page: Page, stream_server, demo_account: Account) -> Page:  # noqa: F81
     """The demo shop served by the ASGI application, the widget open with one message sent."""
     page.goto(f"{stream_server.url}/demo/")
     open_widget(page)
-    page.get_by_label("Type a message").fill("Hello, is my order on its way?")
-    page.get_by_role("button", name="Send message").click()
-    expect(page.locator(".sm-own").filter(has_text="Hello, is my order on its way?")).to_be_visible(timeout=5000)
+    send_text(page, "Hello, is my order on its way?")
     expect(page.locator(".sm-root")).to_have_attribute("data-live", "open", timeout=10000)
     return page
 
@@ -61,9 +59,7 @@ def test_with_the_stream_blocked_the_widget_polls_at_most_ten_seconds_apart(
     page.route("**/stream/client", lambda route: route.abort())
     page.goto(f"{stream_server.url}/demo/")
     open_widget(page)
-    page.get_by_label("Type a message").fill("Anyone there?")
-    page.get_by_role("button", name="Send message").click()
-    expect(page.locator(".sm-own").filter(has_text="Anyone there?")).to_be_visible(timeout=5000)
+    send_text(page, "Anyone there?")
     page.wait_for_timeout(12000)  # past the first steps of the ladder: polls are now at their 10 s cap
 
     desk_reply(conversation=conversation_of(page, demo_account), agent=demo_agent, text="Polled, not streamed.")

@@ -17,6 +17,7 @@ from tests.browser_widget.helpers import (
     device_id_of,
     open_widget,
     registered_token,
+    send_text,
     serve_shop_page,
     visitor_of,
 )
@@ -24,12 +25,6 @@ from tests.browser_widget.helpers import (
 pytestmark = pytest.mark.browser
 
 WITHIN_2_S = 2000
-
-
-def send_text(page: Page, text: str) -> None:
-    page.get_by_label("Type a message").fill(text)
-    page.get_by_role("button", name="Send message").click()
-    expect(page.locator(".sm-own").filter(has_text=text)).to_be_visible(timeout=5000)
 
 
 def test_a_visitor_chats_with_an_agent_and_a_reload_keeps_the_history(
