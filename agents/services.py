@@ -78,6 +78,12 @@ def agent_create(
     return agent
 
 
+def agent_for_user(*, user: User) -> Agent:
+    """The login's agent, made if it has none (display name: the full name, else the username). Idempotent."""
+    agent, _ = Agent.objects.get_or_create(user=user, defaults={"display_name": user.get_full_name() or user.username})
+    return agent
+
+
 SECRET_MAKERS = {"authorization_secret": new_authorization_secret, "shared_secret": new_shared_secret}
 
 
