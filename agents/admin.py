@@ -3,6 +3,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.html import format_html
 from django_tasks_db.admin import DBTaskResultAdmin  # registers itself on import: re-registered below
 from django_tasks_db.models import DBTaskResult
@@ -148,9 +151,27 @@ class MessengerUserAdmin(TenantScopedAdmin, UserAdmin):
         audit_record(actor=request.user, action="create agent", account=data["account"], target=obj.username)
 
 
+# The agents (not bots) serving an account: one subquery per list, not a query per row.
+_AGENT_COUNT = Coalesce(
+    Subquery(
+        Membership.objects.filter(account=OuterRef("pk"), agent__is_bot=False)
+        .order_by()
+        .values("account")
+        .annotate(n=Count("pk"))
+        .values("n"),
+        output_field=IntegerField(),
+    ),
+    Value(0),
+)
+UNSERVED = (
+    "Nobody serves this account: its conversations show in no agent's desk (superusers see every account). "
+    "Add an agent: open one in {} and add a membership of this account, or add a new login in {}."
+)
+
+
 @admin.register(Account)
 class AccountAdmin(TenantScopedAdmin):
-    list_display = ["name", "app_id", "identification", "authorization_required", "created_at"]
+    list_display = ["name", "agents_serving", "app_id", "identification", "authorization_required", "created_at"]
     search_fields = ["name", "app_id", "identification"]
     readonly_fields = [
         "app_id_shown",
@@ -255,6 +276,26 @@ class AccountAdmin(TenantScopedAdmin):
             },
         ),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(agent_count=_AGENT_COUNT)
+
+    @admin.display(description="Agents", ordering="agent_count")
+    def agents_serving(self, account: Account):
+        if account.agent_count:
+            return account.agent_count
+        return format_html('<strong class="unserved">{}</strong>', "Nobody serves it")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            account = self.get_object(request, object_id)
+            if account is not None and not account.agent_count:
+                links = [
+                    format_html('<a href="{}">{}</a>', reverse(f"admin:agents_{model}_{view}"), label)
+                    for model, view, label in (("agent", "changelist", "Agents"), ("user", "add", "Users"))
+                ]
+                self.message_user(request, format_html(UNSERVED, *links), messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="App id")
     def app_id_shown(self, account: Account):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +21,7 @@ from agents.models import (
     new_authorization_secret,
     new_shared_secret,
 )
+from messenger_project.errors import ServiceError
 
 API_KEY_PREFIX = "sk_live_"
 
@@ -76,6 +79,68 @@ def agent_create(
         for account, role in (accounts or {}).items():
             Membership.objects.create(agent=agent, account=account, role=role)
     return agent
+
+
+def agent_for_user(*, user: User) -> Agent:
+    """The login's agent, made if it has none (display name: the full name, else the username). Idempotent."""
+    agent, _ = Agent.objects.get_or_create(user=user, defaults={"display_name": user.get_full_name() or user.username})
+    return agent
+
+
+def membership_add(
+    *, agent: Agent, account: Account, role: str = Membership.Role.AGENT, actor: User | None = None
+) -> Membership:
+    """The agent serves the account (with `role`); an existing membership is kept as it is."""
+    membership, created = Membership.objects.get_or_create(agent=agent, account=account, defaults={"role": role})
+    if created:
+        audit_record(actor=actor, action="add agent", account=account, target=f"{agent.user.username} ({role})")
+    return membership
+
+
+@dataclass(frozen=True)
+class Onboarding:
+    account: Account
+    api_key: str  # plain text: shown once
+    agent: Agent | None = None
+    agent_password: str | None = None  # only when a login was made with a generated password: shown once
+
+
+def account_onboard(
+    *,
+    name: str,
+    agent_username: str | None = None,
+    agent_password: str | None = None,
+    role: str = Membership.Role.ADMIN,
+) -> Onboarding:
+    """A new account with an API key and, with `agent_username`, an agent serving it: that login's agent (made if it
+    has none), or a new desk login with `agent_password` (checked by the password validators) or a generated one.
+
+    Refused, with nothing written: a bot (`agent_is_bot`), a login that cannot sign in to the desk
+    (`agent_not_staff`), a password for an existing login (`agent_exists`); a weak password is a ValidationError."""
+    with transaction.atomic():
+        account = account_create(name=name)
+        _, plain_key = api_key_create(account=account, name="created by create_account")
+        if agent_username is None:
+            return Onboarding(account=account, api_key=plain_key)
+        user = User.objects.filter(username=agent_username).first()
+        generated = None
+        if user is None:
+            generated = None if agent_password else secrets.token_urlsafe(12)
+            password = agent_password or generated
+            User.username_validator(agent_username)
+            validate_password(password, User(username=agent_username))
+            agent = agent_create(username=agent_username, display_name=agent_username, password=password)
+            audit_record(actor=None, action="create agent", account=account, target=agent_username)
+        elif agent_password:
+            raise ServiceError("agent_exists", message=f"{agent_username} exists: its password is not changed here.")
+        elif Agent.objects.filter(user=user, is_bot=True).exists():
+            raise ServiceError("agent_is_bot", message=f"{agent_username} is a bot: it has no desk.")
+        elif not user.is_staff:
+            raise ServiceError("agent_not_staff", message=f"{agent_username} is not staff: no desk sign-in.")
+        else:
+            agent = agent_for_user(user=user)
+        membership_add(agent=agent, account=account, role=role)
+    return Onboarding(account=account, api_key=plain_key, agent=agent, agent_password=generated)
 
 
 SECRET_MAKERS = {"authorization_secret": new_authorization_secret, "shared_secret": new_shared_secret}

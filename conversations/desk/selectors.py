@@ -11,7 +11,7 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 
 from agents.models import Account, Agent
-from conversations.models import Conversation, Message, Participant, ReadMarker, Receipt, Thread
+from conversations.models import Conversation, Media, Message, Participant, ReadMarker, Receipt, Thread
 from devices.models import Customer
 
 INBOX_VIEWS = ("unassigned", "mine", "all")
@@ -20,13 +20,29 @@ TIMELINE_PAGE = 50
 DELIVERY_NAMES = {Receipt.Status.SEEN: "seen", Receipt.Status.RECEIVED: "received", Receipt.Status.AVAILABLE: "sent"}
 
 
+def serves_every_account(agent: Agent) -> bool:
+    """A superuser's agent serves every account, with or without memberships (as in the admin: the server's
+    operators see every tenant, so a new account is never nobody's). Reads `agent.user` (set it to spare a query)."""
+    return agent.user.is_active and agent.user.is_superuser
+
+
+def _served(agent: Agent, account_path: str) -> Q:
+    """The rows (reached from their account through `account_path`) of the accounts the agent serves."""
+    return Q() if serves_every_account(agent) else Q(**{f"{account_path}memberships__agent": agent})
+
+
 def desk_accounts(*, agent: Agent) -> QuerySet[Account]:
-    return Account.objects.filter(memberships__agent=agent).order_by("name")
+    return Account.objects.filter(_served(agent, "")).order_by("name")
 
 
 def desk_conversations(*, agent: Agent) -> QuerySet[Conversation]:
     """The access rule of the desk: live, visible conversations of the accounts the agent serves."""
-    return Conversation.objects.filter(account__memberships__agent=agent, merged_into__isnull=True, visible=True)
+    return Conversation.objects.filter(_served(agent, "account__"), merged_into__isnull=True, visible=True)
+
+
+def desk_media(*, agent: Agent) -> QuerySet[Media]:
+    """Media of the accounts the agent serves."""
+    return Media.objects.filter(_served(agent, "account__"))
 
 
 def _filtered(*, agent: Agent, status: str, account_id: int | None) -> QuerySet[Conversation]:
@@ -90,7 +106,7 @@ def desk_inbox_version(*, agent: Agent) -> str:
 
 def desk_search(*, agent: Agent, query: str) -> tuple[list[Customer], list[Message]]:
     """Customers by name, email, phone or fkId; messages by text (full-text search on PostgreSQL)."""
-    customers = Customer.objects.filter(account__memberships__agent=agent, merged_into__isnull=True).filter(
+    customers = Customer.objects.filter(_served(agent, "account__"), merged_into__isnull=True).filter(
         Q(name__icontains=query)
         | Q(first_name__icontains=query)
         | Q(last_name__icontains=query)

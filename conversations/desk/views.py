@@ -14,6 +14,7 @@ from django.views.decorators.http import condition, require_GET, require_POST
 
 from agents.demo import DEMO_ACCOUNT
 from agents.models import Account, Agent
+from agents.services import agent_for_user
 from conversations.desk.forms import ActionForm, ReplyForm
 from conversations.desk.selectors import (
     INBOX_VIEWS,
@@ -23,12 +24,13 @@ from conversations.desk.selectors import (
     desk_inbox,
     desk_inbox_counts,
     desk_inbox_version,
+    desk_media,
     desk_recent_delivery,
     desk_search,
     desk_timeline,
 )
 from conversations.media_serving import media_response, media_thumbnail
-from conversations.models import Conversation, Media
+from conversations.models import Conversation
 from conversations.services import desk_assign, desk_reply, desk_status_change, read_marker_advance
 from conversations.typing import agent_typing_set, customer_typing_get
 from messenger_project.errors import ServiceError
@@ -45,8 +47,13 @@ def agent_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         agent = Agent.objects.filter(user=request.user).first()
+        if agent is None and request.user.is_superuser:
+            # The server's operator (`createsuperuser`) needs no setup to answer: their agent is made on their
+            # first visit, and serves every account (desk_accounts). Without it, nobody would see a new account.
+            agent = agent_for_user(user=request.user)
         if agent is None or agent.is_bot:
             raise Http404("Not an agent")
+        agent.user = request.user  # spares a query wherever the access rule asks whether it is a superuser
         request.agent = agent
         return view(request, *args, **kwargs)
 
@@ -65,7 +72,7 @@ def _inbox_params(request) -> dict:
 
 
 def _inbox_etag(request) -> str | None:
-    agent = Agent.objects.filter(user=request.user).first() if request.user.is_authenticated else None
+    agent = getattr(request, "agent", None)  # set by agent_required, which runs first
     if agent is None or request.GET.get("partial") != "1":
         return None
     state = f"{agent.pk}|{desk_inbox_version(agent=agent)}|{sorted(request.GET.items())}"
@@ -112,6 +119,7 @@ def conversation_detail(request, pk: int):
     messages = [item.message for item in items if item.message]
     if messages:
         read_marker_advance(agent=request.agent, conversation=conversation, message_id=messages[-1].pk)
+    assignable = list(Agent.objects.filter(memberships__account=conversation.account).order_by("display_name"))
     return render(
         request,
         "agents/conversation.html",
@@ -121,7 +129,9 @@ def conversation_detail(request, pk: int):
             "has_older": has_older,
             "last_id": messages[-1].pk if messages else 0,
             "customers": desk_customer_panel(conversation=conversation),
-            "assignable": Agent.objects.filter(memberships__account=conversation.account).order_by("display_name"),
+            "assignable": assignable,
+            # Only an agent serving the account may be assigned (a superuser reads every account, serving none).
+            "may_take": any(a.pk == request.agent.pk for a in assignable),
             "reply_form": ReplyForm(),
             "customer_typing": customer_typing_get(conversation_id=conversation.pk) is not None,
         },
@@ -229,7 +239,7 @@ def conversation_typing(request, pk: int):
 def media_file(request, media_uuid):
     """Media of the agent's accounts, served as conversations/media_serving.py decides (inline only for a checked
     image); `?thumb=1` gives a scaled copy of a checked image, and a 404 when there is none to give."""
-    media = get_object_or_404(Media, uuid=media_uuid, account__memberships__agent=request.agent)
+    media = get_object_or_404(desk_media(agent=request.agent), uuid=media_uuid)
     if request.GET.get("thumb") == "1":
         thumbnail = media_thumbnail(media, cache_control=MEDIA_CACHE_CONTROL)
         if thumbnail is None:

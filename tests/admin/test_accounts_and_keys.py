@@ -8,6 +8,8 @@ import time
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agents.models import ApiKey, AuditEntry, Membership
 from agents.services import agent_create, api_key_digest
@@ -152,3 +154,50 @@ def test_the_secrets_are_shown_read_only_with_a_copy_button(client, operator):
 )
 def test_admin_lists_load(client, operator, path):
     assert client.get(f"/admin/{path}/").status_code == 200
+
+
+# --- onboarding (issue #19): an account nobody serves says so -----------------------------------------------------
+
+
+def test_the_account_list_says_which_accounts_nobody_serves(client, operator):
+    served, bots_only = make_account(name="Served"), make_account(name="Bots")
+    make_account(name="Unserved")
+    agent_create(username="alice", display_name="Alice", accounts={served: "admin"})
+    agent_create(username="bob", display_name="Bob", accounts={served: "agent"})
+    agent_create(username="robot", display_name="Robot", is_bot=True, accounts={bots_only: "agent"})
+
+    page = client.get("/admin/agents/account/").content.decode()
+
+    rows = {
+        name: re.search(rf">{name}</a></th>(.*?)</tr>", page, re.S).group(1) for name in ("Served", "Unserved", "Bots")
+    }
+    assert '<td class="field-agents_serving">2</td>' in rows["Served"]
+    assert "Nobody serves it" in rows["Unserved"]
+    assert "Nobody serves it" in rows["Bots"]  # a bot answers through the API, not in the desk
+    assert "Nobody serves it" not in rows["Served"]
+
+
+def test_the_account_list_counts_agents_in_one_query_whatever_the_rows(client, operator):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/agents/account/").status_code == 200
+        return len(queries)
+
+    agent_create(username="alice", display_name="Alice", accounts={make_account(): "admin"})
+    few = count()
+    for n in range(10):
+        agent_create(username=f"agent-{n}", display_name=f"Agent {n}", accounts={make_account(): "agent"})
+
+    assert count() == few
+
+
+def test_the_change_page_of_an_account_nobody_serves_says_so(client, operator):
+    unserved, served = make_account(), make_account()
+    agent_create(username="alice", display_name="Alice", accounts={served: "agent"})
+
+    warned = client.get(f"/admin/agents/account/{unserved.pk}/change/")
+    quiet = client.get(f"/admin/agents/account/{served.pk}/change/")
+
+    assert [str(m) for m in get_messages(warned.wsgi_request)][0].startswith("Nobody serves this account")
+    assert 'href="/admin/agents/agent/"' in warned.content.decode()
+    assert [str(m) for m in get_messages(quiet.wsgi_request)] == []

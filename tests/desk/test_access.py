@@ -139,3 +139,73 @@ def test_a_post_with_the_pages_csrf_token_is_accepted(csrf_desk: Client, chat: C
 
     assert (response.status_code, response.json()) == (200, {"ok": True, "error": None})
     assert Message.objects.latest("id").text == "Hi!"
+
+
+# --- the superuser: the server's operator sees every account (issue #19: a new account is never nobody's) ---------
+
+
+@pytest.fixture
+def superuser_desk(client: Client) -> Client:
+    """A superuser made with `createsuperuser`: a login with no agent and no membership."""
+    client.force_login(User.objects.create_superuser(username="root", password="a long enough password"))
+    return client
+
+
+def test_a_superuser_without_an_agent_gets_one_on_the_first_visit_and_sees_every_account(
+    superuser_desk: Client, chat: Conversation, foreign_chat: Conversation
+):
+    inbox = superuser_desk.get(url("inbox"))
+
+    assert inbox.status_code == 200
+    assert {row.pk for row in inbox.context["rows"]} == {chat.pk, foreign_chat.pk}
+    assert [a.pk for a in inbox.context["accounts"]] == list(
+        Account.objects.order_by("name").values_list("pk", flat=True)
+    )
+    made = Agent.objects.get(user__username="root")
+    assert (made.display_name, made.is_bot, made.memberships.exists()) == ("root", False, False)
+    superuser_desk.get(url("inbox"))
+    assert Agent.objects.filter(user__username="root").count() == 1
+
+
+def test_a_superuser_agent_reads_searches_and_answers_an_account_it_is_no_member_of(
+    client: Client, agent: Agent, foreign_chat: Conversation, other_account: Account
+):
+    # given a superuser whose agent serves `account` only
+    root = make_agent(account=agent.memberships.get().account)
+    User.objects.filter(pk=root.user_id).update(is_superuser=True)
+    client.force_login(root.user)
+    image = desk_reply(conversation=foreign_chat, agent=make_agent(account=other_account), text="", image=png_upload())
+
+    # when it opens, searches and answers the other account's conversation
+    page = client.get(url("conversation", foreign_chat))
+    search = client.get(url("inbox"), {"q": "991"})
+    people = client.get(url("inbox"), {"q": "Stranger"})
+    media = client.get(f"/desk/media/{image.attachments.get().uuid}")
+    reply = client.post(url("conversation-reply", foreign_chat), {"text": "On its way"})
+
+    # then everything answers
+    assert page.status_code == 200
+    assert b"Assign to me" not in page.content  # it serves no such account: conversation_assign says not_staff
+    assert [m.conversation_id for m in search.context["found_messages"]] == [foreign_chat.pk]
+    assert [c.name for c in people.context["found_customers"]] == ["Bob Stranger"]
+    assert media.status_code == 200
+    assert reply.status_code == 302
+    assert foreign_chat.messages.latest("id").text == "On its way"
+
+
+def test_a_staff_agent_who_is_not_a_superuser_still_sees_only_its_accounts(
+    desk: Client, chat: Conversation, foreign_chat: Conversation, agent: Agent
+):
+    User.objects.filter(pk=agent.user_id).update(is_staff=True, is_superuser=False)
+
+    inbox = desk.get(url("inbox"))
+
+    assert [row.pk for row in inbox.context["rows"]] == [chat.pk]
+    assert [a.pk for a in inbox.context["accounts"]] == [chat.account_id]
+    assert desk.get(url("conversation", foreign_chat)).status_code == 404
+
+
+def test_an_agent_serving_the_account_may_take_the_conversation(desk: Client, chat: Conversation):
+    page = desk.get(url("conversation", chat))
+
+    assert b"Assign to me" in page.content

@@ -94,6 +94,19 @@ def test_a_staff_user_of_another_tenant_never_hears_this_tenants_events(
     assert conversations == {own.pk}
 
 
+def test_a_superusers_stream_carries_every_account(stream_server, agent, other_account, customer, conversation):
+    # given a superuser whose agent serves another account only (issue #19: the server's operator sees every account)
+    root = agent_create(username="root", display_name="Root", is_superuser=True, accounts={other_account: "admin"})
+    _, sse = desk_stream(stream_server, root)
+    sse.next_of("ready")
+
+    # when a customer of an account it is no member of writes
+    message = post(conversation, customer, "Hello?")
+
+    # then the stream carries it
+    assert sse.next_of("message").id == message.pk
+
+
 def test_resuming_sends_the_missed_messages_once(stream_server, agent, customer, conversation):
     _, sse = desk_stream(stream_server, agent)
     last = sse.next_of("ready").data["lastEventId"]
