@@ -15,6 +15,8 @@ from conversations.models import Conversation, Message, Participant, ReadMarker,
 from devices.models import Customer
 
 INBOX_VIEWS = ("unassigned", "mine", "all")
+# The status filter: "open" (active or pending: what awaits someone, the default), each status, or "all".
+INBOX_STATUSES = ("open", "active", "pending", "closed", "spam", "all")
 INBOX_PAGE = 100
 TIMELINE_PAGE = 50
 DELIVERY_NAMES = {Receipt.Status.SEEN: "seen", Receipt.Status.RECEIVED: "received", Receipt.Status.AVAILABLE: "sent"}
@@ -30,7 +32,11 @@ def desk_conversations(*, agent: Agent) -> QuerySet[Conversation]:
 
 
 def _filtered(*, agent: Agent, status: str, account_id: int | None) -> QuerySet[Conversation]:
-    conversations = desk_conversations(agent=agent).filter(status=status)
+    conversations = desk_conversations(agent=agent)
+    if status == "open":
+        conversations = conversations.filter(status__in=Conversation.OPEN_STATUSES)
+    elif status != "all":
+        conversations = conversations.filter(status=status)
     if account_id:
         conversations = conversations.filter(account_id=account_id)
     return conversations
