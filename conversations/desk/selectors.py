@@ -7,7 +7,21 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from agents.models import Account, Agent
@@ -43,7 +57,8 @@ def _filtered(*, agent: Agent, status: str, account_id: int | None) -> QuerySet[
 
 
 def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None = None) -> list[Conversation]:
-    """Inbox rows with the last message, the agent's unread count and waiting time; longest waiting first."""
+    """Inbox rows with the last message, the agent's unread count (none when closed or spam) and waiting time;
+    longest waiting first."""
     conversations = _filtered(agent=agent, status=status, account_id=account_id)
     if view == "unassigned":
         conversations = conversations.filter(assignee__isnull=True)
@@ -71,7 +86,11 @@ def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None =
     ordering = [F("waiting_since").asc(nulls_last=True), F("last_activity_at").desc(nulls_last=True)]
     return list(
         conversations.select_related("account", "assignee", "primary_customer")
-        .annotate(unread=Coalesce(unread, Value(0)), last_text=last_text)
+        # A closed or spam conversation awaits nobody: no unread badge, whoever looks.
+        .annotate(
+            unread=Case(When(status__in=Conversation.OPEN_STATUSES, then=Coalesce(unread, Value(0))), default=0),
+            last_text=last_text,
+        )
         .order_by(*ordering, "-pk")[:INBOX_PAGE]
     )
 

@@ -41,7 +41,11 @@ def desk_status_change(*, conversation: Conversation, agent: Agent, action: str)
         before = conversation.status
         conversation = conversation_set_status(conversation=conversation, status=status, by=agent, source="desk")
         if conversation.status != before:
-            _record(conversation=conversation, agent=agent, action=action, text=text)
+            line = _record(conversation=conversation, agent=agent, action=action, text=text)
+            if not conversation.is_open:
+                # Closed or spam needs nobody's attention: the closer has read it all (the inbox shows no badge
+                # on such a conversation for any agent, see desk_inbox).
+                read_marker_advance(agent=agent, conversation=conversation, message_id=line.pk)
     return conversation
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from agents.models import Account, Agent
 from conversations.desk.selectors import TIMELINE_PAGE
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, ReadMarker
 from conversations.services import conversation_set_status, desk_reply
 from conversations.typing import agent_typing_get, customer_typing_set
 from devices.models import Customer
@@ -170,6 +170,18 @@ def test_an_action_changes_the_status_and_leaves_a_silent_system_line(
         f"{agent.display_name} {line}",
         {"action": action, "agentId": agent.pk},
     )
+
+
+@pytest.mark.parametrize("action", ["close", "spam"])
+def test_closing_from_the_desk_marks_the_conversation_read_for_the_closer(
+    desk: Client, agent: Agent, customer: Customer, chat: Conversation, action: str
+):
+    post(chat, customer, "Are you there?")
+
+    desk.post(url("conversation-action", chat), {"action": action})
+
+    newest = Message.objects.filter(conversation=chat).latest("id")
+    assert ReadMarker.objects.get(agent=agent, conversation=chat).last_read_message_id == newest.pk
 
 
 def test_repeating_an_action_records_nothing_more(desk: Client, chat: Conversation):

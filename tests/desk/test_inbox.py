@@ -171,6 +171,23 @@ def test_the_unread_count_belongs_to_each_agent(desk: Client, account: Account, 
     assert [row.unread for row in desk.get(url("inbox")).context["rows"]] == [0]
 
 
+def test_a_closed_or_spam_conversation_shows_no_unread_badge_to_any_agent(desk: Client, account: Account, agent: Agent):
+    colleague = make_agent(account=account)
+    closed = chat_with(account, make_customer(account=account), "Hello", "Anyone?")
+    spam = chat_with(account, make_customer(account=account), "Buy now")
+    conversation_set_status(conversation=closed, status="closed", by=colleague)
+    conversation_set_status(conversation=spam, status="spam", by=colleague)
+
+    page = desk.get(url("inbox"), {"status": "all"})
+
+    assert {row.pk: row.unread for row in page.context["rows"]} == {closed.pk: 0, spam.pk: 0}
+    assert 'class="badge"' not in page.content.decode()
+
+    post(closed, closed.primary_customer, "Still there?")  # the customer reopens it: it needs someone again
+
+    assert {row.pk: row.unread for row in desk.get(url("inbox")).context["rows"]} == {closed.pk: 3}
+
+
 @pytest.mark.parametrize(
     ("query", "found"),
     [("ada@example", "Ada"), ("+31 20", "Ada"), ("crm-77", "Grace"), ("lovel", "Ada"), ("GRACE", "Grace")],
