@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -166,6 +167,19 @@ def desk_messages(*, conversation: Conversation) -> QuerySet[Message]:
     )
 
 
+def _threads_with_desk_lines(*, conversation: Conversation) -> QuerySet[Thread]:
+    """The conversation's threads, each marked when the desk's close (or spam) line belongs to it (one query)."""
+    close_line = Message.objects.filter(
+        thread=OuterRef("pk"),
+        author_kind=Message.AuthorKind.SYSTEM,
+        origin=Message.Origin.DESK,
+        custom__action__in=["close", "spam"],
+    )
+    return conversation.threads.select_related("opened_by_agent", "opened_by_customer", "closed_by_agent").annotate(
+        closed_by_desk_line=Exists(close_line)
+    )
+
+
 def desk_timeline(
     *, conversation: Conversation, before: int | None = None, after: int | None = None
 ) -> tuple[list[TimelineItem], bool]:
@@ -190,8 +204,10 @@ def desk_timeline(
             if before is not None
             else None
         )
-        for thread in conversation.threads.select_related("opened_by_agent", "opened_by_customer", "closed_by_agent"):
+        for thread in _threads_with_desk_lines(conversation=conversation):
             for event, at in (("opened", thread.created_at), ("closed", thread.closed_at)):
+                if event == "closed" and thread.closed_by_desk_line:
+                    continue  # the desk's own line (a system message) says it already: one close, one line
                 if at is not None and (start is None or at >= start) and (end is None or at < end):
                     items.append(TimelineItem(at=at, thread=thread, event=event))
     return sorted(items, key=lambda item: item.key), has_older

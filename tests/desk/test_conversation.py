@@ -172,6 +172,25 @@ def test_an_action_changes_the_status_and_leaves_a_silent_system_line(
     )
 
 
+@pytest.mark.parametrize(
+    ("action", "line"), [("close", "closed the conversation"), ("spam", "marked the conversation as spam")]
+)
+def test_a_close_from_the_desk_writes_one_system_line_and_the_timeline_shows_one_line_for_it(
+    desk: Client, agent: Agent, chat: Conversation, action: str, line: str
+):
+    thread = chat.threads.get()
+
+    desk.post(url("conversation-action", chat), {"action": action})
+
+    system = Message.objects.filter(conversation=chat, author_kind="system")
+    assert [(m.text, m.custom, m.thread_id) for m in system] == [
+        (f"{agent.display_name} {line}", {"action": action, "agentId": agent.pk}, thread.pk)
+    ]
+    html = desk.get(url("conversation", chat)).content.decode()
+    assert re.findall(r'data-thread="([^"]+)"', html) == [f"{thread.pk}-opened"]  # no "Thread closed" besides
+    assert html.count(line) == 1
+
+
 @pytest.mark.parametrize("action", ["close", "spam"])
 def test_closing_from_the_desk_marks_the_conversation_read_for_the_closer(
     desk: Client, agent: Agent, customer: Customer, chat: Conversation, action: str
