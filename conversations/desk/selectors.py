@@ -168,15 +168,14 @@ def desk_messages(*, conversation: Conversation) -> QuerySet[Message]:
 
 
 def _threads_with_desk_lines(*, conversation: Conversation) -> QuerySet[Thread]:
-    """The conversation's threads, each marked when the desk's close (or spam) line belongs to it (one query)."""
-    close_line = Message.objects.filter(
-        thread=OuterRef("pk"),
-        author_kind=Message.AuthorKind.SYSTEM,
-        origin=Message.Origin.DESK,
-        custom__action__in=["close", "spam"],
-    )
+    """The conversation's threads, each marked when a desk action's line stands for its separator (one query):
+    the close (or spam) line that went into the thread it closed, the reopen line that is the first message of
+    the thread it opened (a reopen of a pending conversation lands in a thread that holds messages already)."""
+    desk_lines = Message.objects.filter(author_kind=Message.AuthorKind.SYSTEM, origin=Message.Origin.DESK)
+    first_message = Message.objects.filter(thread=OuterRef(OuterRef("pk"))).order_by("id").values("pk")[:1]
     return conversation.threads.select_related("opened_by_agent", "opened_by_customer", "closed_by_agent").annotate(
-        closed_by_desk_line=Exists(close_line)
+        closed_by_desk_line=Exists(desk_lines.filter(thread=OuterRef("pk"), custom__action__in=["close", "spam"])),
+        opened_by_desk_line=Exists(desk_lines.filter(pk=Subquery(first_message), custom__action="reopen")),
     )
 
 
@@ -206,8 +205,8 @@ def desk_timeline(
         )
         for thread in _threads_with_desk_lines(conversation=conversation):
             for event, at in (("opened", thread.created_at), ("closed", thread.closed_at)):
-                if event == "closed" and thread.closed_by_desk_line:
-                    continue  # the desk's own line (a system message) says it already: one close, one line
+                if thread.closed_by_desk_line if event == "closed" else thread.opened_by_desk_line:
+                    continue  # the desk's own line (a system message) says it already: one change, one line
                 if at is not None and (start is None or at >= start) and (end is None or at < end):
                     items.append(TimelineItem(at=at, thread=thread, event=event))
     return sorted(items, key=lambda item: item.key), has_older

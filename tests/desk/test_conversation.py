@@ -191,6 +191,35 @@ def test_a_close_from_the_desk_writes_one_system_line_and_the_timeline_shows_one
     assert html.count(line) == 1
 
 
+def test_a_reopen_from_the_desk_shows_one_line_for_the_thread_it_opened(
+    desk: Client, agent: Agent, customer: Customer, chat: Conversation
+):
+    first = chat.threads.get()
+    desk.post(url("conversation-action", chat), {"action": "close"})
+
+    desk.post(url("conversation-action", chat), {"action": "reopen"})
+
+    second = chat.threads.get(status="open")
+    html = desk.get(url("conversation", chat)).content.decode()
+    assert re.findall(r'data-thread="([^"]+)"', html) == [f"{first.pk}-opened"]
+    assert html.count("reopened the conversation") == 1
+    assert Message.objects.get(custom__action="reopen").thread_id == second.pk
+
+
+def test_reopening_a_pending_conversation_keeps_its_threads_opened_line(
+    desk: Client, agent: Agent, customer: Customer, chat: Conversation
+):
+    desk.post(url("conversation-reply", chat), {"text": "Done, anything else?"})
+    thread = chat.threads.get()
+
+    desk.post(url("conversation-action", chat), {"action": "reopen"})
+
+    chat.refresh_from_db()
+    assert chat.status == "active"
+    html = desk.get(url("conversation", chat)).content.decode()
+    assert re.findall(r'data-thread="([^"]+)"', html) == [f"{thread.pk}-opened"]
+
+
 @pytest.mark.parametrize("action", ["close", "spam"])
 def test_closing_from_the_desk_marks_the_conversation_read_for_the_closer(
     desk: Client, agent: Agent, customer: Customer, chat: Conversation, action: str
