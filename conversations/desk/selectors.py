@@ -7,7 +7,22 @@ from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from agents.models import Account, Agent
@@ -15,6 +30,8 @@ from conversations.models import Conversation, Media, Message, Participant, Read
 from devices.models import Customer
 
 INBOX_VIEWS = ("unassigned", "mine", "all")
+# The status filter: "open" (active or pending: what awaits someone, the default), each status, or "all".
+INBOX_STATUSES = ("open", "active", "pending", "closed", "spam", "all")
 INBOX_PAGE = 100
 TIMELINE_PAGE = 50
 DELIVERY_NAMES = {Receipt.Status.SEEN: "seen", Receipt.Status.RECEIVED: "received", Receipt.Status.AVAILABLE: "sent"}
@@ -46,14 +63,19 @@ def desk_media(*, agent: Agent) -> QuerySet[Media]:
 
 
 def _filtered(*, agent: Agent, status: str, account_id: int | None) -> QuerySet[Conversation]:
-    conversations = desk_conversations(agent=agent).filter(status=status)
+    conversations = desk_conversations(agent=agent)
+    if status == "open":
+        conversations = conversations.filter(status__in=Conversation.OPEN_STATUSES)
+    elif status != "all":
+        conversations = conversations.filter(status=status)
     if account_id:
         conversations = conversations.filter(account_id=account_id)
     return conversations
 
 
 def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None = None) -> list[Conversation]:
-    """Inbox rows with the last message, the agent's unread count and waiting time; longest waiting first."""
+    """Inbox rows with the last message, the agent's unread count (none when closed or spam) and waiting time;
+    longest waiting first."""
     conversations = _filtered(agent=agent, status=status, account_id=account_id)
     if view == "unassigned":
         conversations = conversations.filter(assignee__isnull=True)
@@ -81,7 +103,11 @@ def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None =
     ordering = [F("waiting_since").asc(nulls_last=True), F("last_activity_at").desc(nulls_last=True)]
     return list(
         conversations.select_related("account", "assignee", "primary_customer")
-        .annotate(unread=Coalesce(unread, Value(0)), last_text=last_text)
+        # A closed or spam conversation awaits nobody: no unread badge, whoever looks.
+        .annotate(
+            unread=Case(When(status__in=Conversation.OPEN_STATUSES, then=Coalesce(unread, Value(0))), default=0),
+            last_text=last_text,
+        )
         .order_by(*ordering, "-pk")[:INBOX_PAGE]
     )
 
@@ -157,6 +183,18 @@ def desk_messages(*, conversation: Conversation) -> QuerySet[Message]:
     )
 
 
+def _threads_with_desk_lines(*, conversation: Conversation) -> QuerySet[Thread]:
+    """The conversation's threads, each marked when a desk action's line stands for its separator (one query):
+    the close (or spam) line that went into the thread it closed, the reopen line that is the first message of
+    the thread it opened (a reopen of a pending conversation lands in a thread that holds messages already)."""
+    desk_lines = Message.objects.filter(author_kind=Message.AuthorKind.SYSTEM, origin=Message.Origin.DESK)
+    first_message = Message.objects.filter(thread=OuterRef(OuterRef("pk"))).order_by("id").values("pk")[:1]
+    return conversation.threads.select_related("opened_by_agent", "opened_by_customer", "closed_by_agent").annotate(
+        closed_by_desk_line=Exists(desk_lines.filter(thread=OuterRef("pk"), custom__action__in=["close", "spam"])),
+        opened_by_desk_line=Exists(desk_lines.filter(pk=Subquery(first_message), custom__action="reopen")),
+    )
+
+
 def desk_timeline(
     *, conversation: Conversation, before: int | None = None, after: int | None = None
 ) -> tuple[list[TimelineItem], bool]:
@@ -181,8 +219,10 @@ def desk_timeline(
             if before is not None
             else None
         )
-        for thread in conversation.threads.select_related("opened_by_agent", "opened_by_customer", "closed_by_agent"):
+        for thread in _threads_with_desk_lines(conversation=conversation):
             for event, at in (("opened", thread.created_at), ("closed", thread.closed_at)):
+                if thread.closed_by_desk_line if event == "closed" else thread.opened_by_desk_line:
+                    continue  # the desk's own line (a system message) says it already: one change, one line
                 if at is not None and (start is None or at >= start) and (end is None or at < end):
                     items.append(TimelineItem(at=at, thread=thread, event=event))
     return sorted(items, key=lambda item: item.key), has_older

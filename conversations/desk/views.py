@@ -17,6 +17,7 @@ from agents.models import Account, Agent
 from agents.services import agent_for_user
 from conversations.desk.forms import ActionForm, ReplyForm
 from conversations.desk.selectors import (
+    INBOX_STATUSES,
     INBOX_VIEWS,
     desk_accounts,
     desk_conversations,
@@ -36,7 +37,6 @@ from conversations.typing import agent_typing_set, customer_typing_get
 from messenger_project.errors import ServiceError
 from messenger_project.numbers import is_digits
 
-STATUSES = ("active", "pending", "closed", "spam")
 MEDIA_CACHE_CONTROL = "private, max-age=86400"
 
 
@@ -62,11 +62,11 @@ def agent_required(view):
 
 def _inbox_params(request) -> dict:
     view = request.GET.get("view", "all")
-    status = request.GET.get("status", "active")
+    status = request.GET.get("status", "open")
     account = request.GET.get("account", "")
     return {
         "view": view if view in INBOX_VIEWS else "all",
-        "status": status if status in STATUSES else "active",
+        "status": status if status in INBOX_STATUSES else "open",
         "account_id": int(account) if is_digits(account) else None,
     }
 
@@ -90,7 +90,7 @@ def inbox(request):
         "rows": desk_inbox(agent=request.agent, **params),
         "counts": desk_inbox_counts(agent=request.agent, status=params["status"], account_id=params["account_id"]),
         "views": INBOX_VIEWS,
-        "statuses": STATUSES,
+        "statuses": INBOX_STATUSES,
         "accounts": desk_accounts(agent=request.agent),
         "query": query,
     }

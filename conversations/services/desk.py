@@ -8,12 +8,13 @@ from django.db import transaction
 from agents.models import Agent
 from conversations.live import read_live
 from conversations.media import media_store
-from conversations.models import Conversation, Message, ReadMarker
+from conversations.models import Conversation, Message, ReadMarker, Thread
 from conversations.services.posting import message_post
 from conversations.services.status import conversation_assign, conversation_set_status
 from conversations.typing import agent_typing_set
 from messenger_project.errors import ServiceError
 
+# action: (the status it sets, what its timeline line says)
 ACTIONS = {
     "close": ("closed", "closed the conversation"),
     "reopen": ("active", "reopened the conversation"),
@@ -21,11 +22,16 @@ ACTIONS = {
 }
 
 
-def _record(*, conversation: Conversation, agent: Agent, action: str, text: str) -> Message:
-    """A line in the timeline saying who did what: a silent system message (typeId 5, hidden from apps)."""
+def _record(
+    *, conversation: Conversation, agent: Agent, action: str, text: str, thread: Thread | None = None
+) -> Message:
+    """A line in the timeline saying who did what: a silent system message (typeId 5, hidden from apps).
+
+    It goes into the open thread, or into `thread` when given (the thread a close just closed)."""
     return message_post(
         conversation=conversation,
         author=None,
+        thread=thread,
         silent=True,
         text=f"{agent.display_name} {text}",
         origin=Message.Origin.DESK,
@@ -41,7 +47,20 @@ def desk_status_change(*, conversation: Conversation, agent: Agent, action: str)
         before = conversation.status
         conversation = conversation_set_status(conversation=conversation, status=status, by=agent, source="desk")
         if conversation.status != before:
-            _record(conversation=conversation, agent=agent, action=action, text=text)
+            # A close's line belongs to the thread it closed and stands for that thread's "closed" separator in the
+            # desk's timeline: one close, one line (desk_timeline). Other lines go into the open thread.
+            closed = (
+                None
+                if conversation.is_open
+                else conversation.threads.filter(status=Thread.Status.CLOSED, closed_at=conversation.closed_at)
+                .order_by("-id")
+                .first()
+            )
+            line = _record(conversation=conversation, agent=agent, action=action, text=text, thread=closed)
+            if not conversation.is_open:
+                # Closed or spam needs nobody's attention: the closer has read it all (the inbox shows no badge
+                # on such a conversation for any agent, see desk_inbox).
+                read_marker_advance(agent=agent, conversation=conversation, message_id=line.pk)
     return conversation
 
 

@@ -9,7 +9,7 @@ from django.test import Client
 
 from agents.models import Account, Agent
 from conversations.desk.selectors import TIMELINE_PAGE
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Message, ReadMarker
 from conversations.services import conversation_set_status, desk_reply
 from conversations.typing import agent_typing_get, customer_typing_set
 from devices.models import Customer
@@ -170,6 +170,66 @@ def test_an_action_changes_the_status_and_leaves_a_silent_system_line(
         f"{agent.display_name} {line}",
         {"action": action, "agentId": agent.pk},
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "line"), [("close", "closed the conversation"), ("spam", "marked the conversation as spam")]
+)
+def test_a_close_from_the_desk_writes_one_system_line_and_the_timeline_shows_one_line_for_it(
+    desk: Client, agent: Agent, chat: Conversation, action: str, line: str
+):
+    thread = chat.threads.get()
+
+    desk.post(url("conversation-action", chat), {"action": action})
+
+    system = Message.objects.filter(conversation=chat, author_kind="system")
+    assert [(m.text, m.custom, m.thread_id) for m in system] == [
+        (f"{agent.display_name} {line}", {"action": action, "agentId": agent.pk}, thread.pk)
+    ]
+    html = desk.get(url("conversation", chat)).content.decode()
+    assert re.findall(r'data-thread="([^"]+)"', html) == [f"{thread.pk}-opened"]  # no "Thread closed" besides
+    assert html.count(line) == 1
+
+
+def test_a_reopen_from_the_desk_shows_one_line_for_the_thread_it_opened(
+    desk: Client, agent: Agent, customer: Customer, chat: Conversation
+):
+    first = chat.threads.get()
+    desk.post(url("conversation-action", chat), {"action": "close"})
+
+    desk.post(url("conversation-action", chat), {"action": "reopen"})
+
+    second = chat.threads.get(status="open")
+    html = desk.get(url("conversation", chat)).content.decode()
+    assert re.findall(r'data-thread="([^"]+)"', html) == [f"{first.pk}-opened"]
+    assert html.count("reopened the conversation") == 1
+    assert Message.objects.get(custom__action="reopen").thread_id == second.pk
+
+
+def test_reopening_a_pending_conversation_keeps_its_threads_opened_line(
+    desk: Client, agent: Agent, customer: Customer, chat: Conversation
+):
+    desk.post(url("conversation-reply", chat), {"text": "Done, anything else?"})
+    thread = chat.threads.get()
+
+    desk.post(url("conversation-action", chat), {"action": "reopen"})
+
+    chat.refresh_from_db()
+    assert chat.status == "active"
+    html = desk.get(url("conversation", chat)).content.decode()
+    assert re.findall(r'data-thread="([^"]+)"', html) == [f"{thread.pk}-opened"]
+
+
+@pytest.mark.parametrize("action", ["close", "spam"])
+def test_closing_from_the_desk_marks_the_conversation_read_for_the_closer(
+    desk: Client, agent: Agent, customer: Customer, chat: Conversation, action: str
+):
+    post(chat, customer, "Are you there?")
+
+    desk.post(url("conversation-action", chat), {"action": action})
+
+    newest = Message.objects.filter(conversation=chat).latest("id")
+    assert ReadMarker.objects.get(agent=agent, conversation=chat).last_read_message_id == newest.pk
 
 
 def test_repeating_an_action_records_nothing_more(desk: Client, chat: Conversation):

@@ -54,20 +54,49 @@ def test_the_views_split_unassigned_mine_and_all_with_their_counts(desk: Client,
 
 def test_the_status_filter_and_its_counts(desk: Client, account: Account, agent: Agent):
     active = chat_with(account, make_customer(account=account), "active")
+    pending = chat_with(account, make_customer(account=account), "pending")
+    post(pending, agent, "We are looking into it.")
     closed = chat_with(account, make_customer(account=account), "closed")
     spam = chat_with(account, make_customer(account=account), "spam")
+    conversation_assign(conversation=pending, assignee=agent)
     conversation_set_status(conversation=closed, status="closed", by=agent)
     conversation_set_status(conversation=spam, status="spam", by=agent)
+    statuses = ("open", "active", "pending", "closed", "spam", "all")
 
-    pages = {status: desk.get(url("inbox"), {"status": status}) for status in ("active", "pending", "closed", "spam")}
+    pages = {status: desk.get(url("inbox"), {"status": status}) for status in statuses}
 
-    assert {status: rows(page) for status, page in pages.items()} == {
-        "active": [active.pk],
-        "pending": [],
-        "closed": [closed.pk],
-        "spam": [spam.pk],
+    assert {status: set(rows(page)) for status, page in pages.items()} == {
+        "open": {active.pk, pending.pk},
+        "active": {active.pk},
+        "pending": {pending.pk},
+        "closed": {closed.pk},
+        "spam": {spam.pk},
+        "all": {active.pk, pending.pk, closed.pk, spam.pk},
     }
-    assert pages["closed"].context["counts"] == {"unassigned": 1, "mine": 0, "all": 1}
+    assert {status: page.context["counts"] for status, page in pages.items()} == {
+        "open": {"unassigned": 1, "mine": 1, "all": 2},
+        "active": {"unassigned": 1, "mine": 0, "all": 1},
+        "pending": {"unassigned": 0, "mine": 1, "all": 1},
+        "closed": {"unassigned": 1, "mine": 0, "all": 1},
+        "spam": {"unassigned": 1, "mine": 0, "all": 1},
+        "all": {"unassigned": 3, "mine": 1, "all": 4},
+    }
+
+
+def test_the_inbox_shows_open_conversations_by_default(desk: Client, account: Account, agent: Agent):
+    active = chat_with(account, make_customer(account=account), "active")
+    pending = chat_with(account, make_customer(account=account), "pending")
+    post(pending, agent, "We are looking into it.")
+    closed = chat_with(account, make_customer(account=account), "closed")
+    conversation_set_status(conversation=closed, status="closed", by=agent)
+
+    page = desk.get(url("inbox"))
+    unknown = desk.get(url("inbox"), {"status": "nonsense"})
+
+    assert page.context["status"] == unknown.context["status"] == "open"
+    assert set(rows(page)) == set(rows(unknown)) == {active.pk, pending.pk}
+    assert page.context["counts"] == {"unassigned": 2, "mine": 0, "all": 2}
+    assert '<option value="open" selected>Open</option>' in page.content.decode()
 
 
 def test_an_agent_of_several_accounts_filters_by_account(client: Client, account: Account, other_account: Account):
@@ -140,6 +169,23 @@ def test_the_unread_count_belongs_to_each_agent(desk: Client, account: Account, 
     assert [row.unread for row in desk.get(url("inbox")).context["rows"]] == [2]
     desk.get(url("conversation", conversation))
     assert [row.unread for row in desk.get(url("inbox")).context["rows"]] == [0]
+
+
+def test_a_closed_or_spam_conversation_shows_no_unread_badge_to_any_agent(desk: Client, account: Account, agent: Agent):
+    colleague = make_agent(account=account)
+    closed = chat_with(account, make_customer(account=account), "Hello", "Anyone?")
+    spam = chat_with(account, make_customer(account=account), "Buy now")
+    conversation_set_status(conversation=closed, status="closed", by=colleague)
+    conversation_set_status(conversation=spam, status="spam", by=colleague)
+
+    page = desk.get(url("inbox"), {"status": "all"})
+
+    assert {row.pk: row.unread for row in page.context["rows"]} == {closed.pk: 0, spam.pk: 0}
+    assert 'class="badge"' not in page.content.decode()
+
+    post(closed, closed.primary_customer, "Still there?")  # the customer reopens it: it needs someone again
+
+    assert {row.pk: row.unread for row in desk.get(url("inbox")).context["rows"]} == {closed.pk: 3}
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,23 @@ def test_a_reply_is_posted_as_the_agent_and_reaches_the_customer(
     assert agent_typing_get(conversation_id=chat.pk) is None
 
 
+def test_a_reply_to_a_closed_conversation_reopens_it_as_pending_and_the_default_inbox_shows_it(
+    desk: Client, agent: Agent, chat: Conversation
+):
+    desk.post(url("conversation-action", chat), {"action": "close"})
+    assert [row.pk for row in desk.get(url("inbox")).context["rows"]] == []
+
+    response = desk.post(url("conversation-reply", chat), {"text": "One more thing."}, headers=JSON)
+
+    assert response.status_code == 200
+    chat.refresh_from_db()
+    assert (chat.status, chat.closed_at, chat.is_open) == ("pending", None, True)
+    assert chat.threads.filter(status="open").count() == 1
+    inbox = desk.get(url("inbox"))
+    assert [row.pk for row in inbox.context["rows"]] == [chat.pk]
+    assert inbox.context["counts"] == {"unassigned": 1, "mine": 0, "all": 1}
+
+
 def test_an_image_reply_stores_the_image_on_the_message(desk: Client, chat: Conversation, media_root: Path):
     response = desk.post(url("conversation-reply", chat), {"text": "", "image": png_upload("label.png")}, headers=JSON)
 
