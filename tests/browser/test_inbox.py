@@ -146,3 +146,22 @@ def test_a_signed_out_inbox_goes_to_the_login_page_instead_of_showing_it_in_its_
     expect(desk).to_have_url(re.compile(r"/admin/login/"), timeout=5000)
     expect(desk.get_by_label("Password")).to_be_visible()
     expect(desk.locator("#inbox-rows")).to_have_count(0)
+
+
+def test_on_a_phone_each_inbox_row_is_a_card_with_nothing_cut_off(desk: Page, account: Account):
+    customer = make_customer(account=account, name="Margaret Hamilton")
+    post(make_conversation(account=account, customers=[customer]), customer, "Can I change my delivery address?")
+    desk.set_viewport_size({"width": 390, "height": 844})
+
+    desk.goto("/desk/")
+
+    row = desk.locator("#inbox-rows tr.row").first
+    expect(row.get_by_role("link", name="Margaret Hamilton")).to_be_visible()
+    expect(row).to_contain_text("Can I change my delivery address?")
+    expect(row.locator("td[data-label=Assignee]")).to_have_text("Unassigned")
+    for cell in row.locator("td").all():
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, cell.inner_text()
+    scroll = desk.get_by_role("region", name="Conversations")
+    assert scroll.evaluate("box => box.scrollWidth <= box.clientWidth")
+    screenshot(desk, "inbox-phone")

@@ -133,7 +133,7 @@ def test_a_row_shows_the_customer_the_last_message_the_wait_the_assignee_and_the
     html = response.content.decode()
     assert f">Anonymous {str(anonymous.uuid)[:8]}</a>" in html
     assert '<span class="badge" role="img" aria-label="2 unread">2</span>' in html
-    assert f"<td>{agent.display_name}</td>" in html
+    assert f'<td data-label="Assignee">{agent.display_name}</td>' in html
 
 
 def test_the_preview_is_the_first_line_of_the_last_message(desk: Client, account: Account):
