@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 from django.views import defaults
 
-from messenger_project.client_api.envelope import envelope
+from messenger_project.client_api.envelope import error_http_response
 from messenger_project.integration_api.errors import ApiError, IntegrationJSONRenderer, service_unavailable
 from messenger_project.outage import RETRY_AFTER_SECONDS, database_unavailable, unavailable_page
 
@@ -50,7 +50,9 @@ class OutageMiddleware(MiddlewareMixin):  # the mixin: sync and async, as the ha
 def outage_response(request) -> HttpResponse:
     kind = surface(request.path_info)
     if kind == "client":
-        return _client_error(request, 503, "service_unavailable", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return error_http_response(
+            request, 503, "service_unavailable", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     if kind == "integration":
         return _integration_error(service_unavailable())
     return unavailable_page()
@@ -62,15 +64,10 @@ def server_error(request) -> HttpResponse:
         return outage_response(request)
     kind = surface(request.path_info)
     if kind == "client":
-        return _client_error(request, 500, "internal_error", {})
+        return error_http_response(request, 500, "internal_error")
     if kind == "integration":
         return _integration_error(ApiError(500, "internal_error", "Nothing was written; it is safe to retry."))
     return defaults.server_error(request)
-
-
-def _client_error(request, status: int, code: str, headers: dict[str, str]) -> HttpResponse:
-    body = envelope(None, request=request, status="ERROR", notifications=[{"type": "error", "message": code}])
-    return HttpResponse(body, status=status, content_type="application/json", headers=headers)
 
 
 def _integration_error(error: ApiError) -> HttpResponse:

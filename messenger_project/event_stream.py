@@ -9,7 +9,6 @@ resumes with the last id it saw (`Last-Event-ID`), and nothing is missed or sent
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 import threading
@@ -20,17 +19,16 @@ from typing import Any, Protocol, TypeVar
 import orjson
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
-from django.db import DatabaseError, OperationalError, close_old_connections, connection
+from django.db import DatabaseError, close_old_connections
 from django.http import StreamingHttpResponse
 
 from messenger_project import live_bus
+from messenger_project.numbers import MAX_ID, is_digits
 
 HEARTBEAT_SECONDS = 15
 LIFETIME_SECONDS = 3600  # then the client resumes, on whichever stream process the balancer picks
 RETRY_MILLISECONDS = 2000  # the browser's reconnection delay
 BUS_WAIT_SECONDS = 2.0  # how long a new stream waits for a bus being (re)connected before answering 503
-MAX_ID = 2**63 - 1
-SQLITE_RETRY_SECONDS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 
 logger = logging.getLogger("messenger.live")
 
@@ -65,7 +63,7 @@ def last_event_id(request) -> int | None:
     """Where the client resumes: the `Last-Event-ID` header (EventSource sends it), else `?lastEventId=`; None: a
     new client (or an id that is not one), which starts from now."""
     value = (request.headers.get("Last-Event-ID") or request.GET.get("lastEventId") or "").strip()
-    return min(int(value), MAX_ID) if value.isascii() and value.isdigit() else None
+    return min(int(value), MAX_ID) if is_digits(value) else None
 
 
 _thread = threading.local()
@@ -84,8 +82,7 @@ def _thread_context() -> contextvars.Context:
 
 async def database(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Database work of a stream, off the event loop in the shared thread pool (never a thread per stream); the
-    connection is checked before and after, as a request's would be. SQLite (the embedded default) refuses a read
-    while another connection writes in some modes: the read is tried again a few times."""
+    connection is checked before and after, as a request's would be."""
 
     def run() -> T:
         return _thread_context().run(checked)
@@ -97,13 +94,6 @@ async def database(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         finally:
             close_old_connections()
 
-    for delay in SQLITE_RETRY_SECONDS:
-        try:
-            return await sync_to_async(run, thread_sensitive=False)()
-        except OperationalError as error:
-            if connection.vendor != "sqlite" or "locked" not in str(error):
-                raise
-        await asyncio.sleep(delay)
     return await sync_to_async(run, thread_sensitive=False)()
 
 

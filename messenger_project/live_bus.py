@@ -125,10 +125,6 @@ class Hub:
                 if not subscribers:
                     del self.by_topic[topic]
 
-    @property
-    def subscriptions(self) -> int:
-        return len({s for subscribers in self.by_topic.values() for s in subscribers})
-
     def deliver(self, data: bytes) -> None:
         """An event from the bus to each subscription of one of its topics (once, however many it shares)."""
         event = orjson.loads(data)

@@ -36,6 +36,15 @@ def validation_error(problems) -> ServiceError:
     return ServiceError("validation_error", extra_codes=tuple(f"{p.path}: {p.message}" for p in problems))
 
 
+def request_caller(request, **options) -> Caller:
+    """The caller named by a request's headers (client API §2.3): `caller_identify` with its `options`."""
+    return caller_identify(
+        identification=request.headers.get("x-iris-identification") or request.headers.get("x-parley-identification"),
+        authorization=request.headers.get("Authorization"),
+        **options,
+    )
+
+
 class AnyContentTypeJSONParser(BaseParser):
     """The web and Android SDKs send JSON as `text/plain`: parse the body as JSON whatever the type (§2.4).
 
@@ -110,10 +119,8 @@ class ClientAPIView(APIView):
     def identify(self, request) -> Caller:
         """Who calls (client API §2.3), from the database. A read answered from the cache (`cached_timeline`) that
         fell through sets `request.client_quota`: the request is then counted already."""
-        return caller_identify(
-            identification=request.headers.get("x-iris-identification")
-            or request.headers.get("x-parley-identification"),
-            authorization=request.headers.get("Authorization"),
+        return request_caller(
+            request,
             require_device=self.requires_device,
             with_newest=self.with_newest(),
             with_conversation=self.with_conversation(),

@@ -20,19 +20,17 @@ stream starts after the customer's newest message.
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-
 from agents.models import Agent
-from conversations.client_api.base import SUPPORTED_VERSIONS
+from conversations.client_api.base import SUPPORTED_VERSIONS, request_caller
 from conversations.client_api.formatting import agent_object
 from conversations.client_api.serializers import ClientMessageSerializer
 from conversations.live import customer_topic, device_topic
 from conversations.services import receipts_mark_received
 from conversations.timeline import PAGE_SIZE, timeline_page
 from conversations.typing import agent_typing_get
-from devices.identification import Caller, caller_identify
+from devices.identification import Caller
 from devices.models import Customer, Device
-from messenger_project.client_api.envelope import envelope
+from messenger_project.client_api.envelope import error_http_response
 from messenger_project.client_api.middleware import origin_allowed
 from messenger_project.errors import ServiceError
 from messenger_project.event_stream import (
@@ -125,35 +123,22 @@ class ClientStream:
         return {**self.agents[agent_id], "isTyping": typing_since}
 
 
-def _refusal(request, status_code: int, *codes: str) -> HttpResponse:
-    notifications = [{"type": "error", "message": code} for code in codes]
-    body = envelope(None, request=request, status="ERROR", notifications=notifications)
-    return HttpResponse(body, status=status_code, content_type="application/json")
-
-
-def _identify(request) -> Caller:
-    return caller_identify(
-        identification=request.headers.get("x-iris-identification") or request.headers.get("x-parley-identification"),
-        authorization=request.headers.get("Authorization"),
-    )
-
-
 async def client_stream(request):
     """`GET /stream/client`. CORS and preflight: the client API's middleware (`ClientAPIMiddleware`)."""
     if request.method != "GET":
-        return _refusal(request, 405, "method_not_allowed")
+        return error_http_response(request, 405, "method_not_allowed")
     if wrong_process(request):
-        return _refusal(request, 503, "service_unavailable")
+        return error_http_response(request, 503, "service_unavailable")
     try:
-        caller = await database(_identify, request)
+        caller = await database(request_caller, request)
     except ServiceError as error:
-        return _refusal(request, error.status_code, error.code, *error.extra_codes)
+        return error_http_response(request, error.status_code, error.code, *error.extra_codes)
     except Exception as error:
         if database_unavailable(error):
-            return _refusal(request, 503, "service_unavailable")
+            return error_http_response(request, 503, "service_unavailable")
         raise
     if not origin_allowed(request.headers.get("Origin"), caller.account.allowed_origins):
-        return _refusal(request, 403, "origin_not_allowed")
+        return error_http_response(request, 403, "origin_not_allowed")
     if await bus_unreachable():
-        return _refusal(request, 503, "service_unavailable")
+        return error_http_response(request, 503, "service_unavailable")
     return event_stream_response(ClientStream(caller, after=last_event_id(request)))

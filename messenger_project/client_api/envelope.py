@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -28,6 +28,13 @@ VERSION_PREFIX_PARTS = 3  # "", "clientApi", "v1.9"
 def endpoint_url(path: str) -> str:
     """`metadata.values.url`: the path after the version, without a leading slash (`messages/before:2`)."""
     return "/".join(part for part in path.split("/")[VERSION_PREFIX_PARTS:] if part)
+
+
+def error_http_response(request, status_code: int, *codes: str, headers: dict[str, str] | None = None) -> HttpResponse:
+    """The error envelope outside DRF (a plain Django view, a middleware): `codes` as its notifications."""
+    notifications = [{"type": "error", "message": code} for code in codes]
+    body = envelope(None, request=request, status="ERROR", notifications=notifications)
+    return HttpResponse(body, status=status_code, content_type="application/json", headers=headers)
 
 
 def error_response(status_code: int, *codes: str, headers: dict[str, str] | None = None) -> Response:
