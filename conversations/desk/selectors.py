@@ -24,15 +24,26 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from agents.models import Account, Agent
 from conversations.models import Conversation, Media, Message, Participant, ReadMarker, Receipt, Thread
 from devices.models import Customer
 
-INBOX_VIEWS = ("unassigned", "mine", "all")
-# The status filter: "open" (active or pending: what awaits someone, the default), each status, or "all".
-INBOX_STATUSES = ("open", "active", "pending", "closed", "spam", "all")
+INBOX_VIEWS = {"unassigned": _("Unassigned"), "mine": _("Mine"), "all": _("All")}
+# The status filter: "open" (active or pending: what awaits someone, the default), each status, or any.
+INBOX_STATUSES = {
+    "open": _("Open"),
+    "active": _("Active"),
+    "pending": _("Pending"),
+    "closed": _("Closed"),
+    "spam": _("Spam"),
+    "all": _("Any status"),
+}
+# Longest waiting first (who needs an answer most), or the newest activity first.
+INBOX_SORTS = {"waiting": _("Longest waiting"), "newest": _("Newest")}
 INBOX_PAGE = 100
+SEARCH_PAGE = 20
 TIMELINE_PAGE = 50
 DELIVERY_NAMES = {Receipt.Status.SEEN: "seen", Receipt.Status.RECEIVED: "received", Receipt.Status.AVAILABLE: "sent"}
 
@@ -62,7 +73,9 @@ def desk_media(*, agent: Agent) -> QuerySet[Media]:
     return Media.objects.filter(_served(agent, "account__"))
 
 
-def _filtered(*, agent: Agent, status: str, account_id: int | None) -> QuerySet[Conversation]:
+def _filtered(
+    *, agent: Agent, status: str, account_id: int | None, assignee_id: int | None = None
+) -> QuerySet[Conversation]:
     conversations = desk_conversations(agent=agent)
     if status == "open":
         conversations = conversations.filter(status__in=Conversation.OPEN_STATUSES)
@@ -70,13 +83,23 @@ def _filtered(*, agent: Agent, status: str, account_id: int | None) -> QuerySet[
         conversations = conversations.filter(status=status)
     if account_id:
         conversations = conversations.filter(account_id=account_id)
+    if assignee_id:
+        conversations = conversations.filter(assignee_id=assignee_id)
     return conversations
 
 
-def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None = None) -> list[Conversation]:
+def desk_inbox(
+    *,
+    agent: Agent,
+    view: str,
+    status: str,
+    account_id: int | None = None,
+    assignee_id: int | None = None,
+    sort: str = "waiting",
+) -> list[Conversation]:
     """Inbox rows with the last message, the agent's unread count (none when closed or spam) and waiting time;
-    longest waiting first."""
-    conversations = _filtered(agent=agent, status=status, account_id=account_id)
+    longest waiting first, or newest first."""
+    conversations = _filtered(agent=agent, status=status, account_id=account_id, assignee_id=assignee_id)
     if view == "unassigned":
         conversations = conversations.filter(assignee__isnull=True)
     elif view == "mine":
@@ -101,6 +124,8 @@ def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None =
         Message.objects.filter(conversation=OuterRef("pk"), is_silent=False).order_by("-id").values("text")[:1]
     )
     ordering = [F("waiting_since").asc(nulls_last=True), F("last_activity_at").desc(nulls_last=True)]
+    if sort == "newest":
+        ordering = [F("last_activity_at").desc(nulls_last=True)]
     return list(
         conversations.select_related("account", "assignee", "primary_customer")
         # A closed or spam conversation awaits nobody: no unread badge, whoever looks.
@@ -112,9 +137,11 @@ def desk_inbox(*, agent: Agent, view: str, status: str, account_id: int | None =
     )
 
 
-def desk_inbox_counts(*, agent: Agent, status: str, account_id: int | None = None) -> dict[str, int]:
-    """The count of each view for the chosen status, in one query."""
-    return _filtered(agent=agent, status=status, account_id=account_id).aggregate(
+def desk_inbox_counts(
+    *, agent: Agent, status: str, account_id: int | None = None, assignee_id: int | None = None
+) -> dict[str, int]:
+    """The count of each view for the chosen filters, in one query."""
+    return _filtered(agent=agent, status=status, account_id=account_id, assignee_id=assignee_id).aggregate(
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         mine=Count("pk", filter=Q(assignee=agent)),
         all=Count("pk"),
@@ -130,8 +157,17 @@ def desk_inbox_version(*, agent: Agent) -> str:
     return f"{latest}-{state['total']}-{marker['read'] or 0}-{marker['n']}"
 
 
-def desk_search(*, agent: Agent, query: str) -> tuple[list[Customer], list[Message]]:
-    """Customers by name, email, phone or fkId; messages by text (full-text search on PostgreSQL)."""
+@dataclass(frozen=True)
+class SearchResults:
+    customers: list[Customer]
+    messages: list[Message]
+    page: int
+    has_next: bool
+
+
+def desk_search(*, agent: Agent, query: str, status: str = "all", page: int = 1) -> SearchResults:
+    """Customers by name, email, phone or fkId; messages by text (full-text search on PostgreSQL) in conversations
+    of the chosen status, newest first, SEARCH_PAGE a page. Three queries, whatever the number of matches."""
     customers = Customer.objects.filter(_served(agent, "account__"), merged_into__isnull=True).filter(
         Q(name__icontains=query)
         | Q(first_name__icontains=query)
@@ -140,8 +176,9 @@ def desk_search(*, agent: Agent, query: str) -> tuple[list[Customer], list[Messa
         | Q(phone__icontains=query)
         | Q(fk_id__icontains=query)
     )
-    messages = Message.objects.filter(conversation__in=desk_conversations(agent=agent), is_silent=False).select_related(
-        "conversation", "author_customer", "author_agent"
+    conversations = _filtered(agent=agent, status=status, account_id=None)
+    messages = Message.objects.filter(conversation__in=conversations, is_silent=False).select_related(
+        "conversation__primary_customer", "author_customer", "author_agent"
     )
     if connection.vendor == "postgresql":
         messages = messages.annotate(search=SearchVector("text")).filter(search=SearchQuery(query))
@@ -155,7 +192,14 @@ def desk_search(*, agent: Agent, query: str) -> tuple[list[Customer], list[Messa
         .values("conversation_id")[:1]
     )
     customers = customers.annotate(latest_conversation_id=Subquery(latest))
-    return list(customers.order_by("name", "pk")[:20]), list(messages.order_by("-pk")[:50])
+    start = (page - 1) * SEARCH_PAGE
+    found = list(messages.order_by("-pk")[start : start + SEARCH_PAGE + 1])
+    return SearchResults(
+        customers=list(customers.order_by("name", "pk")[:20]) if page == 1 else [],
+        messages=found[:SEARCH_PAGE],
+        page=page,
+        has_next=len(found) > SEARCH_PAGE,
+    )
 
 
 @dataclass(frozen=True)
@@ -259,3 +303,11 @@ def desk_recent_delivery(*, conversation: Conversation, limit: int = 30) -> dict
         .order_by("-message_id")[:limit]
     )
     return {str(row["message_id"]): DELIVERY_NAMES[row["best"]] for row in rows}
+
+
+def desk_assignees(*, agent: Agent) -> QuerySet[Agent]:
+    """The people (no bots) who serve the accounts the agent serves: the list's assignee filter."""
+    if serves_every_account(agent):
+        return Agent.objects.filter(is_bot=False).order_by("display_name")
+    accounts = Account.objects.filter(memberships__agent=agent)
+    return Agent.objects.filter(is_bot=False, memberships__account__in=accounts).distinct().order_by("display_name")

@@ -12,5 +12,6 @@ urlpatterns = [
     path("conversations/<int:pk>/reply", views.conversation_reply, name="conversation-reply"),
     path("conversations/<int:pk>/action", views.conversation_action, name="conversation-action"),
     path("conversations/<int:pk>/typing", views.conversation_typing, name="conversation-typing"),
+    path("bulk", views.bulk, name="bulk"),
     path("media/<uuid:media_uuid>", views.media_file, name="media"),
 ]

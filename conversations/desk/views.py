@@ -10,6 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from agents.demo import DEMO_ACCOUNT
@@ -17,9 +21,12 @@ from agents.models import Account, Agent
 from agents.services import agent_for_user
 from conversations.desk.forms import ActionForm, ReplyForm
 from conversations.desk.selectors import (
+    INBOX_PAGE,
+    INBOX_SORTS,
     INBOX_STATUSES,
     INBOX_VIEWS,
     desk_accounts,
+    desk_assignees,
     desk_conversations,
     desk_customer_panel,
     desk_inbox,
@@ -32,7 +39,14 @@ from conversations.desk.selectors import (
 )
 from conversations.media_serving import media_response, media_thumbnail
 from conversations.models import Conversation
-from conversations.services import desk_assign, desk_reply, desk_status_change, read_marker_advance
+from conversations.services import (
+    BULK_ACTIONS,
+    desk_assign,
+    desk_bulk,
+    desk_reply,
+    desk_status_change,
+    read_marker_advance,
+)
 from conversations.typing import agent_typing_set, customer_typing_get
 from messenger_project.errors import ServiceError
 from messenger_project.numbers import is_digits
@@ -60,15 +74,53 @@ def agent_required(view):
     return wrapper
 
 
-def _inbox_params(request) -> dict:
+def _list_params(request) -> dict:
+    """The list's view, filters, sort and search, from the query string (anything unknown falls back)."""
     view = request.GET.get("view", "all")
-    status = request.GET.get("status", "open")
+    query = request.GET.get("q", "").strip()[:200]
+    # A search looks at every status unless told otherwise: the answer may well be in a closed conversation.
+    status = request.GET.get("status", "all" if query else "open")
+    sort = request.GET.get("sort", "waiting")
     account = request.GET.get("account", "")
+    assignee = request.GET.get("assignee", "")
     return {
         "view": view if view in INBOX_VIEWS else "all",
         "status": status if status in INBOX_STATUSES else "open",
-        "account_id": int(account) if is_digits(account) else None,
+        "sort": sort if sort in INBOX_SORTS else "waiting",
+        "account": int(account) if is_digits(account) else None,
+        "assignee": int(assignee) if is_digits(assignee) else None,
+        "q": query,
     }
+
+
+def _list_context(request, conversation: Conversation | None = None) -> dict:
+    """What the list pane shows: the rows of the view (or the search results) and the counts of each view."""
+    params = _list_params(request)
+    agent = request.agent
+    filters = {"status": params["status"], "account_id": params["account"], "assignee_id": params["assignee"]}
+    context = {
+        **params,
+        "account_id": params["account"],
+        "assignee_id": params["assignee"],
+        "query": params["q"],
+        "list_params": params,
+        "list_query": urlencode({key: value for key, value in params.items() if value}),
+        "counts": desk_inbox_counts(agent=agent, **filters),
+        "views": list(INBOX_VIEWS.items()),
+        "statuses": list(INBOX_STATUSES.items()),
+        "sorts": list(INBOX_SORTS.items()),
+        "accounts": desk_accounts(agent=agent),
+        "assignees": desk_assignees(agent=agent),
+        "conversation": conversation,
+    }
+    if params["q"]:
+        page = request.GET.get("page", "1")
+        page = min(int(page), 1000) if is_digits(page) and int(page) > 0 else 1
+        context["results"] = desk_search(agent=agent, query=params["q"], status=params["status"], page=page)
+    else:
+        context["rows"] = desk_inbox(agent=agent, view=params["view"], sort=params["sort"], **filters)
+        context["unread_total"] = sum(row.unread for row in context["rows"])
+    return context
 
 
 def _inbox_etag(request) -> str | None:
@@ -83,20 +135,9 @@ def _inbox_etag(request) -> str | None:
 @agent_required
 @condition(etag_func=_inbox_etag)
 def inbox(request):
-    params = _inbox_params(request)
-    query = request.GET.get("q", "").strip()
-    context = {
-        **params,
-        "rows": desk_inbox(agent=request.agent, **params),
-        "counts": desk_inbox_counts(agent=request.agent, status=params["status"], account_id=params["account_id"]),
-        "views": INBOX_VIEWS,
-        "statuses": INBOX_STATUSES,
-        "accounts": desk_accounts(agent=request.agent),
-        "query": query,
-    }
-    if query:
-        context["found_customers"], context["found_messages"] = desk_search(agent=request.agent, query=query)
-    template = "agents/_inbox_rows.html" if request.GET.get("partial") == "1" else "agents/inbox.html"
+    """The desk: the list, and an empty conversation pane (`?partial=1`: the rows alone, for the list's polls)."""
+    context = _list_context(request)
+    template = "agents/_inbox_rows.html" if request.GET.get("partial") == "1" else "agents/desk.html"
     return render(request, template, context)
 
 
@@ -111,31 +152,38 @@ def _items_html(request, items) -> str:
     return render_to_string("agents/_timeline_items.html", {"items": items, "agent": request.agent}, request)
 
 
-@require_GET
-@agent_required
-def conversation_detail(request, pk: int):
-    conversation = _conversation(request, pk)
+def _conversation_context(request, conversation: Conversation) -> dict:
     items, has_older = desk_timeline(conversation=conversation)
     messages = [item.message for item in items if item.message]
     if messages:
         read_marker_advance(agent=request.agent, conversation=conversation, message_id=messages[-1].pk)
     assignable = list(Agent.objects.filter(memberships__account=conversation.account).order_by("display_name"))
-    return render(
-        request,
-        "agents/conversation.html",
-        {
-            "conversation": conversation,
-            "items": items,
-            "has_older": has_older,
-            "last_id": messages[-1].pk if messages else 0,
-            "customers": desk_customer_panel(conversation=conversation),
-            "assignable": assignable,
-            # Only an agent serving the account may be assigned (a superuser reads every account, serving none).
-            "may_take": any(a.pk == request.agent.pk for a in assignable),
-            "reply_form": ReplyForm(),
-            "customer_typing": customer_typing_get(conversation_id=conversation.pk) is not None,
-        },
-    )
+    params = _list_params(request)
+    return {
+        "conversation": conversation,
+        "items": items,
+        "has_older": has_older,
+        "last_id": messages[-1].pk if messages else 0,
+        "customers": desk_customer_panel(conversation=conversation),
+        "assignable": assignable,
+        # Only an agent serving the account may be assigned (a superuser reads every account, serving none).
+        "may_take": any(a.pk == request.agent.pk for a in assignable),
+        "reply_form": ReplyForm(),
+        "customer_typing": customer_typing_get(conversation_id=conversation.pk) is not None,
+        "list_query": urlencode({key: value for key, value in params.items() if value}),
+    }
+
+
+@require_GET
+@agent_required
+def conversation_detail(request, pk: int):
+    """The conversation in the desk's middle pane, its customer on the right: the whole desk for a page load, the
+    two panes alone for htmx (the list pane stays as it is, live)."""
+    conversation = _conversation(request, pk)
+    context = _conversation_context(request, conversation)
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "agents/conversation.html", context)
+    return render(request, "agents/desk.html", {**_list_context(request, conversation), **context})
 
 
 @require_GET
@@ -232,6 +280,28 @@ def conversation_typing(request, pk: int):
     conversation = _conversation(request, pk)
     agent_typing_set(conversation=conversation, agent=request.agent, typing=request.POST.get("state") == "start")
     return HttpResponse(status=204)
+
+
+@require_POST
+@agent_required
+def bulk(request):
+    """One action on the conversations ticked in the list; back to the list with what was done."""
+    ids = [int(value) for value in request.POST.getlist("ids") if is_digits(value)][:INBOX_PAGE]
+    action = request.POST.get("action", "")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/desk/"):
+        back = reverse("desk:inbox")
+    if action not in BULK_ACTIONS or not ids:
+        flash.error(request, _("Choose conversations and an action."))
+        return redirect(back)
+    conversations = desk_conversations(agent=request.agent).select_related("account", "assignee").filter(pk__in=ids)
+    may_assign = not conversations.exclude(account__memberships__agent=request.agent).exists()
+    changed = desk_bulk(conversations=list(conversations), agent=request.agent, action=action, may_assign=may_assign)
+    flash.success(
+        request,
+        ngettext("%(n)d conversation changed.", "%(n)d conversations changed.", changed) % {"n": changed},
+    )
+    return redirect(back)
 
 
 @require_GET

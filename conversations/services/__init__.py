@@ -11,6 +11,7 @@ from conversations.services.batches import (
     conversation_upsert,
     messages_post_batch,
 )
+from conversations.services.bulk import BULK_ACTIONS, desk_bulk
 from conversations.services.desk import desk_assign, desk_reply, desk_status_change, read_marker_advance
 from conversations.services.locks import conversations_lock_for_customer
 from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
@@ -46,6 +47,8 @@ __all__ = [
     "conversation_upsert",
     "conversations_lock_for_customer",
     "customer_conversations_delete",
+    "BULK_ACTIONS",
+    "desk_bulk",
     "desk_assign",
     "desk_reply",
     "desk_status_change",

@@ -63,12 +63,14 @@
 
   // Runs `step` every second without the stream, every 30 s with it, and when `kick` is called: at once, or
   // KICK_GAP_MS after the last run (a busy account's events become a few reads a second, not one read each).
-  function loop(step) {
+  // `alive` (optional) ends the loop once false: a conversation pane swapped out of the page stops polling.
+  function loop(step, alive) {
     let timer = null;
     let running = null;
     let ranAt = 0;
     const run = () => {
       clearTimeout(timer);
+      if (alive && !alive()) return Promise.resolve();
       ranAt = Date.now();
       running = running || step().then(() => connection(true), () => connection(false))
         .finally(() => {
@@ -88,24 +90,121 @@
     return kick;
   }
 
+  // The list pane: its rows are read again when the stream says something changed (an ETag makes an unchanged
+  // list a 304). Ticked boxes, the chosen row and the keyboard's place survive each refresh.
   function inbox(section) {
     let etag = null;
+    let seen = null;  // conversation id -> unread, as last drawn: what is new since is worth a notification
     const url = new URL(section.dataset.pollUrl, location.href);
     url.searchParams.set("partial", "1");
+    const rows = document.getElementById("inbox-rows");
+    if (!rows) return;  // search results: no live rows
+    const bulk = document.getElementById("bulk-form");
+    const picked = new Set(Array.from(rows.querySelectorAll(".pick:checked"), (box) => box.value));
+
+    function drawBulk() {
+      for (const box of rows.querySelectorAll(".pick")) box.checked = picked.has(box.value);
+      if (!bulk) return;
+      bulk.hidden = picked.size === 0;
+      document.getElementById("bulk-count").textContent = bulk.dataset.countText
+        ? bulk.dataset.countText.replace("%s", picked.size) : String(picked.size);
+    }
+    rows.addEventListener("change", (event) => {
+      if (!event.target.classList.contains("pick")) return;
+      if (event.target.checked) picked.add(event.target.value); else picked.delete(event.target.value);
+      drawBulk();
+    });
+
+    function drawCounts() {
+      const counts = rows.querySelector("#inbox-counts");
+      if (!counts) return;
+      for (const node of document.querySelectorAll("[data-count]")) node.textContent = counts.dataset[node.dataset.count];
+      title.unread = Number(counts.dataset.unread || 0);
+      title.draw();
+      const now = new Map(Array.from(rows.querySelectorAll("tr[data-conversation]"),
+        (row) => [row.dataset.conversation, row]));
+      if (seen) {
+        for (const [id, row] of now) {
+          const unread = Number((row.querySelector(".badge") || {}).textContent || 0);
+          const before = seen.get(id);
+          const mine = row.dataset.assignee === document.body.dataset.agent;
+          const fresh = before === undefined && !row.dataset.assignee;
+          if (unread > (before || 0) && (mine || fresh)) alert_(row, fresh);
+        }
+      }
+      seen = new Map(Array.from(now, ([id, row]) => [id, Number((row.querySelector(".badge") || {}).textContent || 0)]));
+    }
+
     const kick = loop(async () => {
       const response = await fetch(url, {headers: etag ? {"If-None-Match": etag} : {}, credentials: "same-origin"});
       if (response.status === 304) return;
       signedOut(response);
       if (!response.ok) throw new Error(response.status);
       etag = response.headers.get("ETag");
-      const rows = document.getElementById("inbox-rows");
+      const focused = document.activeElement && document.activeElement.closest("tr[data-conversation]");
+      const focusedId = focused && focused.dataset.conversation;
       rows.innerHTML = await response.text();
-      const counts = rows.querySelector("#inbox-counts");
-      if (counts) {
-        for (const node of document.querySelectorAll("[data-count]")) node.textContent = counts.dataset[node.dataset.count];
+      select(currentConversation());
+      drawBulk();
+      drawCounts();
+      if (focusedId) {
+        const again = rows.querySelector(`tr[data-conversation="${focusedId}"] a`);
+        if (again) again.focus({preventScroll: true});
       }
     });
+    drawBulk();
+    drawCounts();
     on(["ready", "message", "conversation", "reload"], kick);
+    document.addEventListener("desk:changed", kick);
+  }
+
+  // The open conversation's row is marked in the list (it may scroll out of view; it stays marked).
+  function currentConversation() {
+    const root = document.querySelector(".conversation[data-conversation-id]");
+    return root ? root.dataset.conversationId : null;
+  }
+
+  function select(id) {
+    for (const row of document.querySelectorAll("#inbox-rows tr[data-conversation]")) {
+      const here = row.dataset.conversation === id;
+      row.classList.toggle("selected", here);
+      const link = row.querySelector("a");
+      if (here) link.setAttribute("aria-current", "true"); else link.removeAttribute("aria-current");
+    }
+  }
+
+  // The tab's title carries the unread count of the list: "(3) Inbox · Secure Messenger".
+  const title = {
+    unread: 0,
+    base: document.title.replace(/^\(\d+\) /, ""),
+    draw() { document.title = (this.unread ? `(${this.unread}) ` : "") + this.base; },
+  };
+
+  // Notifications, as the agent chose (body data-notify-*): a desktop notification and a short tone for a new
+  // conversation, or a new message in one assigned to them, while the desk is not in front of them.
+  let audio = null;
+  function alert_(row, fresh) {
+    if (document.hasFocus() && !document.hidden) return;
+    const name = (row.querySelector("a") || {}).textContent || "";
+    const text = (row.querySelector(".preview") || {}).textContent || "";
+    const body = document.body.dataset;
+    if (body.notifyBrowser === "on" && window.Notification && Notification.permission === "granted") {
+      const note = new Notification(fresh ? (body.textNewConversation || "New conversation") + ": " + name : name,
+        {body: text.trim(), tag: `conversation-${row.dataset.conversation}`});
+      note.addEventListener("click", () => { window.focus(); row.querySelector("a").click(); });
+    }
+    if (body.notifySound === "on" && window.AudioContext) {
+      audio = audio || new AudioContext();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+    }
+    document.body.dataset.alerted = String(Number(document.body.dataset.alerted || 0) + 1);  // for tests
   }
 
   function conversation(root) {
@@ -142,11 +241,12 @@
       }
     }
     if (timeline.lastElementChild) timeline.lastElementChild.scrollIntoView({block: "end"});
-    const kick = loop(poll);
+    const alive = () => root.isConnected;
+    const kick = loop(poll, alive);
     const here = Number(root.dataset.conversationId);
-    on(["ready", "reload"], kick);
-    on(["message", "conversation"], (event) => { if (event.conversation === here) kick(); });
-    on(["typing"], (event) => { if (event.conversation === here && event.who === "customer") typing.hidden = !event.typing; });
+    on(["ready", "reload"], () => alive() && kick());
+    on(["message", "conversation"], (event) => { if (alive() && event.conversation === here) kick(); });
+    on(["typing"], (event) => { if (alive() && event.conversation === here && event.who === "customer") typing.hidden = !event.typing; });
 
     const older = document.getElementById("load-older");
     if (older) older.addEventListener("click", async () => {
@@ -197,6 +297,56 @@
       clearTimeout(idleTimer);
       typingSentAt = 0;
       await kick();
+      document.dispatchEvent(new Event("desk:changed"));
+    });
+    text.addEventListener("keydown", (event) => { if (event.key === "Escape") text.blur(); });
+  }
+
+  // Keyboard: j/k move through the list, Enter opens (the link's own), r reply, e close, a assign to me, / search,
+  // ? the list of shortcuts. Never while typing in a field, never with a modifier key.
+  function keyboard() {
+    const dialog = document.getElementById("shortcuts");
+    const opener = document.getElementById("shortcuts-open");
+    if (opener && dialog) opener.addEventListener("click", () => dialog.showModal());
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+      const target = event.target;
+      if (target.closest("input, textarea, select, [contenteditable=true]") || (dialog && dialog.open)) return;
+      const click = (selector) => { const node = document.querySelector(selector); if (node) node.click(); return !!node; };
+      let done = true;
+      switch (event.key) {
+        case "j": case "k": done = move(event.key === "j" ? 1 : -1); break;
+        case "r": { const box = document.getElementById("reply-text"); if (box) box.focus(); else done = false; break; }
+        case "e": done = click(".actions [data-shortcut=e]"); break;
+        case "a": done = click(".actions [data-shortcut=a]"); break;
+        case "/": { const box = document.getElementById("desk-search"); if (box) box.focus(); break; }
+        case "?": if (dialog) dialog.showModal(); break;
+        default: done = false;
+      }
+      if (done) event.preventDefault();
+    });
+  }
+
+  function move(step) {
+    const links = Array.from(document.querySelectorAll("#inbox-rows tr[data-conversation] a, .results .found a"));
+    if (!links.length) return false;
+    const at = links.indexOf(document.activeElement);
+    const from = at >= 0 ? at : links.findIndex((link) => link.getAttribute("aria-current") === "true");
+    const next = links[Math.min(links.length - 1, Math.max(0, from < 0 ? 0 : from + step))];
+    next.focus();
+    next.scrollIntoView({block: "nearest"});
+    return true;
+  }
+
+  // A phone shows one pane at a time (desk.css): the conversation's "Customer" and "← Conversation" buttons switch.
+  function panes() {
+    document.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-pane-to]");
+      const desk = document.getElementById("desk");
+      if (!button || !desk) return;
+      desk.dataset.pane = button.dataset.paneTo;
+      const pane = button.dataset.paneTo === "customer" ? document.getElementById("customer-pane") : null;
+      if (pane) pane.querySelector("button, a, [tabindex]").focus();
     });
   }
 
@@ -210,5 +360,21 @@
     const conversationRoot = document.querySelector(".conversation[data-updates-url]");
     if (conversationRoot) conversation(conversationRoot);
     if (inboxSection || conversationRoot) stream();
+    keyboard();
+    panes();
+    // htmx put another conversation in the middle pane: run it, mark it in the list, show it (on a phone).
+    document.body.addEventListener("htmx:afterSettle", (event) => {
+      if (event.detail.target.id !== "work") return;
+      const root = document.querySelector(".conversation[data-updates-url]");
+      const desk = document.getElementById("desk");
+      if (root) {
+        conversation(root);
+        select(root.dataset.conversationId);
+        title.base = `${root.dataset.title} · Secure Messenger`;
+        title.draw();
+        if (desk) desk.dataset.pane = "conversation";
+      }
+      document.dispatchEvent(new Event("desk:changed"));
+    });
   });
 })();

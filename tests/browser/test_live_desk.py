@@ -59,7 +59,7 @@ def test_after_the_stream_is_cut_and_restored_messages_still_arrive_within_a_sec
     expect(live_page.locator("body")).to_have_attribute("data-live", "open", timeout=10000)
     post(conversation, conversation.primary_customer, "Back again")
 
-    expect(live_page.get_by_text("Back again")).to_be_visible(timeout=1000)
+    expect(live_page.locator("#timeline").get_by_text("Back again")).to_be_visible(timeout=1000)
 
 
 def test_the_inbox_shows_a_new_conversation_through_the_stream(live_page, stream_server, account):  # noqa: F811
@@ -78,5 +78,5 @@ def test_with_the_stream_blocked_the_desk_polls_by_itself(live_page, stream_serv
 
     post(conversation, conversation.primary_customer, "Polled, not streamed")
 
-    expect(live_page.get_by_text("Polled, not streamed")).to_be_visible(timeout=3000)
+    expect(live_page.locator("#timeline").get_by_text("Polled, not streamed")).to_be_visible(timeout=3000)
     assert live_page.locator("body").get_attribute("data-live") != "open"

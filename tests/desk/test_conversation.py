@@ -51,15 +51,15 @@ def test_the_timeline_shows_authors_delivery_images_system_lines_and_thread_sepa
     html = desk.get(url("conversation", conversation)).content.decode()
 
     media = answer.attachments.get()
-    assert f'<li class="item customer" data-id="{question.pk}">' in html
-    assert f'<li class="item agent" data-id="{answer.pk}">' in html
+    assert f'<li class="item customer" data-id="{question.pk}" id="message-{question.pk}">' in html
+    assert f'<li class="item agent" data-id="{answer.pk}" id="message-{answer.pk}">' in html
     assert f'<span class="delivery" data-delivery="{answer.pk}" aria-live="off">sent</span>' in html
     assert (
         f'<a href="/desk/media/{media.uuid}" target="_blank" rel="noopener">'
         f'<img class="thumb" src="/desk/media/{media.uuid}?thumb=1" alt="label.png">'
         '<span class="visually-hidden"> (opens in a new tab)</span></a>'
     ) in html
-    assert f'<li class="item system" data-id="{notice.pk}">' in html
+    assert f'<li class="item system" data-id="{notice.pk}" id="message-{notice.pk}">' in html
     assert html.count('class="separator"') == 4  # imported (opened, closed), then the session (opened, closed)
     assert "Thread opened (imported)" in html
     assert f"by {agent.display_name}" in html

@@ -199,7 +199,7 @@ def test_search_finds_customers_by_name_email_phone_and_fk_id(desk: Client, acco
 
     response = desk.get(url("inbox"), {"q": query})
 
-    assert [customer.display_name.split()[0] for customer in response.context["found_customers"]] == [found]
+    assert [customer.display_name.split()[0] for customer in response.context["results"].customers] == [found]
 
 
 def test_a_customer_found_by_search_links_to_their_latest_conversation(desk: Client, account: Account):
@@ -209,7 +209,8 @@ def test_a_customer_found_by_search_links_to_their_latest_conversation(desk: Cli
 
     response = desk.get(url("inbox"), {"q": "ada@example"})
 
-    assert f'<a href="/desk/conversations/{latest.pk}/">Ada Lovelace</a>' in response.content.decode()
+    html = response.content.decode()
+    assert re.search(rf'<a href="/desk/conversations/{latest.pk}/\?[^"]*"[^>]*>Ada Lovelace</a>', html), html
 
 
 def test_search_finds_messages_by_their_text(desk: Client, account: Account):
@@ -218,11 +219,14 @@ def test_search_finds_messages_by_their_text(desk: Client, account: Account):
 
     response = desk.get(url("inbox"), {"q": "refund"})
 
-    assert [(m.conversation_id, m.text) for m in response.context["found_messages"]] == [
+    assert [(m.conversation_id, m.text) for m in response.context["results"].messages] == [
         (conversation.pk, "Where is my refund?")
     ]
-    assert response.context["found_customers"] == []
-    assert f'<a href="/desk/conversations/{conversation.pk}/">Where is my refund?</a>' in response.content.decode()
+    assert response.context["results"].customers == []
+    html = response.content.decode()
+    # The match in context: the conversation's customer links to it, the excerpt marks the words found.
+    assert re.search(rf'<a href="/desk/conversations/{conversation.pk}/\?[^"]*"[^>]*>Ada Lovelace</a>', html), html
+    assert '<p class="excerpt">Where is my <mark>refund</mark>?</p>' in html
 
 
 def test_the_poll_answers_304_while_nothing_changed_and_200_once_a_message_came(
