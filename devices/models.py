@@ -38,6 +38,7 @@ class Customer(models.Model):
     welcome_message = models.TextField(blank=True)
     custom_data = models.JSONField(default=dict, blank=True)
     profile = models.JSONField(default=dict, blank=True, help_text="jobTitle, organization, gender, …")
+    note = models.TextField(blank=True, help_text="The agents' free-text note (the desk's customer panel).")
     # Where an app message goes (design.md "What a client sees"); updated by message_post.
     current_conversation = models.ForeignKey(
         "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from agents.models import Account
+from agents.models import Account, User
+from agents.services import audit_record
 from devices.events import Event, user_event
 from devices.models import Customer, Device
 from devices.selectors import customer_by_user_id, email_owner
@@ -164,11 +165,8 @@ UPSERT_FIELDS = (
     "role",
     "locale",
     "custom_data",
+    "note",
 )
-
-
-def _snapshot(customer: Customer) -> tuple:
-    return tuple(getattr(customer, name) for name in UPSERT_FIELDS)
 
 
 def _clash(*, account: Account, customer: Customer | None, emails: list[str], phones: list[str]) -> None:
@@ -180,54 +178,102 @@ def _clash(*, account: Account, customer: Customer | None, emails: list[str], ph
         raise ServiceError("phone_taken", status_code=409, message="A phone number belongs to another user.")
 
 
+def _changes_apply(*, customer: Customer, changes: dict[str, Any]) -> None:
+    if "name" in changes:
+        customer.name = changes["name"]
+    if "emails" in changes:
+        emails = changes["emails"] or []
+        customer.email, customer.extra_emails = (emails[0] if emails else ""), emails[1:]
+    if "phones" in changes:
+        phones = changes["phones"] or []
+        customer.phone, customer.extra_phones = (phones[0] if phones else ""), phones[1:]
+    for key in ("photo_url", "welcome_message", "role", "locale", "note"):
+        if key in changes:
+            setattr(customer, key, changes[key] or "")
+    if "custom" in changes:
+        customer.custom_data = custom_merge(customer.custom_data, changes["custom"])
+
+
+def _customer_update_locked(*, customer: Customer, changes: dict[str, Any]) -> list[str]:
+    """The update of an existing customer; the caller holds the account's row lock (identifier checks)."""
+    _clash(
+        account=customer.account,
+        customer=customer,
+        emails=changes.get("emails") or [],
+        phones=changes.get("phones") or [],
+    )
+    before = {name: getattr(customer, name) for name in UPSERT_FIELDS}
+    _changes_apply(customer=customer, changes=changes)
+    changed = [name for name in UPSERT_FIELDS if getattr(customer, name) != before[name]]
+    if changed:
+        customer.save(update_fields=[*changed, "updated_at"])
+        user_event(customer=customer, event=Event.USER_UPDATED)
+    return changed
+
+
+def customer_update(*, customer: Customer, changes: dict[str, Any]) -> list[str]:
+    """Update an existing customer with a merge-patch ([S2] PUT users/{userId}, and the desk's customer panel):
+    keys not in `changes` stay. Returns the names of the model fields that changed (none: nothing is written).
+
+    `changes` may hold name, emails and phones (lists, the first one primary; None clears), photo_url,
+    welcome_message, role, locale, note (None clears) and custom (merged per key, a None value deletes the key;
+    custom=None clears all). An email or phone another customer of the account holds is a 409 ServiceError."""
+    with transaction.atomic():
+        Account.objects.select_for_update().only("pk").get(pk=customer.account_id)  # serialises identifier checks
+        customer.refresh_from_db()  # what is stored now, under the lock: the change is computed against it
+        return _customer_update_locked(customer=customer, changes=changes)
+
+
 def customer_upsert(*, account: Account, user_id: str, changes: dict[str, Any]) -> tuple[Customer, bool, bool]:
     """[S2] PUT users/{userId}, a merge-patch: keys not in `changes` stay. Returns (customer, created, changed).
 
-    `changes` may hold name, emails and phones (lists; None clears), photo_url, welcome_message, role, locale
-    (None clears) and custom (merged per key, a None value deletes the key; custom=None clears all).
-    """
+    `changes` as for `customer_update`; `name` is required when the user is created."""
     with transaction.atomic():
         Account.objects.select_for_update().only("pk").get(pk=account.pk)  # serialises identifier checks
         customer = customer_by_user_id(account=account, user_id=user_id)
-        created = customer is None
-        emails = changes.get("emails") or []
-        phones = changes.get("phones") or []
-        _clash(account=account, customer=customer, emails=emails, phones=phones)
-        if created:
-            first, _, last = changes["name"].strip().partition(" ")
-            customer = Customer(
-                account=account,
-                registered=True,
-                source="api",
-                fk_id=user_id,
-                first_name=first[:100],
-                last_name=last.strip()[:100],
+        if customer is not None:
+            return customer, False, bool(_customer_update_locked(customer=customer, changes=changes))
+        _clash(account=account, customer=None, emails=changes.get("emails") or [], phones=changes.get("phones") or [])
+        first, _, last = changes["name"].strip().partition(" ")
+        draft = Customer(
+            account=account,
+            registered=True,
+            source="api",
+            fk_id=user_id,
+            first_name=first[:100],
+            last_name=last.strip()[:100],
+        )
+        _changes_apply(customer=draft, changes=changes)
+        customer = customer_create(
+            account=account,
+            registered=True,
+            **{f: getattr(draft, f) for f in (*UPSERT_FIELDS, "fk_id", "source")},
+        )
+    return customer, True, True
+
+
+# The desk's names of the fields it edits (an extra address moves when the primary one changes).
+DESK_FIELD_NAMES = {
+    "name": "name",
+    "email": "email",
+    "extra_emails": "email",
+    "phone": "phone",
+    "extra_phones": "phone",
+    "note": "note",
+}
+
+
+def customer_desk_edit(*, customer: Customer, user: User, changes: dict[str, Any]) -> list[str]:
+    """An agent's edit from the desk's customer panel: `customer_update`, audited in the same transaction with
+    the names of the fields that changed ("edit customer: email, phone"). Returns those names."""
+    with transaction.atomic():
+        changed = customer_update(customer=customer, changes=changes)
+        names = list(dict.fromkeys(DESK_FIELD_NAMES.get(name, name) for name in changed))
+        if names:
+            audit_record(
+                actor=user,
+                action=f"edit customer: {', '.join(names)}",
+                account=customer.account,
+                target=f"customer {customer.uuid}",
             )
-        before = None if created else _snapshot(customer)
-        if "name" in changes:
-            customer.name = changes["name"]
-        if "emails" in changes:
-            customer.email, customer.extra_emails = (emails[0] if emails else ""), emails[1:]
-        if "phones" in changes:
-            customer.phone, customer.extra_phones = (phones[0] if phones else ""), phones[1:]
-        for key, attribute in (
-            ("photo_url", "photo_url"),
-            ("welcome_message", "welcome_message"),
-            ("role", "role"),
-            ("locale", "locale"),
-        ):
-            if key in changes:
-                setattr(customer, attribute, changes[key] or "")
-        if "custom" in changes:
-            customer.custom_data = custom_merge(customer.custom_data, changes["custom"])
-        changed = created or _snapshot(customer) != before
-        if created:
-            customer = customer_create(
-                account=account,
-                registered=True,
-                **{f: getattr(customer, f) for f in (*UPSERT_FIELDS, "fk_id", "source")},
-            )
-        elif changed:
-            customer.save()
-            user_event(customer=customer, event=Event.USER_UPDATED)
-    return customer, created, changed
+    return names

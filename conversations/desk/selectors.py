@@ -278,19 +278,37 @@ def message_delivery(message: Message) -> str:
     return DELIVERY_NAMES[max(statuses, default=Receipt.Status.AVAILABLE)]
 
 
-def desk_customer_panel(*, conversation: Conversation) -> list[Customer]:
-    """The customers of the conversation with their devices and their other conversations."""
+def desk_conversation_customers(*, conversation: Conversation) -> QuerySet[Customer]:
+    """The customers taking part in the conversation (the desk may edit these, from its page)."""
+    return Customer.objects.filter(participations__conversation=conversation)
+
+
+def desk_customer_panel(*, conversation: Conversation, agent: Agent) -> list[Customer]:
+    """The customers of the conversation with their devices, the page they chatted from (`chat_referrer`: the
+    latest referrer of their messages here, else of their most recently seen device) and their other
+    conversations the agent may open. Three queries, however many customers, devices and conversations."""
     others = (
         Participant.objects.exclude(conversation=conversation)
-        .filter(conversation__merged_into__isnull=True)
+        .filter(conversation__in=desk_conversations(agent=agent).filter(account_id=conversation.account_id))
         .select_related("conversation")
-        .order_by(F("conversation__last_activity_at").desc(nulls_last=True))
+        .order_by(F("conversation__last_activity_at").desc(nulls_last=True), "-conversation_id")
     )
-    return list(
-        Customer.objects.filter(participations__conversation=conversation)
+    latest_referrer = (
+        Message.objects.filter(conversation=conversation, author_customer=OuterRef("pk"))
+        .exclude(referrer="")
+        .order_by("-id")
+        .values("referrer")[:1]
+    )
+    customers = list(
+        desk_conversation_customers(conversation=conversation)
+        .annotate(message_referrer=Subquery(latest_referrer))
         .prefetch_related("devices", Prefetch("participations", queryset=others, to_attr="other_participations"))
         .order_by("pk")
     )
+    for customer in customers:
+        devices = customer.devices.all()  # newest seen first
+        customer.chat_referrer = customer.message_referrer or next((d.referrer for d in devices if d.referrer), "")
+    return customers
 
 
 def desk_recent_delivery(*, conversation: Conversation, limit: int = 30) -> dict[str, str]:

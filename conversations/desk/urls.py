@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conversations.desk import views
+from conversations.desk import customers, views
 
 app_name = "desk"
 
@@ -13,5 +13,6 @@ urlpatterns = [
     path("conversations/<int:pk>/action", views.conversation_action, name="conversation-action"),
     path("conversations/<int:pk>/typing", views.conversation_typing, name="conversation-typing"),
     path("bulk", views.bulk, name="bulk"),
+    path("conversations/<int:pk>/customers/<int:customer_id>/edit", customers.customer_edit, name="customer-edit"),
     path("media/<uuid:media_uuid>", views.media_file, name="media"),
 ]

@@ -164,7 +164,7 @@ def _conversation_context(request, conversation: Conversation) -> dict:
         "items": items,
         "has_older": has_older,
         "last_id": messages[-1].pk if messages else 0,
-        "customers": desk_customer_panel(conversation=conversation),
+        "customers": desk_customer_panel(conversation=conversation, agent=request.agent),
         "assignable": assignable,
         # Only an agent serving the account may be assigned (a superuser reads every account, serving none).
         "may_take": any(a.pk == request.agent.pk for a in assignable),

@@ -8,6 +8,7 @@ from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
+from conversations.desk.forms import CustomerEditForm
 from conversations.desk.selectors import message_delivery
 
 register = template.Library()
@@ -78,3 +79,17 @@ def highlight(text: str, query: str) -> str:
     prefix = "…" if start > 0 else ""
     suffix = "…" if start + EXCERPT_CHARS < len(text) else ""
     return mark_safe(prefix + "".join(parts) + suffix)
+
+
+@register.inclusion_tag("agents/_customer_edit_form.html", takes_context=True)
+def customer_edit_form(context, conversation, customer) -> dict:
+    """The panel's edit form of `customer`: the submitted one when the page answers that edit (`edit_form`, with
+    its errors), else one holding what is stored."""
+    submitted = context.get("edit_form")
+    form = submitted if submitted is not None and submitted.customer.pk == customer.pk else None
+    return {
+        "form": form or CustomerEditForm(customer=customer),
+        "conversation": conversation,
+        "customer": customer,
+        "csrf_token": context.get("csrf_token"),
+    }
