@@ -43,7 +43,7 @@ def test_a_customers_message_appears_in_the_open_desk_within_a_second(live_page,
 
     post(conversation, conversation.primary_customer, "Is anyone there?")
 
-    expect(live_page.get_by_text("Is anyone there?")).to_be_visible(timeout=1000)
+    expect(live_page.locator("#timeline").get_by_text("Is anyone there?")).to_be_visible(timeout=1000)
     assert polls_while_quiet <= 1  # the stream, not a poll a second, told the page
 
 

@@ -87,7 +87,7 @@ def test_the_customer_panel_shows_the_profile_devices_and_other_conversations(de
         "<dt>fkId</dt><dd>crm-42</dd>",
         "<dt>plan</dt><dd>gold</dd>",
         "<li>Web 2.0.0 · push off · last seen",
-        f'<a href="/desk/conversations/{earlier.pk}/">',
+        f'<a href="/desk/conversations/{earlier.pk}/" hx-get=',
     ):
         assert shown in html
 
