@@ -174,6 +174,14 @@ def _conversation_context(request, conversation: Conversation) -> dict:
     }
 
 
+def _back_to_conversation(request, pk: int) -> HttpResponse:
+    """After an action: the conversation's panes again for htmx (no redirect to follow), else a redirect to it."""
+    if request.htmx:
+        conversation = _conversation(request, pk)
+        return render(request, "agents/conversation.html", _conversation_context(request, conversation))
+    return redirect("desk:conversation", pk=pk)
+
+
 @require_GET
 @agent_required
 def conversation_detail(request, pk: int):
@@ -256,7 +264,7 @@ def conversation_action(request, pk: int):
     form = ActionForm(request.POST)
     if not form.is_valid():
         flash.error(request, "Unknown action.")
-        return redirect("desk:conversation", pk=pk)
+        return _back_to_conversation(request, pk)
     action = form.cleaned_data["action"]
     try:
         if action == "assign":
@@ -271,7 +279,7 @@ def conversation_action(request, pk: int):
             desk_status_change(conversation=conversation, agent=request.agent, action=action)
     except ServiceError as exc:
         flash.error(request, exc.message.replace("_", " "))
-    return redirect("desk:conversation", pk=pk)
+    return _back_to_conversation(request, pk)
 
 
 @require_POST

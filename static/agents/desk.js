@@ -144,6 +144,7 @@
       const focused = document.activeElement && document.activeElement.closest("tr[data-conversation]");
       const focusedId = focused && focused.dataset.conversation;
       rows.innerHTML = await response.text();
+      if (window.htmx) htmx.process(rows);  // the new rows' links open in the middle pane too
       select(currentConversation());
       drawBulk();
       drawCounts();
