@@ -11,6 +11,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -69,7 +71,14 @@ def agent_required(view):
             raise Http404("Not an agent")
         agent.user = request.user  # spares a query wherever the access rule asks whether it is a superuser
         request.agent = agent
-        return view(request, *args, **kwargs)
+        # In the agent's language (their browser's, English or Dutch), for this request only: the thread goes on
+        # to serve the APIs, which stay English.
+        with translation.override(translation.get_language_from_request(request)):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        patch_vary_headers(response, ("Accept-Language",))
+        return response
 
     return wrapper
 
