@@ -164,3 +164,34 @@ def test_the_conversation_poll_with_new_messages_keeps_its_count(desk: Client, a
     twenty = queries(desk, url("conversation-updates", conversation), data={"after": cursor})
 
     assert len(twenty) == len(one)
+
+
+# The budgets of the hot pages, pinned: a change that adds a query to one of them fails here and says so.
+INBOX_BUDGET = 8  # session, user, agent; the counts, the rows, the accounts, the assignees, the flash
+SEARCH_BUDGET = 9  # …, the customers and one page of messages instead of the rows
+PANE_BUDGET = 18  # the conversation's panes for htmx: conversation, timeline, customers, read marker, assignable…
+PAGE_BUDGET = PANE_BUDGET + 4  # and the list beside it
+
+
+def test_the_hot_desk_pages_stay_within_their_pinned_query_budgets(
+    client: Client,
+    account: Account,
+    other_account: Account,
+    two_account_agent: Agent,
+    django_assert_max_num_queries,
+):
+    colleague = make_agent(account=account)
+    client.force_login(two_account_agent.user)
+    add_inbox_conversations(30, accounts=[account, other_account], agent=two_account_agent, colleague=colleague)
+    conversation = Conversation.objects.filter(account=account).order_by("pk").first()
+    for i in range(60):
+        post(conversation, conversation.primary_customer, f"question {i}")
+
+    with django_assert_max_num_queries(INBOX_BUDGET):
+        assert client.get(url("inbox")).status_code == 200
+    with django_assert_max_num_queries(SEARCH_BUDGET):
+        assert client.get(url("inbox"), {"q": "question", "status": "all"}).status_code == 200
+    with django_assert_max_num_queries(PANE_BUDGET):
+        assert client.get(url("conversation", conversation), headers={"HX-Request": "true"}).status_code == 200
+    with django_assert_max_num_queries(PAGE_BUDGET):
+        assert client.get(url("conversation", conversation)).status_code == 200
