@@ -69,3 +69,8 @@ class CustomerEditForm(forms.Form):
         if data["phone"] != customer.phone:
             changes["phones"] = _with_primary(data["phone"], customer.extra_phones)
         return changes
+
+
+class PreferencesForm(forms.Form):
+    notify_browser = forms.BooleanField(required=False)
+    notify_sound = forms.BooleanField(required=False)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("conversations/<int:pk>/action", views.conversation_action, name="conversation-action"),
     path("conversations/<int:pk>/typing", views.conversation_typing, name="conversation-typing"),
     path("bulk", views.bulk, name="bulk"),
+    path("preferences", views.preferences, name="preferences"),
     path("conversations/<int:pk>/customers/<int:customer_id>/edit", customers.customer_edit, name="customer-edit"),
     path("media/<uuid:media_uuid>", views.media_file, name="media"),
 ]

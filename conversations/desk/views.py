@@ -20,8 +20,8 @@ from django.views.decorators.http import condition, require_GET, require_POST
 
 from agents.demo import DEMO_ACCOUNT
 from agents.models import Account, Agent
-from agents.services import agent_for_user
-from conversations.desk.forms import ActionForm, ReplyForm
+from agents.services import agent_for_user, agent_preferences_set
+from conversations.desk.forms import ActionForm, PreferencesForm, ReplyForm
 from conversations.desk.selectors import (
     INBOX_PAGE,
     INBOX_SORTS,
@@ -299,15 +299,34 @@ def conversation_typing(request, pk: int):
     return HttpResponse(status=204)
 
 
+def _back(request) -> str:
+    """Where a form of the desk returns to: its `next` when that is a desk page, else the inbox."""
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) and back.startswith("/desk/"):
+        return back
+    return reverse("desk:inbox")
+
+
+@require_POST
+@agent_required
+def preferences(request):
+    """The agent's notification choices (desktop notifications, a sound)."""
+    form = PreferencesForm(request.POST)
+    form.is_valid()  # two check boxes: nothing to refuse
+    agent_preferences_set(agent=request.agent, **form.cleaned_data)
+    if _wants_json(request):
+        return JsonResponse({"ok": True, **form.cleaned_data})
+    flash.success(request, _("Your notification settings are saved."))
+    return redirect(_back(request))
+
+
 @require_POST
 @agent_required
 def bulk(request):
     """One action on the conversations ticked in the list; back to the list with what was done."""
     ids = [int(value) for value in request.POST.getlist("ids") if is_digits(value)][:INBOX_PAGE]
     action = request.POST.get("action", "")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/desk/"):
-        back = reverse("desk:inbox")
+    back = _back(request)
     if action not in BULK_ACTIONS or not ids:
         flash.error(request, _("Choose conversations and an action."))
         return redirect(back)

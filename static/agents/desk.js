@@ -339,6 +339,34 @@
     return true;
   }
 
+  // Notification settings save as they change. Turning desktop notifications on asks the browser's permission
+  // (once: the browser remembers the answer); refused, the box unticks and says where to allow them.
+  function preferences() {
+    const form = document.getElementById("prefs-form");
+    if (!form) return;
+    form.querySelector("button[type=submit]").hidden = true;
+    const blocked = document.getElementById("prefs-blocked");
+    form.addEventListener("change", async (event) => {
+      const box = event.target;
+      blocked.hidden = true;
+      if (box.name === "notify_browser" && box.checked) {
+        const answer = window.Notification
+          ? (Notification.permission === "default" ? await Notification.requestPermission() : Notification.permission)
+          : "denied";
+        if (answer !== "granted") {
+          box.checked = false;
+          blocked.hidden = false;
+          return;
+        }
+      }
+      const response = await post(form.action, new FormData(form)).catch(() => null);
+      if (!response || !response.ok) return;
+      const saved = await response.json();
+      document.body.dataset.notifyBrowser = saved.notify_browser ? "on" : "off";
+      document.body.dataset.notifySound = saved.notify_sound ? "on" : "off";
+    });
+  }
+
   // A phone shows one pane at a time (desk.css): the conversation's "Customer" and "← Conversation" buttons switch.
   function panes() {
     document.addEventListener("click", (event) => {
@@ -363,6 +391,7 @@
     if (inboxSection || conversationRoot) stream();
     keyboard();
     panes();
+    preferences();
     // htmx put another conversation in the middle pane: run it, mark it in the list, show it (on a phone).
     document.body.addEventListener("htmx:afterSettle", (event) => {
       if (event.detail.target.id !== "work") return;
