@@ -191,6 +191,9 @@ class Agent(models.Model):
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
     is_bot = models.BooleanField(default=False)
     accounts = models.ManyToManyField(Account, through="Membership", related_name="agents")
+    # The desk's notifications of a new customer message, as the agent chose them (both off until they opt in).
+    notify_browser = models.BooleanField(default=False, help_text="Show a browser notification.")
+    notify_sound = models.BooleanField(default=False, help_text="Play a sound.")
 
     class Meta:
         ordering = ["display_name"]

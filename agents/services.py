@@ -87,6 +87,14 @@ def agent_for_user(*, user: User) -> Agent:
     return agent
 
 
+def agent_preferences_set(*, agent: Agent, notify_browser: bool, notify_sound: bool) -> Agent:
+    """The agent's desk notification preferences: a browser notification and a sound on a new customer message."""
+    agent.notify_browser = bool(notify_browser)
+    agent.notify_sound = bool(notify_sound)
+    agent.save(update_fields=["notify_browser", "notify_sound"])
+    return agent
+
+
 def membership_add(
     *, agent: Agent, account: Account, role: str = Membership.Role.AGENT, actor: User | None = None
 ) -> Membership:
