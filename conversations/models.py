@@ -253,6 +253,8 @@ class Message(models.Model):
     )
     # Hidden from customers' apps: a customer's silent context message (typeId 4) or an agent-side note (typeId 5).
     is_silent = models.BooleanField(default=False)
+    # An agent's private note: agents only. No customer holds a receipt of it, so no app, push or widget sees it.
+    is_private = models.BooleanField(default=False)
     text = models.TextField(blank=True)
     title = models.CharField(max_length=255, blank=True)
     buttons = models.JSONField(default=list, blank=True)

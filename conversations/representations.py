@@ -124,6 +124,11 @@ class MessageSerializer(serializers.Serializer):
     senderDeleted = serializers.BooleanField(
         source="sender_deleted", required=False, help_text="Present (true) only when the sender was deleted."
     )
+    private = serializers.BooleanField(
+        source="is_private",
+        required=False,
+        help_text="Present (true) only on an agent's private note: never shown to customers.",
+    )
 
     @extend_schema_field(SenderSerializer(allow_null=True))
     def get_sender(self, message) -> dict | None:
@@ -133,6 +138,8 @@ class MessageSerializer(serializers.Serializer):
         data = super().to_representation(instance)
         if not data["senderDeleted"]:
             del data["senderDeleted"]
+        if not data["private"]:
+            del data["private"]
         return data
 
 

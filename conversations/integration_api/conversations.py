@@ -522,5 +522,10 @@ class ConversationView(IntegrationAPIView):
 
     def get(self, request, app_id: str, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        last = conversation.messages.select_related("author_customer", "conversation").order_by("-id").first()
+        last = (  # a private note is no last message of a TalkJS-style record
+            conversation.messages.filter(is_private=False)
+            .select_related("author_customer", "conversation")
+            .order_by("-id")
+            .first()
+        )
         return Response(ConversationRecordSerializer(conversation, context={"last_message": last}).data)

@@ -14,6 +14,7 @@ from conversations.services.batches import (
 from conversations.services.desk import desk_assign, desk_reply, desk_status_change, read_marker_advance
 from conversations.services.locks import conversations_lock_for_customer
 from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
+from conversations.services.notes import note_add
 from conversations.services.posting import (
     conversation_create,
     customer_message_send,
@@ -53,6 +54,7 @@ __all__ = [
     "customer_message_send",
     "message_post",
     "messages_post_batch",
+    "note_add",
     "participant_add",
     "receipts_mark_received",
     "read_marker_advance",
