@@ -27,8 +27,12 @@ class Conversation(models.Model):
         PENDING = "pending"  # waiting for the customer
         CLOSED = "closed"
         SPAM = "spam"
+        SNOOZED = "snoozed"  # set aside by an agent until `snoozed_until` (null: until the customer writes)
 
+    # What awaits someone: the desk's and the API's "open" filter. A snoozed conversation is not in it.
     OPEN_STATUSES = (Status.ACTIVE, Status.PENDING)
+    # The statuses with an open thread: the open ones and a snoozed one (a snooze keeps its session going).
+    LIVE_STATUSES = (Status.ACTIVE, Status.PENDING, Status.SNOOZED)
 
     # No index of its own (nor the assignee's): the inbox index and the unique public id lead with the account,
     # the assignee index with the assignee; each more index is written again by every message's update.
@@ -66,6 +70,11 @@ class Conversation(models.Model):
     waiting_since = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True, help_text="Newest non-imported message.")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Meaningful only while the status is snoozed: when it wakes (null: when the customer writes), and who snoozed.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    snoozed_by = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,6 +88,10 @@ class Conversation(models.Model):
             models.Index(fields=["account", "status", "-last_activity_at"], name="conversation_inbox_idx"),
             # The desk's "Mine": WHERE assignee_id = ? AND status = ?
             models.Index(fields=["assignee", "status"], name="conversation_assignee_idx"),
+            # The worker's wake-up: WHERE status = 'snoozed' AND snoozed_until <= now (a small partial index)
+            models.Index(
+                fields=["snoozed_until"], condition=models.Q(status="snoozed"), name="conversation_snooze_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,7 +99,27 @@ class Conversation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
+        """It has an open thread: active, pending, or snoozed."""
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def is_snoozed(self) -> bool:
+        return self.status == self.Status.SNOOZED
+
+    @classmethod
+    def status_public(cls, status: str) -> str:
+        """A status as the APIs show it: they know no snooze (Help Scout's statuses), so a snoozed conversation
+        is `pending` there, its snooze shown beside."""
+        return cls.Status.PENDING if status == cls.Status.SNOOZED else status
+
+    @property
+    def public_status(self) -> str:
+        return self.status_public(self.status)
+
+    @property
+    def wake_status(self) -> str:
+        """What a snoozed conversation becomes when it wakes: active while the customer waits, else pending."""
+        return self.Status.ACTIVE if self.waiting_since is not None else self.Status.PENDING
 
     @property
     def is_merged(self) -> bool:

@@ -13,6 +13,8 @@ from conversations.models import Conversation, Message, Thread
 from messenger_project.integration_api.serializers import IsoDateTimeField, LinkSerializer, NullIfBlankField
 
 SENDER_KINDS = ["customer", "agent", "bot"]
+# The statuses the APIs show (Help Scout's): a snoozed conversation is pending there, its snooze beside.
+API_STATUSES = [s for s in Conversation.Status.values if s != Conversation.Status.SNOOZED]
 
 
 class MessageAttachmentSerializer(serializers.Serializer):
@@ -49,6 +51,13 @@ class AssigneeSerializer(serializers.Serializer):
     isBot = serializers.BooleanField(source="is_bot")
 
 
+class SnoozeSerializer(serializers.Serializer):
+    snoozedUntil = IsoDateTimeField(
+        source="snoozed_until", allow_null=True, help_text="When it wakes; null: when the customer writes."
+    )
+    snoozedBy = serializers.IntegerField(source="snoozed_by_id", allow_null=True, help_text="The agent id, if any.")
+
+
 class ConversationLinksSerializer(serializers.Serializer):
     self = LinkSerializer()
     threads = LinkSerializer()
@@ -62,7 +71,12 @@ class ConversationSerializer(serializers.Serializer):
 
     id = serializers.CharField(source="public_id")
     subject = NullIfBlankField()
-    status = serializers.ChoiceField(choices=Conversation.Status.values)
+    status = serializers.ChoiceField(
+        source="public_status",
+        choices=API_STATUSES,
+        help_text="A snoozed conversation is `pending` here, with `snooze` set.",
+    )
+    snooze = serializers.SerializerMethodField(help_text="Set while the conversation is snoozed, else null.")
     visible = serializers.BooleanField(help_text="False until the conversation holds a message.")
     createdAt = IsoDateTimeField(source="created_at")
     updatedAt = IsoDateTimeField(source="updated_at")
@@ -82,6 +96,10 @@ class ConversationSerializer(serializers.Serializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_mergedInto(self, conversation) -> None:  # noqa: N802
         return None
+
+    @extend_schema_field(SnoozeSerializer(allow_null=True))
+    def get_snooze(self, conversation) -> dict | None:
+        return SnoozeSerializer(conversation).data if conversation.is_snoozed else None
 
     @extend_schema_field(ConversationLinksSerializer)
     def get__links(self, conversation) -> dict:

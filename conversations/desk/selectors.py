@@ -30,8 +30,8 @@ from conversations.models import Conversation, Media, Message, Participant, Read
 from devices.models import Customer
 
 INBOX_VIEWS = ("unassigned", "mine", "all")
-# The status filter: "open" (active or pending: what awaits someone, the default), each status, or "all".
-INBOX_STATUSES = ("open", "active", "pending", "closed", "spam", "all")
+# The status filter: "open" (active or pending: what awaits someone, the default; not snoozed), each status, or "all".
+INBOX_STATUSES = ("open", "active", "pending", "snoozed", "closed", "spam", "all")
 INBOX_PAGE = 100
 TIMELINE_PAGE = 50
 DELIVERY_NAMES = {Receipt.Status.SEEN: "seen", Receipt.Status.RECEIVED: "received", Receipt.Status.AVAILABLE: "sent"}

@@ -9,6 +9,7 @@ from conversations.integration_api.conversations import (
     ConversationDetailView,
     ConversationListView,
     ConversationMergeView,
+    ConversationSnoozeView,
     ConversationView,
 )
 from conversations.integration_api.messages import (
@@ -39,6 +40,9 @@ urlpatterns = [
         "v2/conversations/<str:conversation_id>/messages",
         ConversationMessagesV2View.as_view(),
         name="v2-conversation-messages",
+    ),
+    path(
+        "v2/conversations/<str:conversation_id>/snooze", ConversationSnoozeView.as_view(), name="v2-conversation-snooze"
     ),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
     path(

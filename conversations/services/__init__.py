@@ -11,7 +11,7 @@ from conversations.services.batches import (
     conversation_upsert,
     messages_post_batch,
 )
-from conversations.services.desk import desk_assign, desk_reply, desk_status_change, read_marker_advance
+from conversations.services.desk import desk_assign, desk_line, desk_reply, desk_status_change, read_marker_advance
 from conversations.services.locks import conversations_lock_for_customer
 from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
 from conversations.services.notes import note_add
@@ -22,6 +22,7 @@ from conversations.services.posting import (
     participant_add,
 )
 from conversations.services.receipts import receipts_mark_received, receipts_raise_status
+from conversations.services.snooze import conversation_snooze, conversation_wake, conversations_wake_due
 from conversations.services.status import (
     conversation_assign,
     conversation_close,
@@ -43,11 +44,15 @@ __all__ = [
     "conversation_merge",
     "conversation_reopen",
     "conversation_set_status",
+    "conversation_snooze",
+    "conversation_wake",
     "conversation_update",
     "conversation_upsert",
     "conversations_lock_for_customer",
+    "conversations_wake_due",
     "customer_conversations_delete",
     "desk_assign",
+    "desk_line",
     "desk_reply",
     "desk_status_change",
     "customer_history_merge",

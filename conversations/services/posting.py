@@ -89,6 +89,12 @@ def _thread_for_message(
         open_thread_id = thread_open(conversation=conversation, now=now, source=source, by=author).pk
     if conversation.status == new_status:
         return open_thread_id, []
+    if conversation.is_snoozed:
+        if not isinstance(author, Customer):
+            return open_thread_id, []  # staff may write into a snoozed conversation: it sleeps on
+        # The customer wrote: the snooze ends.
+        conversation.status, conversation.snoozed_until, conversation.snoozed_by = new_status, None, None
+        return open_thread_id, ["status", "snoozed_until", "snoozed_by"]
     conversation.status = new_status
     conversation.closed_at = None
     return open_thread_id, ["status", "closed_at"]

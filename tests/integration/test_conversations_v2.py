@@ -16,6 +16,7 @@ CONVERSATION_FIELDS = {
     "id",
     "subject",
     "status",
+    "snooze",
     "visible",
     "createdAt",
     "updatedAt",
