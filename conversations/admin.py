@@ -1,7 +1,15 @@
 from django.contrib import admin
 
 from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
-from conversations.models import Conversation, Media, Message, Participant, Thread
+from conversations.models import Conversation, ConversationLabel, Label, Media, Message, Participant, Thread
+
+
+class ConversationLabelInline(TenantScopedInline, admin.TabularInline):
+    model = ConversationLabel
+    account_path = "conversation__account"
+    extra = 0
+    autocomplete_fields = ["label"]
+    readonly_fields = ["added_by", "created_at"]
 
 
 class ParticipantInline(TenantScopedInline, admin.TabularInline):
@@ -19,9 +27,17 @@ class ConversationAdmin(TenantScopedAdmin):
     list_select_related = ["account", "assignee"]
     list_filter = ["status", "visible", "account"]
     search_fields = ["public_id", "subject"]
-    readonly_fields = ["merged_into", "previous_conversation", "waiting_since", "last_activity_at", "closed_at"]
+    readonly_fields = [
+        "merged_into",
+        "previous_conversation",
+        "waiting_since",
+        "last_activity_at",
+        "closed_at",
+        "snoozed_until",
+        "snoozed_by",
+    ]
     autocomplete_fields = ["account", "assignee", "primary_customer"]
-    inlines = [ParticipantInline]
+    inlines = [ParticipantInline, ConversationLabelInline]
 
 
 @admin.register(Thread)
@@ -51,3 +67,14 @@ class MediaAdmin(TenantScopedAdmin):
     list_select_related = ["account"]
     search_fields = ["original_name", "=uuid", "file"]
     raw_id_fields = ["account", "uploaded_by_customer", "uploaded_by_agent", "message"]
+
+
+@admin.register(Label)
+class LabelAdmin(TenantScopedAdmin):
+    account_path = "account"
+    ordering = ["account", "name"]
+    list_display = ["name", "colour", "account", "created_at"]
+    list_select_related = ["account"]
+    list_filter = ["account"]
+    search_fields = ["name"]
+    autocomplete_fields = ["account"]

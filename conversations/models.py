@@ -6,6 +6,7 @@ import uuid
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from agents.models import Account, Agent
 from devices.models import Customer
@@ -75,6 +76,7 @@ class Conversation(models.Model):
     snoozed_by = models.ForeignKey(
         Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    labels = models.ManyToManyField("Label", through="ConversationLabel", related_name="conversations", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -124,6 +126,48 @@ class Conversation(models.Model):
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+
+label_colour = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "a colour as #rrggbb", code="invalid_colour")
+
+
+class Label(models.Model):
+    """A label (Help Scout's tag) of an account, put on conversations to sort them ("billing", "vip")."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="labels", db_index=False)
+    name = models.CharField(max_length=50)
+    colour = models.CharField(max_length=7, blank=True, validators=[label_colour], help_text="#rrggbb, optional.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # One label per name in an account, whatever its case ("VIP" is "vip"); its index serves the lookups.
+            models.UniqueConstraint("account", Lower("name"), name="label_unique_name_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationLabel(models.Model):
+    """A label on a conversation: when, and by whom at the desk."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, db_index=False)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A conversation's labels: WHERE conversation_id = ?; the label's own index serves the filter by label.
+            models.UniqueConstraint(fields=["conversation", "label"], name="conversation_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label_id} on {self.conversation_id}"
 
 
 class Participant(models.Model):

@@ -58,6 +58,14 @@ class SnoozeSerializer(serializers.Serializer):
     snoozedBy = serializers.IntegerField(source="snoozed_by_id", allow_null=True, help_text="The agent id, if any.")
 
 
+class TagSerializer(serializers.Serializer):
+    """A label, shaped as Help Scout's tag."""
+
+    id = serializers.IntegerField(source="pk")
+    tag = serializers.CharField(source="name")
+    color = NullIfBlankField(source="colour", help_text="#rrggbb, or null.")
+
+
 class ConversationLinksSerializer(serializers.Serializer):
     self = LinkSerializer()
     threads = LinkSerializer()
@@ -91,6 +99,7 @@ class ConversationSerializer(serializers.Serializer):
     participants = ParticipantSerializer(source="participants.all", many=True)
     assignee = AssigneeSerializer(allow_null=True)
     custom = serializers.DictField(child=serializers.JSONField())
+    tags = TagSerializer(source="labels.all", many=True, help_text="Its labels, by name.")
     _links = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))

@@ -28,6 +28,7 @@ from conversations.integration_api.openapi import (
     EMPTY_OBJECT,
     IDEMPOTENCY_ERRORS,
     MOVED_LOCATION,
+    NO_CONTROL_CHARACTERS,
     READ_ERRORS,
     TAG_CONVERSATIONS,
     TAG_V1,
@@ -46,7 +47,7 @@ from conversations.integration_api.openapi import (
 from conversations.integration_api.records import ConversationRecordSerializer
 from conversations.models import Conversation
 from conversations.representations import API_STATUSES, ConversationSerializer, conversation_v2
-from conversations.selectors import conversations_for_api
+from conversations.selectors import conversations_for_api, conversations_with_label_named
 from conversations.services import (
     MAX_PARTICIPANTS,
     conversation_merge,
@@ -54,6 +55,7 @@ from conversations.services import (
     conversation_update,
     conversation_upsert,
     conversation_wake,
+    labels_set,
 )
 from devices.selectors import customers_by_user_ids
 from messenger_project.errors import ServiceError
@@ -97,13 +99,16 @@ class ConversationListQuery(StrictSerializer):
     visible = serializers.ChoiceField(
         choices=["true", "false"], required=False, allow_blank=True, help_text="Empty means no filter."
     )
+    tag = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, help_text="A label's name; empty means no filter."
+    )
     sortField = serializers.ChoiceField(choices=list(SORT_FIELDS), default="lastActivityAt")
     sortOrder = serializers.ChoiceField(choices=["desc", "asc"], default="desc")
     page = QueryIdField(default=1, help_text="1-based.")
     size = QueryIdField(max_value=100, default=25, help_text="1–100.")
 
     @staticmethod
-    def filter(queryset, query: dict):
+    def filter(queryset, query: dict, account):
         status = query["status"]
         if status == "all":
             queryset = queryset.exclude(status=Conversation.Status.SPAM)
@@ -124,6 +129,8 @@ class ConversationListQuery(StrictSerializer):
             queryset = queryset.filter(updated_at__gte=query["modifiedSince"])
         if query.get("visible"):
             queryset = queryset.filter(visible=query["visible"] == "true")
+        if query.get("tag"):
+            queryset = conversations_with_label_named(queryset, account=account, name=query["tag"])
         order = SORT_FIELDS[query["sortField"]]
         if query["sortOrder"] == "desc":
             return queryset.order_by(f"-{order}", "-pk")
@@ -181,6 +188,11 @@ class ConversationPageSerializer(serializers.Serializer):
                 "ISO 8601; empty means no filter.",
             ),
             query_param("visible", or_empty({"type": "boolean"}), "Empty means no filter."),
+            query_param(
+                "tag",
+                {"type": "string", "maxLength": 50, "pattern": NO_CONTROL_CHARACTERS},
+                "A label's name (any case); empty means no filter.",
+            ),
             query_param("sortField", enum=["lastActivityAt", "createdAt"], default="lastActivityAt"),
             query_param("sortOrder", enum=["desc", "asc"], default="desc"),
             int_query_param("page", "1-based.", default=1),
@@ -228,7 +240,7 @@ class ConversationListView(IntegrationAPIView):
     def get(self, request):
         query = query_validated(ConversationListQuery, request)
         page, size = query["page"], query["size"]
-        queryset = ConversationListQuery.filter(conversations_for_api(account=self.account), query)
+        queryset = ConversationListQuery.filter(conversations_for_api(account=self.account), query, self.account)
         total = queryset.count()
         offset = (page - 1) * size
         # A page past the end is empty and not asked for: its offset can be beyond a bigint.
@@ -445,6 +457,55 @@ class ConversationSnoozeView(IntegrationAPIView):
     def delete(self, request, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
         conversation_wake(conversation=conversation, agent=self.api_key.bot)
+        return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=conversation.pk)))
+
+
+class ConversationTagsSerializer(StrictSerializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50, allow_blank=False),
+        max_length=50,
+        help_text="Every label the conversation should carry (names, any case); a name the account has no label of "
+        "makes one. An empty list takes them all off.",
+    )
+
+
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="setConversationTags",
+        summary="Set a conversation's tags",
+        description="Replaces the conversation's labels (Help Scout's tags) with these. A `conversation.updated` "
+        "event follows a change. Answers the conversation.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM],
+        request=ConversationTagsSerializer,
+        examples=[request_example("Tags", {"tags": ["billing", "vip"]})],
+        responses={
+            200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "tags[0]",
+                                "code": "max_length",
+                                "message": "Ensure this field has no more than 50 characters.",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
+)
+class ConversationTagsView(IntegrationAPIView):
+    def put(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = ConversationTagsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        labels_set(conversation=conversation, names=payload.validated_data["tags"])
         return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=conversation.pk)))
 
 

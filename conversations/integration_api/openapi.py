@@ -482,6 +482,7 @@ CONVERSATION = {
     ],
     "assignee": None,
     "custom": {"category": "order_inquiry"},
+    "tags": [{"id": 7, "tag": "billing", "color": "#1e88e5"}],
     "_links": {
         "self": {"href": "/api/v2/conversations/order_391_fc"},
         "threads": {"href": "/api/v2/conversations/order_391_fc/threads"},

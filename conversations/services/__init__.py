@@ -12,6 +12,7 @@ from conversations.services.batches import (
     messages_post_batch,
 )
 from conversations.services.desk import desk_assign, desk_line, desk_reply, desk_status_change, read_marker_advance
+from conversations.services.labels import label_add, label_get_or_create, label_remove, labels_set
 from conversations.services.locks import conversations_lock_for_customer
 from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
 from conversations.services.notes import note_add
@@ -57,6 +58,10 @@ __all__ = [
     "desk_status_change",
     "customer_history_merge",
     "customer_message_send",
+    "label_add",
+    "label_get_or_create",
+    "label_remove",
+    "labels_set",
     "message_post",
     "messages_post_batch",
     "note_add",

@@ -23,13 +23,19 @@ ACTIONS = {
 
 
 def desk_line(
-    *, conversation: Conversation, agent: Agent | None, action: str, text: str, thread: Thread | None = None
+    *,
+    conversation: Conversation,
+    agent: Agent | None,
+    action: str,
+    text: str,
+    thread: Thread | None = None,
+    private: bool = False,
 ) -> Message:
     """A line in the timeline saying who did what: a silent system message (typeId 5, hidden from apps).
 
     `text` follows the agent's name ("Sanne closed the conversation"); without an agent (the worker, the API
     without a bot) it stands alone, capitalised. It goes into the open thread, or into `thread` when given (the
-    thread a close just closed)."""
+    thread a close just closed). A `private` line is for agents only (as a note: no customer holds a receipt)."""
     return message_post(
         conversation=conversation,
         author=None,
@@ -38,6 +44,7 @@ def desk_line(
         text=f"{agent.display_name} {text}" if agent is not None else text[:1].upper() + text[1:],
         origin=Message.Origin.DESK,
         custom={"action": action, "agentId": agent.pk if agent is not None else None},
+        private=private,
     )
 
 

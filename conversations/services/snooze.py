@@ -53,6 +53,7 @@ def conversation_snooze(*, conversation: Conversation, agent: Agent | None, unti
             agent=agent,
             action="snooze",
             text=f"snoozed the conversation {snooze_until_text(until)}",
+            private=True,  # the customer's app is not told: the snooze is the team's own business
         )
     return conversation
 
@@ -96,4 +97,4 @@ def _wake(conversation: Conversation, *, agent: Agent | None, text: str) -> None
     conversation.snoozed_until = conversation.snoozed_by = None
     conversation.save(update_fields=["status", "snoozed_until", "snoozed_by", "updated_at"])
     conversation_event(conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous)
-    desk_line(conversation=conversation, agent=agent, action="wake", text=text)
+    desk_line(conversation=conversation, agent=agent, action="wake", text=text, private=True)

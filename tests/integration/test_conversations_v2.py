@@ -29,6 +29,7 @@ CONVERSATION_FIELDS = {
     "participants",
     "assignee",
     "custom",
+    "tags",
     "_links",
 }
 
