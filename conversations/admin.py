@@ -1,7 +1,17 @@
 from django.contrib import admin
 
 from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
-from conversations.models import Conversation, ConversationLabel, Label, Media, Message, Participant, Thread
+from conversations.models import (
+    CannedReply,
+    Conversation,
+    ConversationLabel,
+    Label,
+    Media,
+    Message,
+    Participant,
+    Thread,
+)
+from conversations.services import canned_reply_delete, canned_reply_save
 
 
 class ConversationLabelInline(TenantScopedInline, admin.TabularInline):
@@ -78,3 +88,35 @@ class LabelAdmin(TenantScopedAdmin):
     list_filter = ["account"]
     search_fields = ["name"]
     autocomplete_fields = ["account"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(TenantScopedAdmin):
+    account_path = "account"
+    ordering = ["account", "shortcut"]
+    list_display = ["shortcut", "title", "account", "updated_at"]
+    list_select_related = ["account"]
+    list_filter = ["account"]
+    search_fields = ["shortcut", "title", "text"]
+    autocomplete_fields = ["account"]
+    fields = ["account", "shortcut", "title", "text"]
+    help_texts = {
+        "text": "Placeholders: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}"
+    }
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs.setdefault("help_texts", self.help_texts)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, as the desk saves them (the form has checked the fields and the shortcut)."""
+        canned_reply_save(
+            account=obj.account,
+            shortcut=obj.shortcut,
+            title=obj.title,
+            text=obj.text,
+            canned_reply=obj,  # saved as it is: the admin goes on with this instance
+        )
+
+    def delete_model(self, request, obj):
+        canned_reply_delete(canned_reply=obj)

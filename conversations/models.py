@@ -439,3 +439,31 @@ class ReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} read {self.conversation_id} up to {self.last_read_message_id}"
+
+
+canned_reply_shortcut = RegexValidator(
+    r"^[A-Za-z0-9_-]{1,40}$", "1 to 40 characters from A-Z a-z 0-9 _ -", code="invalid_shortcut"
+)
+
+
+class CannedReply(models.Model):
+    """A saved answer of an account, typed at the desk by its shortcut (`/refund`); its text may hold placeholders
+    (`{{customer.first_name}}`, see `conversations.canned`)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="canned_replies", db_index=False)
+    shortcut = models.CharField(max_length=40, validators=[canned_reply_shortcut])
+    title = models.CharField(max_length=100, blank=True)
+    text = models.TextField(max_length=10_000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut", "pk"]
+        verbose_name_plural = "canned replies"
+        constraints = [
+            # One reply per shortcut in an account, whatever its case; its index serves the account's list.
+            models.UniqueConstraint("account", Lower("shortcut"), name="canned_reply_unique_shortcut"),
+        ]
+
+    def __str__(self) -> str:
+        return self.shortcut

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from conversations.models import Conversation, Label, Receipt, Thread
+from conversations.models import CannedReply, Conversation, Label, Receipt, Thread
 from devices.models import Customer
 
 
@@ -57,3 +57,8 @@ def conversations_with_label_named(queryset: QuerySet[Conversation], *, account,
     """Those of `queryset` that carry the account's label of that name (whatever its case); none if it has none."""
     label_id = Label.objects.filter(account=account, name__iexact=" ".join(name.split())).values_list("pk", flat=True)
     return queryset.filter(conversationlabel__label_id__in=label_id)
+
+
+def canned_replies_for(*, account) -> list[CannedReply]:
+    """The account's canned replies, by shortcut."""
+    return list(CannedReply.objects.filter(account=account).order_by("shortcut", "pk"))

@@ -11,6 +11,7 @@ from conversations.services.batches import (
     conversation_upsert,
     messages_post_batch,
 )
+from conversations.services.canned_replies import canned_reply_delete, canned_reply_save
 from conversations.services.desk import desk_assign, desk_line, desk_reply, desk_status_change, read_marker_advance
 from conversations.services.labels import label_add, label_get_or_create, label_remove, labels_set
 from conversations.services.locks import conversations_lock_for_customer
@@ -38,6 +39,8 @@ __all__ = [
     "AttachmentDraft",
     "Author",
     "MessageDraft",
+    "canned_reply_delete",
+    "canned_reply_save",
     "chat_thread_create",
     "conversation_assign",
     "conversation_close",
