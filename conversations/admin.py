@@ -1,7 +1,25 @@
 from django.contrib import admin
 
 from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
-from conversations.models import Conversation, Media, Message, Participant, Thread
+from conversations.models import (
+    CannedReply,
+    Conversation,
+    ConversationLabel,
+    Label,
+    Media,
+    Message,
+    Participant,
+    Thread,
+)
+from conversations.services import canned_reply_delete, canned_reply_save
+
+
+class ConversationLabelInline(TenantScopedInline, admin.TabularInline):
+    model = ConversationLabel
+    account_path = "conversation__account"
+    extra = 0
+    autocomplete_fields = ["label"]
+    readonly_fields = ["added_by", "created_at"]
 
 
 class ParticipantInline(TenantScopedInline, admin.TabularInline):
@@ -19,9 +37,17 @@ class ConversationAdmin(TenantScopedAdmin):
     list_select_related = ["account", "assignee"]
     list_filter = ["status", "visible", "account"]
     search_fields = ["public_id", "subject"]
-    readonly_fields = ["merged_into", "previous_conversation", "waiting_since", "last_activity_at", "closed_at"]
+    readonly_fields = [
+        "merged_into",
+        "previous_conversation",
+        "waiting_since",
+        "last_activity_at",
+        "closed_at",
+        "snoozed_until",
+        "snoozed_by",
+    ]
     autocomplete_fields = ["account", "assignee", "primary_customer"]
-    inlines = [ParticipantInline]
+    inlines = [ParticipantInline, ConversationLabelInline]
 
 
 @admin.register(Thread)
@@ -51,3 +77,46 @@ class MediaAdmin(TenantScopedAdmin):
     list_select_related = ["account"]
     search_fields = ["original_name", "=uuid", "file"]
     raw_id_fields = ["account", "uploaded_by_customer", "uploaded_by_agent", "message"]
+
+
+@admin.register(Label)
+class LabelAdmin(TenantScopedAdmin):
+    account_path = "account"
+    ordering = ["account", "name"]
+    list_display = ["name", "colour", "account", "created_at"]
+    list_select_related = ["account"]
+    list_filter = ["account"]
+    search_fields = ["name"]
+    autocomplete_fields = ["account"]
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(TenantScopedAdmin):
+    account_path = "account"
+    ordering = ["account", "shortcut"]
+    list_display = ["shortcut", "title", "account", "updated_at"]
+    list_select_related = ["account"]
+    list_filter = ["account"]
+    search_fields = ["shortcut", "title", "text"]
+    autocomplete_fields = ["account"]
+    fields = ["account", "shortcut", "title", "text"]
+    help_texts = {
+        "text": "Placeholders: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}"
+    }
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs.setdefault("help_texts", self.help_texts)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Through the service, as the desk saves them (the form has checked the fields and the shortcut)."""
+        canned_reply_save(
+            account=obj.account,
+            shortcut=obj.shortcut,
+            title=obj.title,
+            text=obj.text,
+            canned_reply=obj,  # saved as it is: the admin goes on with this instance
+        )
+
+    def delete_model(self, request, obj):
+        canned_reply_delete(canned_reply=obj)

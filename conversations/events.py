@@ -38,6 +38,9 @@ def thread_data(thread: Thread) -> dict:
 def conversation_event(*, conversation: Conversation, event: str, thread: Thread | None = None, **extra) -> None:
     """Emit a `conversation.*` or `thread.*` event; `extra` adds keys to `data` (previousStatus, …)."""
 
+    if "previousStatus" in extra:  # as the API shows statuses (a snoozed conversation is pending there)
+        extra["previousStatus"] = Conversation.status_public(extra["previousStatus"])
+
     def data() -> dict:
         payload = {"conversation": conversation_data(conversation), **extra}
         if thread is not None:

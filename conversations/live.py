@@ -56,7 +56,7 @@ def author_kind(author: Author) -> str:
 
 
 def message_live(*, conversation: Conversation, message: Message, author: Author, recipient_ids: list[int]) -> None:
-    """A new message: to the desk, and to the customers whose timeline it joins."""
+    """A new message: to the desk, and to the customers whose timeline it joins (none for a private note)."""
     _publish(
         "message",
         account_id=conversation.account_id,
@@ -65,6 +65,7 @@ def message_live(*, conversation: Conversation, message: Message, author: Author
         conversation=conversation.pk,
         author=author_kind(author),
         silent=message.is_silent,
+        private=message.is_private,
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Lower
 
 from agents.models import Account, Agent
 from devices.models import Customer
@@ -27,8 +28,12 @@ class Conversation(models.Model):
         PENDING = "pending"  # waiting for the customer
         CLOSED = "closed"
         SPAM = "spam"
+        SNOOZED = "snoozed"  # set aside by an agent until `snoozed_until` (null: until the customer writes)
 
+    # What awaits someone: the desk's and the API's "open" filter. A snoozed conversation is not in it.
     OPEN_STATUSES = (Status.ACTIVE, Status.PENDING)
+    # The statuses with an open thread: the open ones and a snoozed one (a snooze keeps its session going).
+    LIVE_STATUSES = (Status.ACTIVE, Status.PENDING, Status.SNOOZED)
 
     # No index of its own (nor the assignee's): the inbox index and the unique public id lead with the account,
     # the assignee index with the assignee; each more index is written again by every message's update.
@@ -66,6 +71,12 @@ class Conversation(models.Model):
     waiting_since = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True, help_text="Newest non-imported message.")
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Meaningful only while the status is snoozed: when it wakes (null: when the customer writes), and who snoozed.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    snoozed_by = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    labels = models.ManyToManyField("Label", through="ConversationLabel", related_name="conversations", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -79,6 +90,10 @@ class Conversation(models.Model):
             models.Index(fields=["account", "status", "-last_activity_at"], name="conversation_inbox_idx"),
             # The desk's "Mine": WHERE assignee_id = ? AND status = ?
             models.Index(fields=["assignee", "status"], name="conversation_assignee_idx"),
+            # The worker's wake-up: WHERE status = 'snoozed' AND snoozed_until <= now (a small partial index)
+            models.Index(
+                fields=["snoozed_until"], condition=models.Q(status="snoozed"), name="conversation_snooze_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,11 +101,73 @@ class Conversation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in self.OPEN_STATUSES
+        """It has an open thread: active, pending, or snoozed."""
+        return self.status in self.LIVE_STATUSES
+
+    @property
+    def is_snoozed(self) -> bool:
+        return self.status == self.Status.SNOOZED
+
+    @classmethod
+    def status_public(cls, status: str) -> str:
+        """A status as the APIs show it: they know no snooze (Help Scout's statuses), so a snoozed conversation
+        is `pending` there, its snooze shown beside."""
+        return cls.Status.PENDING if status == cls.Status.SNOOZED else status
+
+    @property
+    def public_status(self) -> str:
+        return self.status_public(self.status)
+
+    @property
+    def wake_status(self) -> str:
+        """What a snoozed conversation becomes when it wakes: active while the customer waits, else pending."""
+        return self.Status.ACTIVE if self.waiting_since is not None else self.Status.PENDING
 
     @property
     def is_merged(self) -> bool:
         return self.merged_into_id is not None
+
+
+label_colour = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "a colour as #rrggbb", code="invalid_colour")
+
+
+class Label(models.Model):
+    """A label (Help Scout's tag) of an account, put on conversations to sort them ("billing", "vip")."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="labels", db_index=False)
+    name = models.CharField(max_length=50)
+    colour = models.CharField(max_length=7, blank=True, validators=[label_colour], help_text="#rrggbb, optional.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            # One label per name in an account, whatever its case ("VIP" is "vip"); its index serves the lookups.
+            models.UniqueConstraint("account", Lower("name"), name="label_unique_name_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationLabel(models.Model):
+    """A label on a conversation: when, and by whom at the desk."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, db_index=False)
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A conversation's labels: WHERE conversation_id = ?; the label's own index serves the filter by label.
+            models.UniqueConstraint(fields=["conversation", "label"], name="conversation_label_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label_id} on {self.conversation_id}"
 
 
 class Participant(models.Model):
@@ -253,6 +330,8 @@ class Message(models.Model):
     )
     # Hidden from customers' apps: a customer's silent context message (typeId 4) or an agent-side note (typeId 5).
     is_silent = models.BooleanField(default=False)
+    # An agent's private note: agents only. No customer holds a receipt of it, so no app, push or widget sees it.
+    is_private = models.BooleanField(default=False)
     text = models.TextField(blank=True)
     title = models.CharField(max_length=255, blank=True)
     buttons = models.JSONField(default=list, blank=True)
@@ -360,3 +439,31 @@ class ReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id} read {self.conversation_id} up to {self.last_read_message_id}"
+
+
+canned_reply_shortcut = RegexValidator(
+    r"^[A-Za-z0-9_-]{1,40}$", "1 to 40 characters from A-Z a-z 0-9 _ -", code="invalid_shortcut"
+)
+
+
+class CannedReply(models.Model):
+    """A saved answer of an account, typed at the desk by its shortcut (`/refund`); its text may hold placeholders
+    (`{{customer.first_name}}`, see `conversations.canned`)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="canned_replies", db_index=False)
+    shortcut = models.CharField(max_length=40, validators=[canned_reply_shortcut])
+    title = models.CharField(max_length=100, blank=True)
+    text = models.TextField(max_length=10_000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["shortcut", "pk"]
+        verbose_name_plural = "canned replies"
+        constraints = [
+            # One reply per shortcut in an account, whatever its case; its index serves the account's list.
+            models.UniqueConstraint("account", Lower("shortcut"), name="canned_reply_unique_shortcut"),
+        ]
+
+    def __str__(self) -> str:
+        return self.shortcut

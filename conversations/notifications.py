@@ -34,6 +34,8 @@ def message_notify(*, conversation: Conversation, message: Message, author: Auth
     if conversation.status == Conversation.Status.SPAM:
         return
     message_created(conversation=conversation, message=message, author=author)
+    if message.is_private:
+        return  # an agent's note: to the desk and webhooks only
     if author is None or (message.is_silent and isinstance(author, Customer)):
         return
     readers = [pk for pk in recipient_ids if not (isinstance(author, Customer) and pk == author.pk)]

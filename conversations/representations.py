@@ -13,6 +13,8 @@ from conversations.models import Conversation, Message, Thread
 from messenger_project.integration_api.serializers import IsoDateTimeField, LinkSerializer, NullIfBlankField
 
 SENDER_KINDS = ["customer", "agent", "bot"]
+# The statuses the APIs show (Help Scout's): a snoozed conversation is pending there, its snooze beside.
+API_STATUSES = [s for s in Conversation.Status.values if s != Conversation.Status.SNOOZED]
 
 
 class MessageAttachmentSerializer(serializers.Serializer):
@@ -49,6 +51,21 @@ class AssigneeSerializer(serializers.Serializer):
     isBot = serializers.BooleanField(source="is_bot")
 
 
+class SnoozeSerializer(serializers.Serializer):
+    snoozedUntil = IsoDateTimeField(
+        source="snoozed_until", allow_null=True, help_text="When it wakes; null: when the customer writes."
+    )
+    snoozedBy = serializers.IntegerField(source="snoozed_by_id", allow_null=True, help_text="The agent id, if any.")
+
+
+class TagSerializer(serializers.Serializer):
+    """A label, shaped as Help Scout's tag."""
+
+    id = serializers.IntegerField(source="pk")
+    tag = serializers.CharField(source="name")
+    color = NullIfBlankField(source="colour", help_text="#rrggbb, or null.")
+
+
 class ConversationLinksSerializer(serializers.Serializer):
     self = LinkSerializer()
     threads = LinkSerializer()
@@ -62,7 +79,12 @@ class ConversationSerializer(serializers.Serializer):
 
     id = serializers.CharField(source="public_id")
     subject = NullIfBlankField()
-    status = serializers.ChoiceField(choices=Conversation.Status.values)
+    status = serializers.ChoiceField(
+        source="public_status",
+        choices=API_STATUSES,
+        help_text="A snoozed conversation is `pending` here, with `snooze` set.",
+    )
+    snooze = serializers.SerializerMethodField(help_text="Set while the conversation is snoozed, else null.")
     visible = serializers.BooleanField(help_text="False until the conversation holds a message.")
     createdAt = IsoDateTimeField(source="created_at")
     updatedAt = IsoDateTimeField(source="updated_at")
@@ -77,11 +99,16 @@ class ConversationSerializer(serializers.Serializer):
     participants = ParticipantSerializer(source="participants.all", many=True)
     assignee = AssigneeSerializer(allow_null=True)
     custom = serializers.DictField(child=serializers.JSONField())
+    tags = TagSerializer(source="labels.all", many=True, help_text="Its labels, by name.")
     _links = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_mergedInto(self, conversation) -> None:  # noqa: N802
         return None
+
+    @extend_schema_field(SnoozeSerializer(allow_null=True))
+    def get_snooze(self, conversation) -> dict | None:
+        return SnoozeSerializer(conversation).data if conversation.is_snoozed else None
 
     @extend_schema_field(ConversationLinksSerializer)
     def get__links(self, conversation) -> dict:
@@ -124,6 +151,11 @@ class MessageSerializer(serializers.Serializer):
     senderDeleted = serializers.BooleanField(
         source="sender_deleted", required=False, help_text="Present (true) only when the sender was deleted."
     )
+    private = serializers.BooleanField(
+        source="is_private",
+        required=False,
+        help_text="Present (true) only on an agent's private note: never shown to customers.",
+    )
 
     @extend_schema_field(SenderSerializer(allow_null=True))
     def get_sender(self, message) -> dict | None:
@@ -133,6 +165,8 @@ class MessageSerializer(serializers.Serializer):
         data = super().to_representation(instance)
         if not data["senderDeleted"]:
             del data["senderDeleted"]
+        if not data["private"]:
+            del data["private"]
         return data
 
 

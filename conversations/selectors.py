@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from conversations.models import Conversation, Receipt, Thread
+from conversations.models import CannedReply, Conversation, Label, Receipt, Thread
 from devices.models import Customer
 
 
@@ -29,7 +29,7 @@ def conversations_for_api(*, account) -> QuerySet[Conversation]:
     return (
         Conversation.objects.filter(account=account, merged_into__isnull=True)
         .select_related("assignee", "primary_customer")
-        .prefetch_related("participants__customer")
+        .prefetch_related("participants__customer", "labels")
         .annotate(thread_count=Count("threads", distinct=True), open_thread_id=Subquery(open_thread))
     )
 
@@ -41,3 +41,24 @@ def conversation_final(conversation: Conversation) -> Conversation:
         conversation = Conversation.objects.get(pk=conversation.merged_into_id)
         seen.add(conversation.pk)
     return conversation
+
+
+def labels_for(*, account) -> QuerySet[Label]:
+    """The account's labels, by name."""
+    return Label.objects.filter(account=account).order_by("name", "pk")
+
+
+def conversations_with_label(queryset: QuerySet[Conversation], label_id: int) -> QuerySet[Conversation]:
+    """Those of `queryset` that carry the label (the desk's and the API's filter)."""
+    return queryset.filter(conversationlabel__label_id=label_id)
+
+
+def conversations_with_label_named(queryset: QuerySet[Conversation], *, account, name: str) -> QuerySet[Conversation]:
+    """Those of `queryset` that carry the account's label of that name (whatever its case); none if it has none."""
+    label_id = Label.objects.filter(account=account, name__iexact=" ".join(name.split())).values_list("pk", flat=True)
+    return queryset.filter(conversationlabel__label_id__in=label_id)
+
+
+def canned_replies_for(*, account) -> list[CannedReply]:
+    """The account's canned replies, by shortcut."""
+    return list(CannedReply.objects.filter(account=account).order_by("shortcut", "pk"))

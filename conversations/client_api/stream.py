@@ -25,6 +25,7 @@ from conversations.client_api.base import SUPPORTED_VERSIONS, request_caller
 from conversations.client_api.formatting import agent_object
 from conversations.client_api.serializers import ClientMessageSerializer
 from conversations.live import customer_topic, device_topic
+from conversations.models import Conversation
 from conversations.services import receipts_mark_received
 from conversations.timeline import PAGE_SIZE, timeline_page
 from conversations.typing import agent_typing_get
@@ -75,7 +76,8 @@ class ClientStream:
             current = await database(self._current_conversation_id) == event["conversation"]
             if kind == "read":
                 return [Frame("read", {"upTo": event["upTo"]})] if current else []
-            return [Frame("conversation", {"status": event["status"], "event": event["event"], "current": current})]
+            status = Conversation.status_public(event["status"])  # as the APIs show it: no snooze
+            return [Frame("conversation", {"status": status, "event": event["event"], "current": current})]
         return []
 
     def _catch_up(self) -> list[Frame]:

@@ -31,11 +31,12 @@ from conversations.models import Conversation, Media, Message, Participant, Read
 from devices.models import Customer
 
 INBOX_VIEWS = {"unassigned": _("Unassigned"), "mine": _("Mine"), "all": _("All")}
-# The status filter: "open" (active or pending: what awaits someone, the default), each status, or any.
+# The status filter: "open" (active or pending: what awaits someone, the default; not snoozed), each status, or any.
 INBOX_STATUSES = {
     "open": _("Open"),
     "active": _("Active"),
     "pending": _("Pending"),
+    "snoozed": _("Snoozed"),
     "closed": _("Closed"),
     "spam": _("Spam"),
     "all": _("Any status"),

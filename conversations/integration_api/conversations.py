@@ -28,6 +28,7 @@ from conversations.integration_api.openapi import (
     EMPTY_OBJECT,
     IDEMPOTENCY_ERRORS,
     MOVED_LOCATION,
+    NO_CONTROL_CHARACTERS,
     READ_ERRORS,
     TAG_CONVERSATIONS,
     TAG_V1,
@@ -45,13 +46,16 @@ from conversations.integration_api.openapi import (
 )
 from conversations.integration_api.records import ConversationRecordSerializer
 from conversations.models import Conversation
-from conversations.representations import ConversationSerializer, conversation_v2
-from conversations.selectors import conversations_for_api
+from conversations.representations import API_STATUSES, ConversationSerializer, conversation_v2
+from conversations.selectors import conversations_for_api, conversations_with_label_named
 from conversations.services import (
     MAX_PARTICIPANTS,
     conversation_merge,
+    conversation_snooze,
     conversation_update,
     conversation_upsert,
+    conversation_wake,
+    labels_set,
 )
 from devices.selectors import customers_by_user_ids
 from messenger_project.errors import ServiceError
@@ -67,15 +71,22 @@ def _uuid_or_none(value: str):
 
 
 SORT_FIELDS = {"lastActivityAt": "last_activity_at", "createdAt": "created_at"}
+LIST_STATUSES = ["active", "pending", "snoozed", "closed", "spam", "open", "all"]
+# What each status filter takes: the API shows a snoozed conversation as pending (with its `snooze`).
+STATUS_FILTERS = {
+    "open": [*Conversation.OPEN_STATUSES, Conversation.Status.SNOOZED],
+    "pending": [Conversation.Status.PENDING, Conversation.Status.SNOOZED],
+}
 
 
 class ConversationListQuery(StrictSerializer):
     """The filters, order and page of the conversation list; an empty filter means no filter."""
 
     status = serializers.ChoiceField(
-        choices=["active", "pending", "closed", "spam", "open", "all"],
+        choices=LIST_STATUSES,
         default="all",
-        help_text="`open` means active and pending; `all` leaves spam out.",
+        help_text="`open` means active and pending (snoozed ones included: they show as pending); `snoozed` only the "
+        "snoozed; `all` leaves spam out.",
     )
     customerId = serializers.CharField(
         required=False, allow_blank=True, help_text="A customer UUID or number; empty means no filter."
@@ -88,20 +99,21 @@ class ConversationListQuery(StrictSerializer):
     visible = serializers.ChoiceField(
         choices=["true", "false"], required=False, allow_blank=True, help_text="Empty means no filter."
     )
+    tag = serializers.CharField(
+        required=False, allow_blank=True, max_length=50, help_text="A label's name; empty means no filter."
+    )
     sortField = serializers.ChoiceField(choices=list(SORT_FIELDS), default="lastActivityAt")
     sortOrder = serializers.ChoiceField(choices=["desc", "asc"], default="desc")
     page = QueryIdField(default=1, help_text="1-based.")
     size = QueryIdField(max_value=100, default=25, help_text="1–100.")
 
     @staticmethod
-    def filter(queryset, query: dict):
+    def filter(queryset, query: dict, account):
         status = query["status"]
         if status == "all":
             queryset = queryset.exclude(status=Conversation.Status.SPAM)
-        elif status == "open":
-            queryset = queryset.filter(status__in=Conversation.OPEN_STATUSES)
         else:
-            queryset = queryset.filter(status=status)
+            queryset = queryset.filter(status__in=STATUS_FILTERS.get(status, [status]))
         customer_id = query.get("customerId") or query.get("participantUserId")
         if customer_id:
             number, customer_uuid = stored_id(customer_id), _uuid_or_none(customer_id)
@@ -117,6 +129,8 @@ class ConversationListQuery(StrictSerializer):
             queryset = queryset.filter(updated_at__gte=query["modifiedSince"])
         if query.get("visible"):
             queryset = queryset.filter(visible=query["visible"] == "true")
+        if query.get("tag"):
+            queryset = conversations_with_label_named(queryset, account=account, name=query["tag"])
         order = SORT_FIELDS[query["sortField"]]
         if query["sortOrder"] == "desc":
             return queryset.order_by(f"-{order}", "-pk")
@@ -160,8 +174,9 @@ class ConversationPageSerializer(serializers.Serializer):
         parameters=[
             query_param(
                 "status",
-                description="`open` means active and pending.",
-                enum=["active", "pending", "closed", "spam", "open", "all"],
+                description="`open` means active and pending; `pending` takes the snoozed too (they show as pending), "
+                "`snoozed` only them.",
+                enum=LIST_STATUSES,
                 default="all",
             ),
             query_param("customerId", description="A customer UUID or number; empty means no filter."),
@@ -173,6 +188,11 @@ class ConversationPageSerializer(serializers.Serializer):
                 "ISO 8601; empty means no filter.",
             ),
             query_param("visible", or_empty({"type": "boolean"}), "Empty means no filter."),
+            query_param(
+                "tag",
+                {"type": "string", "maxLength": 50, "pattern": NO_CONTROL_CHARACTERS},
+                "A label's name (any case); empty means no filter.",
+            ),
             query_param("sortField", enum=["lastActivityAt", "createdAt"], default="lastActivityAt"),
             query_param("sortOrder", enum=["desc", "asc"], default="desc"),
             int_query_param("page", "1-based.", default=1),
@@ -220,7 +240,7 @@ class ConversationListView(IntegrationAPIView):
     def get(self, request):
         query = query_validated(ConversationListQuery, request)
         page, size = query["page"], query["size"]
-        queryset = ConversationListQuery.filter(conversations_for_api(account=self.account), query)
+        queryset = ConversationListQuery.filter(conversations_for_api(account=self.account), query, self.account)
         total = queryset.count()
         offset = (page - 1) * size
         # A page past the end is empty and not asked for: its offset can be beyond a bigint.
@@ -257,7 +277,9 @@ class AssigneeIdField(serializers.JSONField):
 class ConversationUpdateSerializer(StrictSerializer):
     """What to change; at least one field."""
 
-    status = serializers.ChoiceField(choices=Conversation.Status.values, required=False)
+    status = serializers.ChoiceField(
+        choices=API_STATUSES, required=False, help_text="A snoozed conversation wakes to this status."
+    )
     assigneeId = AssigneeIdField(
         required=False,
         allow_null=True,
@@ -356,6 +378,135 @@ class ConversationDetailView(IntegrationAPIView):
     def _lookup(self, request, conversation_id: str) -> Conversation:
         queryset = conversations_for_api(account=self.account)
         return conversation_lookup(request, self.account, conversation_id, queryset=queryset)
+
+
+class ConversationSnoozeSerializer(StrictSerializer):
+    snoozedUntil = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="ISO 8601 (without an offset: UTC); null or absent: until the customer writes. A time that has "
+        "come wakes it within seconds.",
+    )
+
+
+SNOOZE_DESCRIPTION = (
+    "A snoozed conversation keeps its open thread, shows `status: pending` (with `snooze` set) and is left out of "
+    "the desk's open inbox; it wakes (to `active` when the customer waits, else `pending`) at `snoozedUntil`, when "
+    "the customer writes, or on `DELETE`. Only an active or pending (or snoozed) conversation can be snoozed "
+    "(409 `conversation_not_open`). A key bound to a bot snoozes as that bot. Each change is a "
+    "`conversation.status_changed` event."
+)
+
+
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="snoozeConversation",
+        summary="Snooze a conversation",
+        description=SNOOZE_DESCRIPTION,
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM],
+        request=ConversationSnoozeSerializer,
+        examples=[
+            request_example("Until Monday morning", {"snoozedUntil": "2030-05-06T08:00:00Z"}),
+            request_example("Until the customer writes", {"snoozedUntil": None}),
+        ],
+        responses={
+            200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                "conversation_not_open",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "snoozedUntil",
+                                "code": "invalid",
+                                "message": "Datetime has wrong format.",
+                                "rejectedValue": "Monday",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
+    delete=extend_schema(
+        operation_id="unsnoozeConversation",
+        summary="Wake a snoozed conversation",
+        description="Ends the snooze now: `active` when the customer waits, else `pending`. A conversation that is not "
+        "snoozed is answered as it is.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
+        responses={
+            200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            **errors_of("not_found", "conversation_merged", *IDEMPOTENCY_ERRORS),
+        },
+    ),
+)
+class ConversationSnoozeView(IntegrationAPIView):
+    def put(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = ConversationSnoozeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        until = payload.validated_data.get("snoozedUntil")
+        conversation_snooze(conversation=conversation, agent=self.api_key.bot, until=until)
+        return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=conversation.pk)))
+
+    def delete(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        conversation_wake(conversation=conversation, agent=self.api_key.bot)
+        return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=conversation.pk)))
+
+
+class ConversationTagsSerializer(StrictSerializer):
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50, allow_blank=False),
+        max_length=50,
+        help_text="Every label the conversation should carry (names, any case); a name the account has no label of "
+        "makes one. An empty list takes them all off.",
+    )
+
+
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="setConversationTags",
+        summary="Set a conversation's tags",
+        description="Replaces the conversation's labels (Help Scout's tags) with these. A `conversation.updated` "
+        "event follows a change. Answers the conversation.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM],
+        request=ConversationTagsSerializer,
+        examples=[request_example("Tags", {"tags": ["billing", "vip"]})],
+        responses={
+            200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            **errors_of(
+                *WRITE_ERRORS,
+                "not_found",
+                "conversation_merged",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "tags[0]",
+                                "code": "max_length",
+                                "message": "Ensure this field has no more than 50 characters.",
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
+)
+class ConversationTagsView(IntegrationAPIView):
+    def put(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = ConversationTagsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        labels_set(conversation=conversation, names=payload.validated_data["tags"])
+        return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=conversation.pk)))
 
 
 class MergeSerializer(StrictSerializer):
@@ -522,5 +673,10 @@ class ConversationView(IntegrationAPIView):
 
     def get(self, request, app_id: str, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        last = conversation.messages.select_related("author_customer", "conversation").order_by("-id").first()
+        last = (  # a private note is no last message of a TalkJS-style record
+            conversation.messages.filter(is_private=False)
+            .select_related("author_customer", "conversation")
+            .order_by("-id")
+            .first()
+        )
         return Response(ConversationRecordSerializer(conversation, context={"last_message": last}).data)

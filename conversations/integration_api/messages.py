@@ -209,8 +209,9 @@ class ConversationMessagesView(IntegrationAPIView):
         conversation = conversation_lookup(request, self.account, conversation_id)
         query = query_validated(MessageListQuery, request)
         limit, starting_after = query["limit"], query.get("startingAfter")
-        messages = (
-            conversation.messages.select_related("author_customer", "conversation")
+        messages = (  # the TalkJS-style records have no place for a private note: they leave notes out
+            conversation.messages.filter(is_private=False)
+            .select_related("author_customer", "conversation")
             .prefetch_related("attachments")
             .order_by("-id")
         )

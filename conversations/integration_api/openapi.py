@@ -146,6 +146,7 @@ ERROR_CASES: dict[str, tuple[int, str, dict]] = {
     "email_taken": (409, "Email taken.", {}),
     "phone_taken": (409, "Phone taken.", {}),
     "idempotency_conflict": (409, "Idempotency conflict.", {}),
+    "conversation_not_open": (409, "Only an open conversation can be snoozed.", {}),
     "thread_limit_reached": (412, "Thread limit reached.", {}),
     "conversation_too_old": (412, "Conversation too old.", {}),
     "payload_too_large": (413, "The body is over 1 MiB.", {}),
@@ -460,6 +461,7 @@ CONVERSATION = {
     "id": "order_391_fc",
     "subject": "What a lovely day!",
     "status": "active",
+    "snooze": None,
     "visible": True,
     "createdAt": "2024-05-01T10:00:00Z",
     "updatedAt": "2024-05-01T10:05:00Z",
@@ -480,6 +482,7 @@ CONVERSATION = {
     ],
     "assignee": None,
     "custom": {"category": "order_inquiry"},
+    "tags": [{"id": 7, "tag": "billing", "color": "#1e88e5"}],
     "_links": {
         "self": {"href": "/api/v2/conversations/order_391_fc"},
         "threads": {"href": "/api/v2/conversations/order_391_fc/threads"},

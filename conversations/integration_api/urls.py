@@ -9,6 +9,8 @@ from conversations.integration_api.conversations import (
     ConversationDetailView,
     ConversationListView,
     ConversationMergeView,
+    ConversationSnoozeView,
+    ConversationTagsView,
     ConversationView,
 )
 from conversations.integration_api.messages import (
@@ -40,6 +42,10 @@ urlpatterns = [
         ConversationMessagesV2View.as_view(),
         name="v2-conversation-messages",
     ),
+    path(
+        "v2/conversations/<str:conversation_id>/snooze", ConversationSnoozeView.as_view(), name="v2-conversation-snooze"
+    ),
+    path("v2/conversations/<str:conversation_id>/tags", ConversationTagsView.as_view(), name="v2-conversation-tags"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
     path(
         "v2/conversations/<str:conversation_id>/typing", ConversationTypingView.as_view(), name="v2-conversation-typing"

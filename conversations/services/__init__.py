@@ -12,9 +12,12 @@ from conversations.services.batches import (
     messages_post_batch,
 )
 from conversations.services.bulk import BULK_ACTIONS, desk_bulk
-from conversations.services.desk import desk_assign, desk_reply, desk_status_change, read_marker_advance
+from conversations.services.canned_replies import canned_reply_delete, canned_reply_save
+from conversations.services.desk import desk_assign, desk_line, desk_reply, desk_status_change, read_marker_advance
+from conversations.services.labels import label_add, label_get_or_create, label_remove, labels_set
 from conversations.services.locks import conversations_lock_for_customer
 from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
+from conversations.services.notes import note_add
 from conversations.services.posting import (
     conversation_create,
     customer_message_send,
@@ -22,6 +25,7 @@ from conversations.services.posting import (
     participant_add,
 )
 from conversations.services.receipts import receipts_mark_received, receipts_raise_status
+from conversations.services.snooze import conversation_snooze, conversation_wake, conversations_wake_due
 from conversations.services.status import (
     conversation_assign,
     conversation_close,
@@ -36,6 +40,8 @@ __all__ = [
     "AttachmentDraft",
     "Author",
     "MessageDraft",
+    "canned_reply_delete",
+    "canned_reply_save",
     "chat_thread_create",
     "conversation_assign",
     "conversation_close",
@@ -43,19 +49,28 @@ __all__ = [
     "conversation_merge",
     "conversation_reopen",
     "conversation_set_status",
+    "conversation_snooze",
+    "conversation_wake",
     "conversation_update",
     "conversation_upsert",
     "conversations_lock_for_customer",
+    "conversations_wake_due",
     "customer_conversations_delete",
     "BULK_ACTIONS",
     "desk_bulk",
     "desk_assign",
+    "desk_line",
     "desk_reply",
     "desk_status_change",
     "customer_history_merge",
     "customer_message_send",
+    "label_add",
+    "label_get_or_create",
+    "label_remove",
+    "labels_set",
     "message_post",
     "messages_post_batch",
+    "note_add",
     "participant_add",
     "receipts_mark_received",
     "read_marker_advance",

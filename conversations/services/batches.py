@@ -220,7 +220,8 @@ def chat_thread_create(
             if conversation.status != Conversation.Status.ACTIVE:
                 previous = conversation.status
                 conversation.status, conversation.closed_at = Conversation.Status.ACTIVE, None
-                conversation.save(update_fields=["status", "closed_at", "updated_at"])
+                conversation.snoozed_until = conversation.snoozed_by = None  # a new chat ends a snooze
+                conversation.save(update_fields=["status", "closed_at", "snoozed_until", "snoozed_by", "updated_at"])
                 conversation_event(
                     conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous
                 )

@@ -22,20 +22,29 @@ ACTIONS = {
 }
 
 
-def _record(
-    *, conversation: Conversation, agent: Agent, action: str, text: str, thread: Thread | None = None
+def desk_line(
+    *,
+    conversation: Conversation,
+    agent: Agent | None,
+    action: str,
+    text: str,
+    thread: Thread | None = None,
+    private: bool = False,
 ) -> Message:
     """A line in the timeline saying who did what: a silent system message (typeId 5, hidden from apps).
 
-    It goes into the open thread, or into `thread` when given (the thread a close just closed)."""
+    `text` follows the agent's name ("Sanne closed the conversation"); without an agent (the worker, the API
+    without a bot) it stands alone, capitalised. It goes into the open thread, or into `thread` when given (the
+    thread a close just closed). A `private` line is for agents only (as a note: no customer holds a receipt)."""
     return message_post(
         conversation=conversation,
         author=None,
         thread=thread,
         silent=True,
-        text=f"{agent.display_name} {text}",
+        text=f"{agent.display_name} {text}" if agent is not None else text[:1].upper() + text[1:],
         origin=Message.Origin.DESK,
-        custom={"action": action, "agentId": agent.pk},
+        custom={"action": action, "agentId": agent.pk if agent is not None else None},
+        private=private,
     )
 
 
@@ -56,7 +65,7 @@ def desk_status_change(*, conversation: Conversation, agent: Agent, action: str)
                 .order_by("-id")
                 .first()
             )
-            line = _record(conversation=conversation, agent=agent, action=action, text=text, thread=closed)
+            line = desk_line(conversation=conversation, agent=agent, action=action, text=text, thread=closed)
             if not conversation.is_open:
                 # Closed or spam needs nobody's attention: the closer has read it all (the inbox shows no badge
                 # on such a conversation for any agent, see desk_inbox).
@@ -75,7 +84,7 @@ def desk_assign(*, conversation: Conversation, agent: Agent, assignee: Agent | N
                 text = "assigned the conversation to themselves"
             else:
                 text = f"assigned the conversation to {assignee.display_name}"
-            _record(conversation=conversation, agent=agent, action="assign", text=text)
+            desk_line(conversation=conversation, agent=agent, action="assign", text=text)
     return conversation
 
 

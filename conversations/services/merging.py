@@ -101,6 +101,7 @@ def conversation_merge(*, source: Conversation, target: Conversation) -> Convers
         receipts_complete(conversation=target)
         if moved_open and not target_open:
             target.status = source.status
+            target.snoozed_until, target.snoozed_by_id = source.snoozed_until, source.snoozed_by_id
         target.last_activity_at = max(filter(None, [target.last_activity_at, source.last_activity_at]), default=None)
         target.visible = target.visible or source.visible
         target.save()

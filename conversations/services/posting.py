@@ -89,6 +89,12 @@ def _thread_for_message(
         open_thread_id = thread_open(conversation=conversation, now=now, source=source, by=author).pk
     if conversation.status == new_status:
         return open_thread_id, []
+    if conversation.is_snoozed:
+        if not isinstance(author, Customer):
+            return open_thread_id, []  # staff may write into a snoozed conversation: it sleeps on
+        # The customer wrote: the snooze ends.
+        conversation.status, conversation.snoozed_until, conversation.snoozed_by = new_status, None, None
+        return open_thread_id, ["status", "snoozed_until", "snoozed_by"]
     conversation.status = new_status
     conversation.closed_at = None
     return open_thread_id, ["status", "closed_at"]
@@ -127,6 +133,7 @@ def message_post(
     imported: bool = False,
     created_at: datetime | None = None,
     current_only: bool = False,
+    private: bool = False,
     **fields: Any,
 ) -> Message:
     """Post a message by a customer, an agent or bot (`Agent`), or the system (`author=None`).
@@ -137,6 +144,8 @@ def message_post(
     With `thread` given (chat threads, imports) the message goes there and the status is left alone.
     With `current_only` (a customer author) the conversation must be the author's current one, as read under the
     author's lock: else ConversationNotCurrent, before any other refusal.
+    A `private` message (an agent's note) reaches no customer: no receipt, no push, no customer event; it goes into
+    the open thread (if any) and moves neither the status nor the conversation's activity or waiting time.
     Raises Customer.DoesNotExist when the customer author was deleted meanwhile (nothing written);
     ServiceError: conversation_merged (404), thread_limit_reached / conversation_too_old (412).
     """
@@ -159,7 +168,11 @@ def message_post(
         changed: list[str] = []
         previous_status = conversation.status
         thread_id = thread.pk if thread is not None else None
-        if thread is None and not imported:  # imported history never opens a thread nor moves the status
+        if private:  # a note reaches nobody and moves nothing
+            recipient_ids = []
+            if thread is None:
+                thread_id = participants.open_thread_id
+        elif thread is None and not imported:  # imported history never opens a thread nor moves the status
             thread_id, changed = _thread_for_message(
                 conversation=conversation,
                 open_thread_id=participants.open_thread_id,
@@ -182,6 +195,7 @@ def message_post(
             author_customer=author if isinstance(author, Customer) else None,
             author_agent=author if isinstance(author, Agent) else None,
             is_silent=silent,
+            is_private=private,
             text=text,
             origin=origin,
             imported=imported,
@@ -200,7 +214,7 @@ def message_post(
             )
             for reader_id in recipient_ids
         ]
-        if not imported:
+        if not imported and not private:
             changed = _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
         elif not conversation.visible:  # imported history never moves the conversation, but shows it
             conversation.visible = True
@@ -221,7 +235,8 @@ def message_post(
         if newest_ids_raise(newest, delete=[typing_key] if typing_key else []):
             customer_typing_ended(conversation_id=conversation.pk, customer=customer_author)
         if not imported:
-            _current_conversation_set(conversation=conversation, author=author, recipient_ids=recipient_ids)
+            if not private:
+                _current_conversation_set(conversation=conversation, author=author, recipient_ids=recipient_ids)
             if "status" in changed:
                 conversation_event(
                     conversation=conversation,

@@ -67,11 +67,12 @@ def receipts_mark_received(*, customer: Customer, receipts: Sequence[TimelineIte
 
 
 def receipts_complete(*, conversation: Conversation) -> None:
-    """Every participant gets a receipt for every message of the conversation (after a merge combined them)."""
+    """Every participant gets a receipt for every message of the conversation (after a merge combined them), but for
+    private ones (agents' notes): no customer ever holds a receipt of those."""
     readers = list(conversation.participants.values_list("customer_id", flat=True))
     have = set(Receipt.objects.filter(message__conversation=conversation).values_list("customer_id", "message_id"))
     missing = []
-    for message in conversation.messages.select_related("author_customer", "author_agent"):
+    for message in conversation.messages.filter(is_private=False).select_related("author_customer", "author_agent"):
         author = message.author_customer or message.author_agent
         for reader_id in readers:
             if (reader_id, message.pk) not in have:

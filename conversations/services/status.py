@@ -19,20 +19,23 @@ from messenger_project.errors import ServiceError
 def conversation_set_status(
     *, conversation: Conversation, status: str, by: Agent | None = None, source: str = "desk"
 ) -> Conversation:
-    """Move a conversation between active / pending / closed / spam, keeping the open-thread invariant.
+    """Move a conversation between active / pending / closed / spam, keeping the open-thread invariant (a snoozed
+    one may move too: its snooze ends; snoozing itself is `conversation_snooze`).
 
     Closing or marking spam closes the open thread; going from closed or spam to active or pending opens a
     new session thread (subject to the 412 locks). Setting the current status is a no-op.
     """
     if status not in Conversation.Status.values:
         raise ServiceError("invalid_status")
+    if status == Conversation.Status.SNOOZED:  # it needs a time: conversation_snooze
+        raise ServiceError("invalid_status", message="Snooze a conversation with conversation_snooze.")
     now = timezone.now()
     with transaction.atomic():
         conversation = conversation_lock(conversation)
         if conversation.status == status:
             return conversation
         previous = conversation.status
-        opening = status in Conversation.OPEN_STATUSES
+        opening = status in Conversation.LIVE_STATUSES
         if opening and not conversation.is_open:
             thread_open(conversation=conversation, now=now, source=source, by=by)
         elif not opening and conversation.is_open:
@@ -42,7 +45,10 @@ def conversation_set_status(
         conversation.closed_at = None if opening else now
         if not opening:
             conversation.waiting_since = None
-        conversation.save(update_fields=["status", "closed_at", "waiting_since", "updated_at"])
+        conversation.snoozed_until = conversation.snoozed_by = None  # any snooze ends with the status it had
+        conversation.save(
+            update_fields=["status", "closed_at", "waiting_since", "snoozed_until", "snoozed_by", "updated_at"]
+        )
         conversation_event(conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous)
     return conversation
 

@@ -25,6 +25,7 @@ from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantSc
 from agents.models import Account, Agent, ApiKey, Delivery, Membership, PushSettings, User, Webhook
 from agents.services import agent_create, api_key_create
 from conversations.models import Conversation, Media, Message
+from conversations.services import canned_reply_save, label_add
 from devices.models import Customer, Device
 from tests.factories import make_account, make_agent, make_conversation, make_device, make_registered_customer, post
 
@@ -54,6 +55,9 @@ ACCOUNT_OF = {
     "conversations.Thread": "conversation__account",
     "conversations.Message": "conversation__account",
     "conversations.Media": "account",
+    "conversations.Label": "account",
+    "conversations.ConversationLabel": "conversation__account",
+    "conversations.CannedReply": "account",
 }
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -113,6 +117,8 @@ def _tenant(name: str) -> Tenant:
         message=messages[1],
         uploaded_by_agent=member,
     )
+    label_add(conversation=conversation, name=f"{name} label", actor_agent=member)
+    canned_reply_save(account=account, shortcut="thanks", text=f"{name} thanks you, {{{{customer.first_name}}}}!")
     key, _ = api_key_create(account=account, name=f"{name} key", bot=bot, actor=boss.user)
     webhook = Webhook.objects.create(
         account=account,

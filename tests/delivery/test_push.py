@@ -13,7 +13,7 @@ from django.db import transaction
 from werkzeug import Response
 
 from agents.models import Delivery, PushSettings
-from conversations.services import message_post
+from conversations.services import message_post, note_add
 from conversations.typing import agent_typing_set
 from devices.models import Device
 from tests.delivery.helpers import deliveries, ec_key, json_of, pem, requests_to, rsa_key, verified_body
@@ -185,6 +185,22 @@ def test_system_and_imported_messages_push_nothing(account, customer, conversati
         message_post(conversation=conversation, author=None, text="Old", imported=True)
 
     assert (fcm_messages(httpserver), Delivery.objects.count()) == ([], 0)
+
+
+def test_a_private_note_pushes_nothing_and_sends_no_email(account, customer, conversation, agent, fcm, httpserver):
+    """#19: an agent's note is for agents only; the reply after it is pushed as usual."""
+    httpserver.expect_request(FCM_SEND).respond_with_json({})
+    device(account, customer, "android-token", **ANDROID)
+    customer.email = "ann@example.com"
+    customer.save(update_fields=["email"])
+
+    with transaction.atomic():
+        note_add(conversation=conversation, agent=agent, text="Refund approved by Kim")
+
+    assert (fcm_messages(httpserver), Delivery.objects.count()) == ([], 0)
+    reply(conversation, agent)
+    assert len(fcm_messages(httpserver)) == 1
+    assert "Refund" not in json.dumps(fcm_messages(httpserver))
 
 
 def test_agent_typing_pushes_start_every_10_s_then_stop(

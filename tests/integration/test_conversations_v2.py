@@ -16,6 +16,7 @@ CONVERSATION_FIELDS = {
     "id",
     "subject",
     "status",
+    "snooze",
     "visible",
     "createdAt",
     "updatedAt",
@@ -28,6 +29,7 @@ CONVERSATION_FIELDS = {
     "participants",
     "assignee",
     "custom",
+    "tags",
     "_links",
 }
 

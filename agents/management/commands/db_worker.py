@@ -1,8 +1,9 @@
-"""django-tasks-db's `db_worker`, with the delivery sweep beside it.
+"""django-tasks-db's `db_worker`, with the delivery sweep beside it (and the snoozed conversations' wake-up).
 
 The worker of django-tasks-db leaves a task it was running when it died in "running" for ever; our deliveries
 carry their own lease instead. Every worker therefore sweeps now and then (DELIVERY_SWEEP_SECONDS): a delivery
-whose lease ran out, or whose task was lost, is queued again, so each is attempted at least once.
+whose lease ran out, or whose task was lost, is queued again, so each is attempted at least once. The same round
+wakes the snoozed conversations whose time has come (`conversations_wake_due`).
 This app comes before django_tasks_db in INSTALLED_APPS, so this command replaces theirs.
 """
 
@@ -18,6 +19,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from agents.delivery.queue import deliveries_sweep
+from conversations.services import conversations_wake_due
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +46,16 @@ def sweep_once() -> None:
         queued = deliveries_sweep()
     except Exception:  # the database may be away for a moment: try again next round
         logger.exception("delivery sweep failed")
+    else:
+        if queued:
+            logger.info("delivery sweep queued %d deliveries again", queued)
+    try:
+        woken = conversations_wake_due()
+    except Exception:  # as above: the next round tries again
+        logger.exception("snooze wake-up failed")
         return
-    if queued:
-        logger.info("delivery sweep queued %d deliveries again", queued)
+    if woken:
+        logger.info("woke %d snoozed conversations", woken)
 
 
 class Command(DatabaseWorkerCommand):
