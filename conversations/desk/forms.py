@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
@@ -9,6 +14,7 @@ from devices.normalize import InvalidIdentifier, email_normalize, phone_normaliz
 class ReplyForm(forms.Form):
     text = forms.CharField(required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3}), label="Reply")
     image = forms.FileField(required=False, label="Attach an image")
+    private = forms.BooleanField(required=False)  # a private note for agents, not a reply
 
     def clean(self):
         data = super().clean()
@@ -18,8 +24,15 @@ class ReplyForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in ("close", "reopen", "spam", "assign")])
+    action = forms.ChoiceField(choices=[(a, a) for a in ("close", "reopen", "spam", "assign", "snooze", "wake")])
     assignee = forms.CharField(required=False)  # an agent id, "me", or empty to unassign
+    # Snooze until: a preset (SNOOZE_PRESETS), "customer" (until they write), or a local date and time.
+    until = forms.CharField(required=False, max_length=40)
+
+
+class LabelForm(forms.Form):
+    add = forms.CharField(required=False, max_length=100)
+    remove = forms.CharField(required=False, max_length=100)
 
 
 def _identifier(normalize, value: str, *, what: str) -> str:
@@ -74,3 +87,30 @@ class CustomerEditForm(forms.Form):
 class PreferencesForm(forms.Form):
     notify_browser = forms.BooleanField(required=False)
     notify_sound = forms.BooleanField(required=False)
+
+
+# The snooze menu's choices; any other value is a local date and time ("2026-12-07T09:00", datetime-local).
+SNOOZE_PRESETS = ("1h", "4h", "tomorrow", "next_week", "customer")
+MORNING = time(9, 0)
+
+
+def snooze_until(value: str, *, now: datetime | None = None) -> datetime | None:
+    """When a snooze chosen in the desk ends, in the server's time zone: an hour or four from now, tomorrow at 9,
+    next Monday at 9, a date and time picked (in the future), or None: until the customer writes."""
+    now = timezone.localtime(now)
+    if value == "customer":
+        return None
+    if value in ("1h", "4h"):
+        return now + timedelta(hours=int(value[0]))
+    if value == "tomorrow":
+        return timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), MORNING))
+    if value == "next_week":
+        return timezone.make_aware(datetime.combine(now.date() + timedelta(days=7 - now.weekday()), MORNING))
+    picked = parse_datetime(value or "")
+    if picked is None:
+        raise forms.ValidationError(_("Choose when the conversation wakes."))
+    if timezone.is_naive(picked):
+        picked = timezone.make_aware(picked)
+    if picked <= now:
+        raise forms.ValidationError(_("Choose a time in the future."))
+    return picked

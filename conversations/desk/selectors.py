@@ -27,7 +27,8 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Account, Agent
-from conversations.models import Conversation, Media, Message, Participant, ReadMarker, Receipt, Thread
+from conversations.models import Conversation, Label, Media, Message, Participant, ReadMarker, Receipt, Thread
+from conversations.selectors import conversations_with_label
 from devices.models import Customer
 
 INBOX_VIEWS = {"unassigned": _("Unassigned"), "mine": _("Mine"), "all": _("All")}
@@ -75,7 +76,7 @@ def desk_media(*, agent: Agent) -> QuerySet[Media]:
 
 
 def _filtered(
-    *, agent: Agent, status: str, account_id: int | None, assignee_id: int | None = None
+    *, agent: Agent, status: str, account_id: int | None, assignee_id: int | None = None, label_id: int | None = None
 ) -> QuerySet[Conversation]:
     conversations = desk_conversations(agent=agent)
     if status == "open":
@@ -86,6 +87,8 @@ def _filtered(
         conversations = conversations.filter(account_id=account_id)
     if assignee_id:
         conversations = conversations.filter(assignee_id=assignee_id)
+    if label_id:
+        conversations = conversations_with_label(conversations, label_id)
     return conversations
 
 
@@ -96,11 +99,14 @@ def desk_inbox(
     status: str,
     account_id: int | None = None,
     assignee_id: int | None = None,
+    label_id: int | None = None,
     sort: str = "waiting",
 ) -> list[Conversation]:
     """Inbox rows with the last message, the agent's unread count (none when closed or spam) and waiting time;
     longest waiting first, or newest first."""
-    conversations = _filtered(agent=agent, status=status, account_id=account_id, assignee_id=assignee_id)
+    conversations = _filtered(
+        agent=agent, status=status, account_id=account_id, assignee_id=assignee_id, label_id=label_id
+    )
     if view == "unassigned":
         conversations = conversations.filter(assignee__isnull=True)
     elif view == "mine":
@@ -129,6 +135,7 @@ def desk_inbox(
         ordering = [F("last_activity_at").desc(nulls_last=True)]
     return list(
         conversations.select_related("account", "assignee", "primary_customer")
+        .prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
         # A closed or spam conversation awaits nobody: no unread badge, whoever looks.
         .annotate(
             unread=Case(When(status__in=Conversation.OPEN_STATUSES, then=Coalesce(unread, Value(0))), default=0),
@@ -139,10 +146,16 @@ def desk_inbox(
 
 
 def desk_inbox_counts(
-    *, agent: Agent, status: str, account_id: int | None = None, assignee_id: int | None = None
+    *,
+    agent: Agent,
+    status: str,
+    account_id: int | None = None,
+    assignee_id: int | None = None,
+    label_id: int | None = None,
 ) -> dict[str, int]:
     """The count of each view for the chosen filters, in one query."""
-    return _filtered(agent=agent, status=status, account_id=account_id, assignee_id=assignee_id).aggregate(
+    filters = {"account_id": account_id, "assignee_id": assignee_id, "label_id": label_id}
+    return _filtered(agent=agent, status=status, **filters).aggregate(
         unassigned=Count("pk", filter=Q(assignee__isnull=True)),
         mine=Count("pk", filter=Q(assignee=agent)),
         all=Count("pk"),
@@ -166,7 +179,9 @@ class SearchResults:
     has_next: bool
 
 
-def desk_search(*, agent: Agent, query: str, status: str = "all", page: int = 1) -> SearchResults:
+def desk_search(
+    *, agent: Agent, query: str, status: str = "all", label_id: int | None = None, page: int = 1
+) -> SearchResults:
     """Customers by name, email, phone or fkId; messages by text (full-text search on PostgreSQL) in conversations
     of the chosen status, newest first, SEARCH_PAGE a page. Three queries, whatever the number of matches."""
     customers = Customer.objects.filter(_served(agent, "account__"), merged_into__isnull=True).filter(
@@ -177,7 +192,7 @@ def desk_search(*, agent: Agent, query: str, status: str = "all", page: int = 1)
         | Q(phone__icontains=query)
         | Q(fk_id__icontains=query)
     )
-    conversations = _filtered(agent=agent, status=status, account_id=None)
+    conversations = _filtered(agent=agent, status=status, account_id=None, label_id=label_id)
     messages = Message.objects.filter(conversation__in=conversations, is_silent=False).select_related(
         "conversation__primary_customer", "author_customer", "author_agent"
     )
@@ -330,3 +345,8 @@ def desk_assignees(*, agent: Agent) -> QuerySet[Agent]:
         return Agent.objects.filter(is_bot=False).order_by("display_name")
     accounts = Account.objects.filter(memberships__agent=agent)
     return Agent.objects.filter(is_bot=False, memberships__account__in=accounts).distinct().order_by("display_name")
+
+
+def desk_labels(*, agent: Agent) -> QuerySet[Label]:
+    """The labels of the accounts the agent serves: the list's label filter."""
+    return Label.objects.filter(_served(agent, "account__")).select_related("account").order_by("name", "pk")

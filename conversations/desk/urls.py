@@ -11,6 +11,7 @@ urlpatterns = [
     path("conversations/<int:pk>/older", views.conversation_older, name="conversation-older"),
     path("conversations/<int:pk>/reply", views.conversation_reply, name="conversation-reply"),
     path("conversations/<int:pk>/action", views.conversation_action, name="conversation-action"),
+    path("conversations/<int:pk>/labels", views.conversation_labels, name="conversation-labels"),
     path("conversations/<int:pk>/typing", views.conversation_typing, name="conversation-typing"),
     path("bulk", views.bulk, name="bulk"),
     path("preferences", views.preferences, name="preferences"),

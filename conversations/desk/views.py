@@ -7,6 +7,7 @@ from functools import wraps
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,7 +22,8 @@ from django.views.decorators.http import condition, require_GET, require_POST
 from agents.demo import DEMO_ACCOUNT
 from agents.models import Account, Agent
 from agents.services import agent_for_user, agent_preferences_set
-from conversations.desk.forms import ActionForm, PreferencesForm, ReplyForm
+from conversations.canned import canned_reply_render
+from conversations.desk.forms import ActionForm, LabelForm, PreferencesForm, ReplyForm, snooze_until
 from conversations.desk.selectors import (
     INBOX_PAGE,
     INBOX_SORTS,
@@ -34,6 +36,7 @@ from conversations.desk.selectors import (
     desk_inbox,
     desk_inbox_counts,
     desk_inbox_version,
+    desk_labels,
     desk_media,
     desk_recent_delivery,
     desk_search,
@@ -41,12 +44,18 @@ from conversations.desk.selectors import (
 )
 from conversations.media_serving import media_response, media_thumbnail
 from conversations.models import Conversation
+from conversations.selectors import canned_replies_for, labels_for
 from conversations.services import (
     BULK_ACTIONS,
+    conversation_snooze,
+    conversation_wake,
     desk_assign,
     desk_bulk,
     desk_reply,
     desk_status_change,
+    label_add,
+    label_remove,
+    note_add,
     read_marker_advance,
 )
 from conversations.typing import agent_typing_set, customer_typing_get
@@ -92,12 +101,14 @@ def _list_params(request) -> dict:
     sort = request.GET.get("sort", "waiting")
     account = request.GET.get("account", "")
     assignee = request.GET.get("assignee", "")
+    label = request.GET.get("label", "")
     return {
         "view": view if view in INBOX_VIEWS else "all",
         "status": status if status in INBOX_STATUSES else "open",
         "sort": sort if sort in INBOX_SORTS else "waiting",
         "account": int(account) if is_digits(account) else None,
         "assignee": int(assignee) if is_digits(assignee) else None,
+        "label": int(label) if is_digits(label) else None,
         "q": query,
     }
 
@@ -106,7 +117,12 @@ def _list_context(request, conversation: Conversation | None = None) -> dict:
     """What the list pane shows: the rows of the view (or the search results) and the counts of each view."""
     params = _list_params(request)
     agent = request.agent
-    filters = {"status": params["status"], "account_id": params["account"], "assignee_id": params["assignee"]}
+    filters = {
+        "status": params["status"],
+        "account_id": params["account"],
+        "assignee_id": params["assignee"],
+        "label_id": params["label"],
+    }
     context = {
         **params,
         "account_id": params["account"],
@@ -120,12 +136,16 @@ def _list_context(request, conversation: Conversation | None = None) -> dict:
         "sorts": list(INBOX_SORTS.items()),
         "accounts": desk_accounts(agent=agent),
         "assignees": desk_assignees(agent=agent),
+        "filter_labels": desk_labels(agent=agent),
+        "label_id": params["label"],
         "conversation": conversation,
     }
     if params["q"]:
         page = request.GET.get("page", "1")
         page = min(int(page), 1000) if is_digits(page) and int(page) > 0 else 1
-        context["results"] = desk_search(agent=agent, query=params["q"], status=params["status"], page=page)
+        context["results"] = desk_search(
+            agent=agent, query=params["q"], status=params["status"], label_id=params["label"], page=page
+        )
     else:
         context["rows"] = desk_inbox(agent=agent, view=params["view"], sort=params["sort"], **filters)
         context["unread_total"] = sum(row.unread for row in context["rows"])
@@ -180,6 +200,26 @@ def _conversation_context(request, conversation: Conversation) -> dict:
         "reply_form": ReplyForm(),
         "customer_typing": customer_typing_get(conversation_id=conversation.pk) is not None,
         "list_query": urlencode({key: value for key, value in params.items() if value}),
+        "labels": list(conversation.labels.order_by("name")),
+        "snooze_choices": [
+            ("1h", _("For an hour")),
+            ("4h", _("For 4 hours")),
+            ("tomorrow", _("Until tomorrow, 9:00")),
+            ("next_week", _("Until Monday, 9:00")),
+            ("customer", _("Until the customer writes")),
+        ],
+        "account_labels": list(labels_for(account=conversation.account)),
+        # Rendered for this customer and this agent: the composer's `/shortcut` puts the text in as it will go out.
+        "canned": [
+            {
+                "shortcut": reply.shortcut,
+                "title": reply.title,
+                "text": canned_reply_render(
+                    text=reply.text, customer=conversation.primary_customer, agent=request.agent
+                ),
+            }
+            for reply in canned_replies_for(account=conversation.account)
+        ],
     }
 
 
@@ -249,12 +289,17 @@ def conversation_reply(request, pk: int):
     error = None
     if form.is_valid():
         try:
-            desk_reply(
-                conversation=conversation,
-                agent=request.agent,
-                text=form.cleaned_data["text"],
-                image=form.cleaned_data.get("image"),
-            )
+            if form.cleaned_data["private"]:
+                if form.cleaned_data.get("image"):
+                    raise ServiceError("note_image", message=_("A private note is text only."))
+                note_add(conversation=conversation, agent=request.agent, text=form.cleaned_data["text"])
+            else:
+                desk_reply(
+                    conversation=conversation,
+                    agent=request.agent,
+                    text=form.cleaned_data["text"],
+                    image=form.cleaned_data.get("image"),
+                )
         except ServiceError as exc:
             error = {"invalid_media_type": "Only images can be attached."}.get(exc.code, exc.message)
     else:
@@ -272,11 +317,16 @@ def conversation_action(request, pk: int):
     conversation = _conversation(request, pk)
     form = ActionForm(request.POST)
     if not form.is_valid():
-        flash.error(request, "Unknown action.")
+        flash.error(request, _("Unknown action."))
         return _back_to_conversation(request, pk)
     action = form.cleaned_data["action"]
     try:
-        if action == "assign":
+        if action == "snooze":
+            until = snooze_until(form.cleaned_data["until"])
+            conversation_snooze(conversation=conversation, agent=request.agent, until=until)
+        elif action == "wake":
+            conversation_wake(conversation=conversation, agent=request.agent)
+        elif action == "assign":
             target = form.cleaned_data["assignee"]
             assignee = (
                 request.agent
@@ -288,6 +338,25 @@ def conversation_action(request, pk: int):
             desk_status_change(conversation=conversation, agent=request.agent, action=action)
     except ServiceError as exc:
         flash.error(request, exc.message.replace("_", " "))
+    except ValidationError as exc:
+        flash.error(request, " ".join(exc.messages))
+    return _back_to_conversation(request, pk)
+
+
+@require_POST
+@agent_required
+def conversation_labels(request, pk: int):
+    """Adds a label (made in the account if new) or removes one."""
+    conversation = _conversation(request, pk)
+    form = LabelForm(request.POST)
+    form.is_valid()  # two optional names: the services judge them
+    try:
+        if form.cleaned_data.get("add", "").strip():
+            label_add(conversation=conversation, name=form.cleaned_data["add"], actor_agent=request.agent)
+        if form.cleaned_data.get("remove", "").strip():
+            label_remove(conversation=conversation, name=form.cleaned_data["remove"], actor_agent=request.agent)
+    except ServiceError as exc:
+        flash.error(request, exc.message)
     return _back_to_conversation(request, pk)
 
 
@@ -332,7 +401,17 @@ def bulk(request):
         return redirect(back)
     conversations = desk_conversations(agent=request.agent).select_related("account", "assignee").filter(pk__in=ids)
     may_assign = not conversations.exclude(account__memberships__agent=request.agent).exists()
-    changed = desk_bulk(conversations=list(conversations), agent=request.agent, action=action, may_assign=may_assign)
+    try:
+        changed = desk_bulk(
+            conversations=list(conversations),
+            agent=request.agent,
+            action=action,
+            may_assign=may_assign,
+            label=request.POST.get("label", ""),
+        )
+    except ServiceError as exc:
+        flash.error(request, exc.message)
+        return redirect(back)
     flash.success(
         request,
         ngettext("%(n)d conversation changed.", "%(n)d conversations changed.", changed) % {"n": changed},

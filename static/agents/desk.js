@@ -109,6 +109,13 @@
       document.getElementById("bulk-count").textContent = bulk.dataset.countText
         ? bulk.dataset.countText.replace("%s", picked.size) : String(picked.size);
     }
+    if (bulk) {
+      const action = bulk.elements.action;
+      const name = document.getElementById("bulk-label");
+      const drawAction = () => { name.hidden = action.value !== "label"; name.required = !name.hidden; };
+      action.addEventListener("change", drawAction);
+      drawAction();
+    }
     rows.addEventListener("change", (event) => {
       if (!event.target.classList.contains("pick")) return;
       if (event.target.checked) picked.add(event.target.value); else picked.delete(event.target.value);
@@ -295,12 +302,86 @@
         return;
       }
       form.reset();
+      mode();
       clearTimeout(idleTimer);
       typingSentAt = 0;
       await kick();
       document.dispatchEvent(new Event("desk:changed"));
     });
-    text.addEventListener("keydown", (event) => { if (event.key === "Escape") text.blur(); });
+    text.addEventListener("keydown", (event) => { if (event.key === "Escape" && list.hidden) text.blur(); });
+
+    // Reply or private note: the composer says which, a note is yellow, like its lines in the timeline.
+    const label = document.getElementById("reply-label");
+    const send = document.getElementById("reply-send");
+    function mode() {
+      const note = form.elements.private.value === "on";
+      form.classList.toggle("note", note);
+      label.textContent = note ? label.dataset.note : label.dataset.reply;
+      send.textContent = note ? send.dataset.note : send.dataset.reply;
+      text.placeholder = note ? text.dataset.notePlaceholder : text.dataset.replyPlaceholder;
+    }
+    form.addEventListener("change", (event) => { if (event.target.name === "private") mode(); });
+
+    // Canned replies: "/" at the start of the box lists the account's, narrowed as the shortcut is typed;
+    // arrows move, Enter or Tab puts the text in (placeholders already filled in by the server), Escape closes.
+    const list = document.getElementById("canned-list");
+    const source = document.getElementById("canned-replies");
+    const canned = source ? JSON.parse(source.textContent) : [];
+    let matches = [];
+    let active = 0;
+    function close() {
+      list.hidden = true;
+      text.setAttribute("aria-expanded", "false");
+      text.removeAttribute("aria-activedescendant");
+    }
+    function draw() {
+      list.replaceChildren(...matches.map((reply, index) => {
+        const option = document.createElement("li");
+        option.id = `canned-${index}`;
+        option.setAttribute("role", "option");
+        option.setAttribute("aria-selected", String(index === active));
+        const key = document.createElement("strong");
+        key.textContent = `/${reply.shortcut}`;
+        const preview = document.createElement("span");
+        preview.textContent = ` ${reply.title || reply.text}`;
+        option.append(key, preview);
+        option.addEventListener("mousedown", (event) => { event.preventDefault(); pick(index); });
+        return option;
+      }));
+      list.hidden = matches.length === 0;
+      text.setAttribute("aria-expanded", String(!list.hidden));
+      if (!list.hidden) text.setAttribute("aria-activedescendant", `canned-${active}`);
+    }
+    function pick(index) {
+      text.value = matches[index].text;
+      close();
+      text.focus();
+      text.setSelectionRange(text.value.length, text.value.length);
+    }
+    text.addEventListener("input", () => {
+      const typed = /^\/(\S*)$/.exec(text.value);
+      if (!typed || !canned.length) return close();
+      const prefix = typed[1].toLowerCase();
+      matches = canned.filter((reply) => reply.shortcut.toLowerCase().startsWith(prefix));
+      active = 0;
+      draw();
+    });
+    text.addEventListener("keydown", (event) => {
+      if (list.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        active = (active + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
+        draw();
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        pick(active);
+      } else if (event.key === "Escape") {
+        close();
+      } else {
+        return;
+      }
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }, true);
+    text.addEventListener("blur", close);
   }
 
   // Keyboard: j/k move through the list, Enter opens (the link's own), r reply, e close, a assign to me, / search,

@@ -94,7 +94,7 @@ def test_bulk_close_closes_the_ticked_conversations_only(desk: Page, account: Ac
 
     desk.get_by_role("checkbox", name="Select Ada Lovelace").check()
     desk.get_by_role("checkbox", name="Select Alan Turing").check()
-    expect(desk.locator("#bulk-count")).to_have_text("2")
+    expect(desk.locator("#bulk-count")).to_have_text("2 selected")
     bulk.select_option("close")
     screenshot(desk, "desk-bulk")
     desk.get_by_role("button", name="Apply").click()
