@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
@@ -114,3 +115,21 @@ def snooze_until(value: str, *, now: datetime | None = None) -> datetime | None:
     if picked <= now:
         raise forms.ValidationError(_("Choose a time in the future."))
     return picked
+
+
+class CannedReplyForm(forms.Form):
+    """A canned reply as the desk edits it; the service (canned_reply_save) judges shortcut and text."""
+
+    account = forms.TypedChoiceField(coerce=int, label=_lazy("Account"))
+    shortcut = forms.CharField(max_length=40, label=_lazy("Shortcut"), help_text=_lazy("Letters, digits, - and _."))
+    title = forms.CharField(max_length=100, required=False, label=_lazy("Title"))
+    text = forms.CharField(
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=_lazy("Text"),
+        help_text=_lazy("Placeholders: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}"),
+    )
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [(account.pk, account.name) for account in accounts]

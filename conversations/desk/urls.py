@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conversations.desk import customers, views
+from conversations.desk import canned, customers, views
 
 app_name = "desk"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("conversations/<int:pk>/labels", views.conversation_labels, name="conversation-labels"),
     path("conversations/<int:pk>/typing", views.conversation_typing, name="conversation-typing"),
     path("bulk", views.bulk, name="bulk"),
+    path("canned/", canned.canned_replies, name="canned"),
+    path("canned/<int:pk>/", canned.canned_replies, name="canned-edit"),
+    path("canned/<int:pk>/delete", canned.canned_reply_remove, name="canned-delete"),
     path("preferences", views.preferences, name="preferences"),
     path("conversations/<int:pk>/customers/<int:customer_id>/edit", customers.customer_edit, name="customer-edit"),
     path("media/<uuid:media_uuid>", views.media_file, name="media"),

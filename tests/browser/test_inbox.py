@@ -131,13 +131,17 @@ def test_the_inbox_lists_the_longest_waiting_first_and_finds_customers_and_messa
     desk.get_by_role("searchbox", name="Search customers and messages").press("Enter")
 
     results = desk.get_by_role("region", name="Search results")
-    expect(results.get_by_role("listitem")).to_have_text([re.compile(r"Ada Lovelace\s+ada@example\.com"), "No message."])
+    expect(results.get_by_role("listitem")).to_have_text(
+        [re.compile(r"Ada Lovelace\s+ada@example\.com"), "No message."]
+    )
     expect(results.locator("mark")).to_have_text(["ada@example"])
 
     desk.get_by_role("searchbox", name="Search customers and messages").fill("refund")
     desk.get_by_role("searchbox", name="Search customers and messages").press("Enter")
 
-    expect(results.get_by_role("listitem")).to_have_text(["No customer.", re.compile(r"Ada Lovelace.*Where is my refund\?", re.S)])
+    expect(results.get_by_role("listitem")).to_have_text(
+        ["No customer.", re.compile(r"Ada Lovelace.*Where is my refund\?", re.S)]
+    )
     expect(results.locator(".excerpt mark")).to_have_text(["refund"])
 
 
