@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from devices.models import Customer
 from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
@@ -55,10 +55,18 @@ def _with_primary(value: str, extra: list[str]) -> list[str]:
 class CustomerEditForm(forms.Form):
     """The desk's edit of a customer (its panel): name, primary email and phone, the agents' note."""
 
-    name = forms.CharField(required=False, max_length=200)
-    email = forms.CharField(required=False, max_length=254, label="Email")
-    phone = forms.CharField(required=False, max_length=64, strip=False, help_text="E.164, such as +31201234567")
-    note = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    name = forms.CharField(required=False, max_length=200, label=gettext_lazy("Name"))
+    email = forms.CharField(required=False, max_length=254, label=gettext_lazy("Email"))
+    phone = forms.CharField(
+        required=False,
+        max_length=64,
+        strip=False,
+        label=gettext_lazy("Phone"),
+        help_text=gettext_lazy("E.164, such as +31201234567"),
+    )
+    note = forms.CharField(
+        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=gettext_lazy("Note")
+    )
 
     def __init__(self, data=None, *, customer: Customer, **kwargs):
         kwargs.setdefault("prefix", f"customer-{customer.pk}")  # a panel may hold several customers' forms
@@ -120,14 +128,18 @@ def snooze_until(value: str, *, now: datetime | None = None) -> datetime | None:
 class CannedReplyForm(forms.Form):
     """A canned reply as the desk edits it; the service (canned_reply_save) judges shortcut and text."""
 
-    account = forms.TypedChoiceField(coerce=int, label=_lazy("Account"))
-    shortcut = forms.CharField(max_length=40, label=_lazy("Shortcut"), help_text=_lazy("Letters, digits, - and _."))
-    title = forms.CharField(max_length=100, required=False, label=_lazy("Title"))
+    account = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Account"))
+    shortcut = forms.CharField(
+        max_length=40, label=gettext_lazy("Shortcut"), help_text=gettext_lazy("Letters, digits, - and _.")
+    )
+    title = forms.CharField(max_length=100, required=False, label=gettext_lazy("Title"))
     text = forms.CharField(
         max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label=_lazy("Text"),
-        help_text=_lazy("Placeholders: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}"),
+        label=gettext_lazy("Text"),
+        help_text=gettext_lazy(
+            "Placeholders: {{customer.name}}, {{customer.first_name}}, {{customer.email}}, {{agent.name}}"
+        ),
     )
 
     def __init__(self, *args, accounts, **kwargs):
