@@ -128,7 +128,9 @@ def desk_inbox(
         output_field=IntegerField(),
     )
     last_text = Subquery(
-        Message.objects.filter(conversation=OuterRef("pk"), is_silent=False).order_by("-id").values("text")[:1]
+        Message.objects.filter(conversation=OuterRef("pk"), is_silent=False, is_private=False)
+        .order_by("-id")
+        .values("text")[:1]
     )
     ordering = [F("waiting_since").asc(nulls_last=True), F("last_activity_at").desc(nulls_last=True)]
     if sort == "newest":

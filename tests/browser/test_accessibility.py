@@ -142,3 +142,47 @@ def test_a_conversation_with_a_flash_message_has_no_serious_accessibility_violat
     violations = blocking_violations(desk)
 
     assert violations == [], report(violations)
+
+
+def test_the_desks_menus_notes_labels_and_canned_replies_have_no_serious_accessibility_violation(
+    desk: Page, conversation: Conversation, account: Account, desk_agent: Agent
+):
+    from conversations.services import canned_reply_save, label_add, note_add
+
+    canned_reply_save(account=account, shortcut="thanks", text="Thanks {{customer.first_name}}!")
+    label_add(conversation=conversation, name="vip", actor_agent=desk_agent)
+    note_add(conversation=conversation, agent=desk_agent, text="Refund approved by finance")
+    desk.goto(conversation_url(conversation))
+    expect(desk.locator("li.note")).to_have_count(1)
+    desk.locator("summary", has_text="Snooze").click()
+    desk.get_by_text("Notifications", exact=True).click()
+    desk.get_by_label("Note for agents").check()
+    reply = desk.get_by_label("Private note", exact=True)
+    reply.fill("/th")
+    expect(desk.locator("#canned-list").get_by_role("option")).to_have_count(1)
+    full_screenshot(desk, "a11y-conversation-menus")
+    assert blocking_violations(desk) == []
+
+    desk.keyboard.press("Escape")
+    desk.locator("body").click(position={"x": 5, "y": 300})
+    desk.keyboard.press("?")
+    expect(desk.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    violations = blocking_violations(desk)
+    assert violations == [], report(violations)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+def test_the_canned_replies_page_has_no_serious_accessibility_violation(
+    desk: Page, account: Account, viewport: str
+):
+    from conversations.services import canned_reply_save
+
+    canned_reply_save(account=account, shortcut="thanks", title="Thank you", text="Thanks {{customer.first_name}}!")
+    desk.set_viewport_size(VIEWPORTS[viewport])
+    desk.goto("/desk/canned/")
+    expect(desk.get_by_role("heading", name="Canned replies")).to_be_visible()
+    full_screenshot(desk, f"a11y-canned-{viewport}")
+
+    violations = blocking_violations(desk)
+
+    assert violations == [], report(violations)
