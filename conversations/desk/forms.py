@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.utils import timezone
@@ -29,6 +30,7 @@ class ActionForm(forms.Form):
     assignee = forms.CharField(required=False)  # an agent id, "me", or empty to unassign
     # Snooze until: a preset (SNOOZE_PRESETS), "customer" (until they write), or a local date and time.
     until = forms.CharField(required=False, max_length=40)
+    tz = forms.CharField(required=False, max_length=64)  # the agent's browser's time zone, for `until`
 
 
 class LabelForm(forms.Form):
@@ -103,23 +105,33 @@ SNOOZE_PRESETS = ("1h", "4h", "tomorrow", "next_week", "customer")
 MORNING = time(9, 0)
 
 
-def snooze_until(value: str, *, now: datetime | None = None) -> datetime | None:
-    """When a snooze chosen in the desk ends, in the server's time zone: an hour or four from now, tomorrow at 9,
-    next Monday at 9, a date and time picked (in the future), or None: until the customer writes."""
-    now = timezone.localtime(now)
+def agent_time_zone(name: str) -> tzinfo:
+    """The agent's browser's time zone (an IANA name the desk's page sends), else the server's."""
+    try:
+        return ZoneInfo(name) if name else timezone.get_current_timezone()
+    except (ValueError, ZoneInfoNotFoundError):
+        return timezone.get_current_timezone()
+
+
+def snooze_until(value: str, *, now: datetime | None = None, zone: tzinfo | None = None) -> datetime | None:
+    """When a snooze chosen in the desk ends, in the agent's time zone (`zone`; the server's without): an hour or
+    four from now, tomorrow at 9, next Monday at 9, a date and time picked (in the future), or None: until the
+    customer writes."""
+    zone = zone or timezone.get_current_timezone()
+    now = timezone.localtime(now, zone)
     if value == "customer":
         return None
     if value in ("1h", "4h"):
         return now + timedelta(hours=int(value[0]))
     if value == "tomorrow":
-        return timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), MORNING))
+        return timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), MORNING), zone)
     if value == "next_week":
-        return timezone.make_aware(datetime.combine(now.date() + timedelta(days=7 - now.weekday()), MORNING))
+        return timezone.make_aware(datetime.combine(now.date() + timedelta(days=7 - now.weekday()), MORNING), zone)
     picked = parse_datetime(value or "")
     if picked is None:
         raise forms.ValidationError(_("Choose when the conversation wakes."))
     if timezone.is_naive(picked):
-        picked = timezone.make_aware(picked)
+        picked = timezone.make_aware(picked, zone)
     if picked <= now:
         raise forms.ValidationError(_("Choose a time in the future."))
     return picked

@@ -23,7 +23,14 @@ from agents.demo import DEMO_ACCOUNT
 from agents.models import Account, Agent
 from agents.services import agent_for_user, agent_preferences_set
 from conversations.canned import canned_reply_render
-from conversations.desk.forms import ActionForm, LabelForm, PreferencesForm, ReplyForm, snooze_until
+from conversations.desk.forms import (
+    ActionForm,
+    LabelForm,
+    PreferencesForm,
+    ReplyForm,
+    agent_time_zone,
+    snooze_until,
+)
 from conversations.desk.selectors import (
     INBOX_PAGE,
     INBOX_SORTS,
@@ -322,7 +329,7 @@ def conversation_action(request, pk: int):
     action = form.cleaned_data["action"]
     try:
         if action == "snooze":
-            until = snooze_until(form.cleaned_data["until"])
+            until = snooze_until(form.cleaned_data["until"], zone=agent_time_zone(form.cleaned_data["tz"]))
             conversation_snooze(conversation=conversation, agent=request.agent, until=until)
         elif action == "wake":
             conversation_wake(conversation=conversation, agent=request.agent)

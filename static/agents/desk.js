@@ -215,7 +215,14 @@
     document.body.dataset.alerted = String(Number(document.body.dataset.alerted || 0) + 1);  // for tests
   }
 
+  // Snooze times are meant in the agent's own time zone: the forms carry the browser's.
+  function browserTimeZone(root) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    for (const field of root.querySelectorAll("[data-browser-tz]")) field.value = zone;
+  }
+
   function conversation(root) {
+    browserTimeZone(root);
     const timeline = document.getElementById("timeline");
     const typing = document.getElementById("customer-typing");
     let lastId = Number(root.dataset.lastId || 0);

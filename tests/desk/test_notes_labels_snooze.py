@@ -135,3 +135,13 @@ def test_another_tenants_agent_cannot_note_label_or_snooze(client: Client, other
     assert client.post(url("conversation-action", conversation), {"action": "snooze", "until": "1h"}).status_code == 404
     conversation.refresh_from_db()
     assert (conversation.status, conversation.labels.count(), conversation.messages.count()) == ("active", 0, 1)
+
+
+def test_a_snooze_is_read_in_the_agents_time_zone(desk: Client, conversation):
+    with time_machine.travel(timezone.make_aware(timezone.datetime(2026, 12, 9, 15, 30)), tick=False):
+        desk.post(
+            url("conversation-action", conversation),
+            {"action": "snooze", "until": "2026-12-10T09:00", "tz": "Asia/Tokyo"},
+        )
+    conversation.refresh_from_db()
+    assert conversation.snoozed_until.isoformat() == "2026-12-10T00:00:00+00:00"  # 9:00 in Tokyo
