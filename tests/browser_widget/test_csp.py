@@ -94,7 +94,7 @@ def test_the_desk_inbox_and_a_conversation_with_attachments_break_no_policy(
     desk.goto(f"{live_server.url}/desk/?status=pending")
     expect(page.get_by_role("link", name=customer.display_name)).to_be_visible()
     page.get_by_label("Status").select_option("active")  # submits the filters (a handler of desk.js)
-    expect(page).to_have_url(f"{live_server.url}/desk/?view=all&status=active")
+    expect(page).to_have_url(f"{live_server.url}/desk/?view=all&status=active&sort=waiting")
     desk.goto(f"{live_server.url}/desk/conversations/{conversation.pk}/")
     thumbnail = page.locator("li.agent img.thumb")
     expect(thumbnail).to_be_visible()
