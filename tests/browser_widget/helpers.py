@@ -87,3 +87,16 @@ def serve_shop_page(
 
 def new_context(browser: Browser) -> BrowserContext:
     return browser.new_context(viewport=VIEWPORT)
+
+
+def open_streamed_chat(page: Page, base_url: str, *, init_script: str = "") -> Page:
+    """The demo shop at `base_url` (the stream server), the widget open with one message sent and its stream open;
+    its polls for new messages then blocked, so what shows next came over the stream."""
+    if init_script:
+        page.add_init_script(init_script)
+    page.goto(f"{base_url}/demo/")
+    open_widget(page)
+    send_text(page, "Hello, is my order on its way?")
+    expect(page.locator(".sm-root")).to_have_attribute("data-live", "open", timeout=10000)
+    page.route("**/clientApi/v1.9/messages/after:*", lambda route: route.abort())
+    return page

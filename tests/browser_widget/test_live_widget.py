@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from agents.models import Account, Agent
 from conversations.services import desk_reply
 from conversations.typing import agent_typing_set
-from tests.browser_widget.helpers import conversation_of, open_widget, send_text
+from tests.browser_widget.helpers import conversation_of, open_streamed_chat, open_widget, send_text
 from tests.streams.conftest import stream_server  # noqa: F401  (the fixture, registered by its import)
 from tests.streams.sse import streams_cut
 
@@ -18,13 +18,7 @@ from tests.streams.sse import streams_cut
 @pytest.fixture
 def chat(page: Page, stream_server, demo_account: Account) -> Page:  # noqa: F811
     """The demo shop served by the ASGI application, the widget open with one message sent, its polls blocked."""
-    page.goto(f"{stream_server.url}/demo/")
-    open_widget(page)
-    send_text(page, "Hello, is my order on its way?")
-    expect(page.locator(".sm-root")).to_have_attribute("data-live", "open", timeout=10000)
-    # From here the polls for new messages fail: what shows came over the stream.
-    page.route("**/clientApi/v1.9/messages/after:*", lambda route: route.abort())
-    return page
+    return open_streamed_chat(page, stream_server.url)
 
 
 def test_an_agents_reply_appears_in_the_open_widget_within_a_second(chat: Page, demo_account, demo_agent: Agent):

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from agents.models import Account, Agent
 from conversations.services import desk_reply, note_add
 from tests.browser.conftest import VIEWPORT, screenshot, sign_in
-from tests.browser_widget.helpers import conversation_of, open_widget, send_text
+from tests.browser_widget.helpers import conversation_of, open_streamed_chat, open_widget
 from tests.streams.conftest import stream_server  # noqa: F401  (the fixture, registered by its import)
 
 pytestmark = pytest.mark.browser
@@ -36,17 +36,21 @@ window.fetch = async (...args) => {
 """
 
 
+def reply_without_note(chat: Page) -> None:
+    """The reply shows in the widget and came over its stream; the note did neither."""
+    expect(chat.locator(".sm-agent").filter(has_text=REPLY)).to_be_visible(timeout=2000)
+    expect(chat.locator(".sm-agent")).to_have_count(1)
+    expect(chat.get_by_role("dialog")).not_to_contain_text("discount")
+    streamed = chat.evaluate("window.streamed")
+    assert REPLY in streamed
+    assert "discount" not in streamed
+
+
 @pytest.fixture
 def chat(page: Page, stream_server, demo_account: Account) -> Page:  # noqa: F811
     """The demo shop served by the ASGI application, the widget open with one message sent and its stream open;
     its polls for new messages blocked, so what shows next came over the stream."""
-    page.add_init_script(RECORD_STREAM)
-    page.goto(f"{stream_server.url}/demo/")
-    open_widget(page)
-    send_text(page, "Hello, is my order on its way?")
-    expect(page.locator(".sm-root")).to_have_attribute("data-live", "open", timeout=10000)
-    page.route("**/clientApi/v1.9/messages/after:*", lambda route: route.abort())
-    return page
+    return open_streamed_chat(page, stream_server.url, init_script=RECORD_STREAM)
 
 
 def test_a_note_never_comes_over_the_stream_the_reply_after_it_does(chat: Page, demo_account, demo_agent: Agent):
@@ -55,12 +59,7 @@ def test_a_note_never_comes_over_the_stream_the_reply_after_it_does(chat: Page, 
     note_add(conversation=conversation, agent=demo_agent, text=NOTE)
     desk_reply(conversation=conversation, agent=demo_agent, text=REPLY)
 
-    expect(chat.locator(".sm-agent").filter(has_text=REPLY)).to_be_visible(timeout=2000)
-    expect(chat.locator(".sm-agent")).to_have_count(1)
-    expect(chat.get_by_role("dialog")).not_to_contain_text("discount")
-    streamed = chat.evaluate("window.streamed")
-    assert REPLY in streamed
-    assert "discount" not in streamed
+    reply_without_note(chat)
 
     # Loaded afresh (its GET messages), the widget shows the reply and still not the note.
     chat.unroute("**/clientApi/v1.9/messages/after:*")
@@ -100,9 +99,4 @@ def test_a_note_written_in_the_desk_never_shows_in_the_customers_widget(
     finally:
         context.close()
 
-    expect(chat.locator(".sm-agent").filter(has_text=REPLY)).to_be_visible(timeout=2000)
-    expect(chat.locator(".sm-agent")).to_have_count(1)
-    expect(chat.get_by_role("dialog")).not_to_contain_text("discount")
-    streamed = chat.evaluate("window.streamed")
-    assert REPLY in streamed
-    assert "discount" not in streamed
+    reply_without_note(chat)
