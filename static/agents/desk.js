@@ -219,6 +219,11 @@
   function browserTimeZone(root) {
     const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
     for (const field of root.querySelectorAll("[data-browser-tz]")) field.value = zone;
+    // …and shown in it (the server writes its own time zone's, for a page without JavaScript).
+    for (const time of root.querySelectorAll("time[data-local]")) {
+      time.textContent = new Date(time.dateTime).toLocaleString(document.documentElement.lang,
+        {day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"});
+    }
   }
 
   function conversation(root) {
