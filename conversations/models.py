@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -168,6 +169,11 @@ class ConversationLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label_id} on {self.conversation_id}"
+
+    def clean(self) -> None:
+        """A conversation carries its own account's labels only (the admin's inline asks this before saving)."""
+        if self.label_id and self.conversation_id and self.label.account_id != self.conversation.account_id:
+            raise ValidationError({"label": "A label of another account."})
 
 
 class Participant(models.Model):

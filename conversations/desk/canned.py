@@ -32,6 +32,7 @@ def canned_replies(request, pk: int | None = None):
         else {}
     )
     form = CannedReplyForm(request.POST or None, accounts=accounts, initial=initial)
+    form.fields["account"].disabled = editing is not None  # a reply stays in its account
     if request.method == "POST" and form.is_valid():
         account = next(a for a in accounts if a.pk == form.cleaned_data["account"])
         try:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -122,7 +122,7 @@ def snooze_until(value: str, *, now: datetime | None = None, zone: tzinfo | None
     if value == "customer":
         return None
     if value in ("1h", "4h"):
-        return now + timedelta(hours=int(value[0]))
+        return timezone.localtime(now.astimezone(UTC) + timedelta(hours=int(value[0])), zone)  # elapsed hours
     if value == "tomorrow":
         return timezone.make_aware(datetime.combine(now.date() + timedelta(days=1), MORNING), zone)
     if value == "next_week":

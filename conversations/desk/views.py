@@ -163,7 +163,8 @@ def _inbox_etag(request) -> str | None:
     agent = getattr(request, "agent", None)  # set by agent_required, which runs first
     if agent is None or request.GET.get("partial") != "1":
         return None
-    state = f"{agent.pk}|{desk_inbox_version(agent=agent)}|{sorted(request.GET.items())}"
+    language = translation.get_language_from_request(request)
+    state = f"{agent.pk}|{language}|{desk_inbox_version(agent=agent)}|{sorted(request.GET.items())}"
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
@@ -338,7 +339,12 @@ def conversation_action(request, pk: int):
             assignee = (
                 request.agent
                 if target == "me"
-                else (get_object_or_404(Agent, pk=int(target)) if is_digits(target) else None)
+                # Only a member of the conversation's account: another tenant's agent is as unknown as none.
+                else (
+                    get_object_or_404(Agent, pk=int(target), memberships__account=conversation.account)
+                    if is_digits(target)
+                    else None
+                )
             )
             desk_assign(conversation=conversation, agent=request.agent, assignee=assignee)
         else:

@@ -47,7 +47,8 @@
         if (kind === "ready") live.open = true;
         document.body.dataset.live = live.open ? "open" : "closed";
         const data = JSON.parse(event.data);
-        for (const handler of live.handlers[kind] || []) handler(data);
+        // A handler answering false is done (its conversation pane was swapped out): it is dropped.
+        live.handlers[kind] = (live.handlers[kind] || []).filter((handler) => handler(data) !== false);
       });
     }
     source.addEventListener("error", () => {
@@ -103,6 +104,8 @@
     const picked = new Set(Array.from(rows.querySelectorAll(".pick:checked"), (box) => box.value));
 
     function drawBulk() {
+      const shown = new Set(Array.from(rows.querySelectorAll(".pick"), (box) => box.value));
+      for (const id of Array.from(picked)) if (!shown.has(id)) picked.delete(id);  // gone from the list: not sent
       for (const box of rows.querySelectorAll(".pick")) box.checked = picked.has(box.value);
       if (!bulk) return;
       bulk.hidden = picked.size === 0;
@@ -222,7 +225,7 @@
     // …and shown in it (the server writes its own time zone's, for a page without JavaScript).
     for (const time of root.querySelectorAll("time[data-local]")) {
       time.textContent = new Date(time.dateTime).toLocaleString(document.documentElement.lang,
-        {day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"});
+        {day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
     }
   }
 
@@ -264,9 +267,15 @@
     const alive = () => root.isConnected;
     const kick = loop(poll, alive);
     const here = Number(root.dataset.conversationId);
-    on(["ready", "reload"], () => alive() && kick());
-    on(["message", "conversation"], (event) => { if (alive() && event.conversation === here) kick(); });
-    on(["typing"], (event) => { if (alive() && event.conversation === here && event.who === "customer") typing.hidden = !event.typing; });
+    on(["ready", "reload"], () => alive() && (kick(), true));
+    on(["message", "conversation"], (event) => {
+      if (!alive()) return false;
+      if (event.conversation === here) kick();
+    });
+    on(["typing"], (event) => {
+      if (!alive()) return false;
+      if (event.conversation === here && event.who === "customer") typing.hidden = !event.typing;
+    });
 
     const older = document.getElementById("load-older");
     if (older) older.addEventListener("click", async () => {
@@ -289,7 +298,9 @@
       post(root.dataset.typingUrl, body).catch(() => {});
     }
 
+    const writingNote = () => form.elements.private && form.elements.private.value === "on";
     text.addEventListener("input", () => {
+      if (writingNote()) return;  // a note is no answer the customer should see coming
       if (Date.now() - typingSentAt > TYPING_RESEND_MS) {
         typingSentAt = Date.now();
         sendTyping("start");
@@ -332,7 +343,15 @@
       send.textContent = note ? send.dataset.note : send.dataset.reply;
       text.placeholder = note ? text.dataset.notePlaceholder : text.dataset.replyPlaceholder;
     }
-    form.addEventListener("change", (event) => { if (event.target.name === "private") mode(); });
+    form.addEventListener("change", (event) => {
+      if (event.target.name !== "private") return;
+      mode();
+      if (writingNote() && typingSentAt) {
+        clearTimeout(idleTimer);
+        typingSentAt = 0;
+        sendTyping("stop");
+      }
+    });
 
     // Canned replies: "/" at the start of the box lists the account's, narrowed as the shortcut is typed;
     // arrows move, Enter or Tab puts the text in (placeholders already filled in by the server), Escape closes.

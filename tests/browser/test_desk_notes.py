@@ -77,3 +77,22 @@ def test_a_note_added_by_a_service_shows_live_in_the_open_conversation_only(desk
     conversation.refresh_from_db()
     assert (conversation.status, conversation.waiting_since, conversation.last_activity_at) == before
     assert [m["message"] for m in app.messages()["data"]] == ["Where is my parcel?"]
+
+
+def test_writing_a_note_tells_the_customer_nothing_while_a_reply_says_typing(desk: Page, new_app):
+    app = new_app()
+    app.send("Where is my refund?")
+    desk.goto("/desk/")
+    desk.get_by_role("link", name=customer_of(app).display_name).click()
+    typing = []
+    desk.on("request", lambda request: request.url.endswith("/typing") and typing.append(request.post_data))
+
+    desk.get_by_label("Note for agents").check()
+    desk.get_by_label("Private note", exact=True).press_sequentially("Finance approved it")
+    desk.wait_for_timeout(500)  # a typing notice would have gone out at the first key
+    assert typing == []
+
+    desk.get_by_label("To the customer").check()
+    desk.get_by_label("Reply", exact=True).press_sequentially("Good news")
+    desk.wait_for_timeout(500)
+    assert len(typing) == 1 and "start" in typing[0]

@@ -260,14 +260,13 @@ def test_assigning_to_another_agent_and_unassigning(desk: Client, account: Accou
 def test_assigning_to_an_agent_of_another_account_is_refused(desk: Client, other_account: Account, chat: Conversation):
     outsider = make_agent(account=other_account)
 
-    response = desk.post(
-        url("conversation-action", chat), {"action": "assign", "assignee": str(outsider.pk)}, follow=True
-    )
+    response = desk.post(url("conversation-action", chat), {"action": "assign", "assignee": str(outsider.pk)})
 
+    # As unknown as an id that does not exist: the desk tells nothing of other tenants' agents.
+    assert response.status_code == 404
     chat.refresh_from_db()
     assert chat.assignee is None
     assert Message.objects.filter(author_kind="system").count() == 0
-    assert [str(m) for m in response.context["messages"]] == ["not staff"]
 
 
 def test_an_unknown_action_is_refused_with_a_message(desk: Client, chat: Conversation):

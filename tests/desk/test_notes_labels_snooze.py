@@ -145,3 +145,28 @@ def test_a_snooze_is_read_in_the_agents_time_zone(desk: Client, conversation):
         )
     conversation.refresh_from_db()
     assert conversation.snoozed_until.isoformat() == "2026-12-10T00:00:00+00:00"  # 9:00 in Tokyo
+
+
+def test_a_conversation_carries_no_label_of_another_account(account: Account, other_account: Account, conversation):
+    from django.core.exceptions import ValidationError
+
+    from conversations.models import ConversationLabel
+    from conversations.services import label_get_or_create
+
+    foreign = label_get_or_create(account=other_account, name="vip")
+    own = label_get_or_create(account=account, name="vip")
+
+    with pytest.raises(ValidationError):
+        ConversationLabel(conversation=conversation, label=foreign).full_clean()
+    ConversationLabel(conversation=conversation, label=own).full_clean()
+
+
+def test_one_hour_of_snooze_is_an_hour_of_time_across_a_clock_change():
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    # 2026-10-25 02:30 CEST: at 03:00 the clocks go back to 02:00.
+    now = timezone.datetime(2026, 10, 25, 2, 30, tzinfo=amsterdam, fold=0)
+    until = snooze_until("1h", now=now, zone=amsterdam)
+    assert until.astimezone(UTC) - now.astimezone(UTC) == timedelta(hours=1)  # elapsed, not on the wall clock
