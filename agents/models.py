@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import string
 import uuid
+import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -50,6 +52,23 @@ def new_event_id() -> str:
 
 def default_sender_kinds() -> list[str]:
     return ["customer"]
+
+
+def time_zone_name(value: str) -> None:
+    """An IANA time zone name, such as Europe/Amsterdam."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError("Enter a time zone name such as Europe/Amsterdam.", code="invalid_time_zone") from error
+
+
+class AutoAssignment(models.TextChoices):
+    """How new conversations find an agent (off by default): the available agent with the fewest open
+    conversations (balanced), or the one assigned least recently (round robin); both under a capacity."""
+
+    OFF = "off", "Off"
+    BALANCED = "balanced", "Balanced"
+    ROUND_ROBIN = "round_robin", "Round robin"
 
 
 class User(AbstractUser):
@@ -173,6 +192,42 @@ class Account(models.Model):
         "chatted from).",
     )
 
+    # --- Routing (#20)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[time_zone_name], help_text="For business hours and reports."
+    )
+    business_hours_enabled = models.BooleanField(
+        default=False,
+        help_text="Outside the opening hours (and on holidays) the chat shows the offline message and "
+        "auto-assignment waits for opening time.",
+    )
+    auto_assignment = models.CharField(
+        max_length=12,
+        choices=AutoAssignment.choices,
+        default=AutoAssignment.OFF,
+        help_text="For conversations not routed to a team (a team has its own).",
+    )
+    assignment_capacity = models.PositiveSmallIntegerField(
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text="Open conversations an agent is given at most by auto-assignment (per agent: on the membership).",
+    )
+    bot_first = models.ForeignKey(
+        "Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"is_bot": True},
+        help_text="New conversations go to this bot first; it hands over to a team through the integration API.",
+    )
+    csat_enabled = models.BooleanField(
+        default=False, verbose_name="ask for satisfaction", help_text="Ask the customer for a rating on closing."
+    )
+    csat_question = models.CharField(
+        max_length=255, blank=True, help_text='Empty: "How would you rate our conversation?"'
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -186,6 +241,11 @@ class Account(models.Model):
 class Agent(models.Model):
     """A person at the desk, or a bot, who answers for one or more accounts. Its pk is the API's agent id."""
 
+    class Availability(models.TextChoices):
+        ONLINE = "online", "Online"
+        AWAY = "away", "Away"
+        OFFLINE = "offline", "Offline"
+
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
     display_name = models.CharField(max_length=100)
     avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
@@ -194,6 +254,10 @@ class Agent(models.Model):
     # The desk's notifications of a new customer message, as the agent chose them (both off until they opt in).
     notify_browser = models.BooleanField(default=False, help_text="Show a browser notification.")
     notify_sound = models.BooleanField(default=False, help_text="Play a sound.")
+    # Online agents are given conversations by auto-assignment; away and offline ones never.
+    availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
+    # The last sign of the agent at the desk (a key, a click): idle beyond DESK_AWAY_AFTER_SECONDS, online → away.
+    last_active_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["display_name"]
@@ -207,17 +271,92 @@ class Membership(models.Model):
 
     class Role(models.TextChoices):
         ADMIN = "admin"
+        MANAGER = "manager"  # an agent who also sees the account's reports
         AGENT = "agent"
+
+    # Who sees the reports of the account.
+    REPORT_ROLES = (Role.ADMIN, Role.MANAGER)
 
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="memberships")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    capacity = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Empty: the account's capacity."
+    )
+    # Round robin's turn: the agent assigned least recently goes next.
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agent", "account"], name="membership_unique_agent_account")]
 
     def __str__(self) -> str:
         return f"{self.agent} @ {self.account} ({self.role})"
+
+
+class Team(models.Model):
+    """A group of an account's agents that conversations can be routed to, with its own auto-assignment."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="teams", db_index=False)
+    name = models.CharField(max_length=100)
+    members = models.ManyToManyField(Agent, related_name="teams", blank=True)
+    auto_assignment = models.CharField(max_length=12, choices=AutoAssignment.choices, default=AutoAssignment.OFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["account", "name"], name="team_unique_account_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    """One opening period of a weekday, in the account's time zone (several per day allowed)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="00:00 means midnight at the end of the day.")
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name_plural = "opening hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if (
+            self.opens is not None
+            and self.closes is not None
+            and self.closes != datetime.time(0)
+            and (self.closes <= self.opens)
+        ):
+            raise ValidationError({"closes": "Closes after it opens (00:00 for midnight)."})
+
+
+class Holiday(models.Model):
+    """A day the account is closed all day, whatever its weekly hours say."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="holidays", db_index=False)
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["account", "date"], name="holiday_unique_account_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}".strip()
 
 
 class ApiKey(models.Model):
@@ -371,6 +510,8 @@ class Webhook(models.Model):
         USER_MERGED = "user.merged"
         TYPING_STARTED = "typing.started"
         TYPING_STOPPED = "typing.stopped"
+        CONVERSATION_HANDED_OVER = "conversation.handed_over"
+        SATISFACTION_RATED = "satisfaction.rated"
         PING = "ping"
 
     SENDER_KINDS = ("customer", "agent", "bot", "system")

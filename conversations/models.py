@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
-from agents.models import Account, Agent
+from agents.models import Account, Agent, Team
 from devices.models import Customer
 
 conversation_public_id = RegexValidator(
@@ -78,6 +78,12 @@ class Conversation(models.Model):
         Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     labels = models.ManyToManyField("Label", through="ConversationLabel", related_name="conversations", blank=True)
+    # Routing (#20): the team it is routed to, and since when it waits in the queue for auto-assignment (null: not
+    # queued). The queue is served longest-waiting first.
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations", db_index=False
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,6 +100,13 @@ class Conversation(models.Model):
             # The worker's wake-up: WHERE status = 'snoozed' AND snoozed_until <= now (a small partial index)
             models.Index(
                 fields=["snoozed_until"], condition=models.Q(status="snoozed"), name="conversation_snooze_due_idx"
+            ),
+            # The routing queue: WHERE account_id = ? AND queued_at IS NOT NULL ORDER BY queued_at (a small partial
+            # index: only queued conversations are in it)
+            models.Index(
+                fields=["account", "queued_at"],
+                condition=models.Q(queued_at__isnull=False),
+                name="conversation_queue_idx",
             ),
         ]
 
@@ -232,6 +245,16 @@ class Thread(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     close_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
     closed_by_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Recorded when they happen, for the reports (#20): the first answer of a person (not a bot, not a note), and
+    # whom the session counted for when it closed (the conversation's assignee and team then).
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_responder = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    assignee = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -244,6 +267,9 @@ class Thread(models.Model):
         indexes = [
             # Thread count and the open thread of a conversation: WHERE conversation_id = ? [AND status = 'open']
             models.Index(fields=["conversation", "status"], name="thread_conversation_idx"),
+            # Reports over a date range: sessions opened, and sessions closed, in it
+            models.Index(fields=["created_at"], name="thread_created_idx"),
+            models.Index(fields=["closed_at"], condition=models.Q(closed_at__isnull=False), name="thread_closed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -473,3 +499,32 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return self.shortcut
+
+
+class SatisfactionRating(models.Model):
+    """The customer's rating (1–5) of a closed session, asked for when it closes: in the widget, and as a message
+    with reply buttons that the Parley SDKs render. `rating` is null until the customer answers."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="ratings")
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="rating")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Whom it counts for: the session's assignee and team when it closed.
+    agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    prompt = models.ForeignKey(
+        "Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, choices=[(n, str(n)) for n in range(1, 6)])
+    comment = models.TextField(blank=True, max_length=2000)
+    asked_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # Reports: WHERE account_id = ? AND answered_at BETWEEN ? AND ?
+            models.Index(fields=["account", "answered_at"], name="rating_answered_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating or '–'} for thread {self.thread_id}"

@@ -220,6 +220,11 @@ def message_post(
             conversation.visible = True
             changed = ["visible", "updated_at"]
         message.save(force_insert=True)
+        if thread_id is not None and _first_response_possible(author=author, private=private, imported=imported):
+            # The reports' first response time: recorded as it happens (the first of a session only).
+            Thread.objects.filter(pk=thread_id, first_response_at__isnull=True).update(
+                first_response_at=message.created_at, first_responder=author
+            )
         for receipt in receipts:
             receipt.message = message
         Receipt.objects.bulk_create(receipts)
@@ -246,6 +251,11 @@ def message_post(
             message_notify(conversation=conversation, message=message, author=author, recipient_ids=recipient_ids)
             transaction.on_commit(lambda: message_posted.send(sender=Message, message_id=message.pk))
     return message
+
+
+def _first_response_possible(*, author: Author, private: bool, imported: bool) -> bool:
+    """A person's answer to the customer: not a bot's, not a note, not imported history."""
+    return isinstance(author, Agent) and not author.is_bot and not private and not imported
 
 
 def _current_conversation_set(*, conversation: Conversation, author: Author, recipient_ids: list[int]) -> None:

@@ -53,6 +53,8 @@ def thread_close_open(
         thread.closed_at = now
         thread.close_reason = reason
         thread.closed_by_agent = by
-        thread.save(update_fields=["status", "closed_at", "close_reason", "closed_by_agent"])
+        # Whom the session counts for in the reports: the conversation's assignee and team as it closes.
+        thread.assignee_id, thread.team_id = conversation.assignee_id, conversation.team_id
+        thread.save(update_fields=["status", "closed_at", "close_reason", "closed_by_agent", "assignee", "team"])
         conversation_event(conversation=conversation, event=Event.THREAD_CLOSED, thread=thread)
     return thread
