@@ -25,6 +25,15 @@ from conversations.services.posting import (
     participant_add,
 )
 from conversations.services.receipts import receipts_mark_received, receipts_raise_status
+from conversations.services.routing import (
+    agent_activity_seen,
+    agent_availability_set,
+    agents_idle_away,
+    conversation_handover,
+    conversation_team_set,
+    routing_drain,
+    routing_drain_due,
+)
 from conversations.services.snooze import conversation_snooze, conversation_wake, conversations_wake_due
 from conversations.services.status import (
     conversation_assign,
@@ -36,6 +45,13 @@ from conversations.services.threads import Author, thread_ensure_can_open
 from conversations.services.updates import conversation_update
 
 __all__ = [
+    "agent_activity_seen",
+    "agent_availability_set",
+    "agents_idle_away",
+    "conversation_handover",
+    "conversation_team_set",
+    "routing_drain",
+    "routing_drain_due",
     "MAX_PARTICIPANTS",
     "AttachmentDraft",
     "Author",

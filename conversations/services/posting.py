@@ -20,7 +20,7 @@ from conversations.notifications import message_notify
 from conversations.poll_state import newest_ids_raise
 from conversations.services.locks import conversation_lock, merged_refuse, participants_lock
 from conversations.services.threads import Author, thread_open
-from conversations.signals import message_posted
+from conversations.signals import message_posted, session_opened
 from conversations.typing import customer_typing_ended, customer_typing_key, customer_typing_set
 from devices.models import Customer
 from messenger_project.errors import ServiceError
@@ -168,11 +168,13 @@ def message_post(
         changed: list[str] = []
         previous_status = conversation.status
         thread_id = thread.pk if thread is not None else None
+        opened_session = False
         if private:  # a note reaches nobody and moves nothing
             recipient_ids = []
             if thread is None:
                 thread_id = participants.open_thread_id
         elif thread is None and not imported:  # imported history never opens a thread nor moves the status
+            opened_session = participants.open_thread_id is None
             thread_id, changed = _thread_for_message(
                 conversation=conversation,
                 open_thread_id=participants.open_thread_id,
@@ -250,6 +252,8 @@ def message_post(
                 )
             message_notify(conversation=conversation, message=message, author=author, recipient_ids=recipient_ids)
             transaction.on_commit(lambda: message_posted.send(sender=Message, message_id=message.pk))
+            if customer_author is not None and opened_session and conversation.assignee_id is None:
+                transaction.on_commit(lambda: session_opened.send(sender=Conversation, conversation_id=conversation.pk))
     return message
 
 

@@ -18,6 +18,7 @@ from conversations.events import Event, conversation_event
 from conversations.models import Conversation
 from conversations.services.desk import desk_line
 from conversations.services.locks import conversation_lock
+from conversations.services.status import capacity_freed_after_commit
 from messenger_project.errors import ServiceError
 
 WAKE_BATCH = 200  # conversations woken by one sweep at most; the next sweep takes the rest
@@ -48,6 +49,8 @@ def conversation_snooze(*, conversation: Conversation, agent: Agent | None, unti
         conversation.snoozed_until, conversation.snoozed_by = until, agent
         conversation.save(update_fields=["status", "snoozed_until", "snoozed_by", "updated_at"])
         conversation_event(conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous)
+        if conversation.assignee_id is not None:
+            capacity_freed_after_commit(account_id=conversation.account_id)
         desk_line(
             conversation=conversation,
             agent=agent,

@@ -11,7 +11,14 @@ from conversations.events import Event, conversation_event
 from conversations.models import Conversation, Thread
 from conversations.services.locks import conversation_lock
 from conversations.services.threads import thread_close_open, thread_open
+from conversations.signals import capacity_freed
 from messenger_project.errors import ServiceError
+
+
+def capacity_freed_after_commit(*, account_id: int) -> None:
+    """After this commit an agent may have room for the next conversation in the queue (routing)."""
+    transaction.on_commit(lambda: capacity_freed.send(sender=Conversation, account_id=account_id))
+
 
 # --- status and assignment ---------------------------------------------------------------------------------
 
@@ -50,6 +57,8 @@ def conversation_set_status(
             update_fields=["status", "closed_at", "waiting_since", "snoozed_until", "snoozed_by", "updated_at"]
         )
         conversation_event(conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous)
+        if conversation.assignee_id is not None and status not in Conversation.OPEN_STATUSES:
+            capacity_freed_after_commit(account_id=conversation.account_id)
     return conversation
 
 
@@ -77,4 +86,6 @@ def conversation_assign(*, conversation: Conversation, assignee: Agent | None) -
             conversation_event(
                 conversation=conversation, event=Event.CONVERSATION_ASSIGNED, previousAssigneeId=previous
             )
+            if previous is not None and conversation.status in Conversation.OPEN_STATUSES:
+                capacity_freed_after_commit(account_id=conversation.account_id)
     return conversation

@@ -3,7 +3,9 @@
 The worker of django-tasks-db leaves a task it was running when it died in "running" for ever; our deliveries
 carry their own lease instead. Every worker therefore sweeps now and then (DELIVERY_SWEEP_SECONDS): a delivery
 whose lease ran out, or whose task was lost, is queued again, so each is attempted at least once. The same round
-wakes the snoozed conversations whose time has come (`conversations_wake_due`).
+wakes the snoozed conversations whose time has come (`conversations_wake_due`), turns agents idle for
+DESK_AWAY_AFTER_SECONDS away and drains the routing queues (`agents_idle_away`, `routing_drain_due`: opening time,
+agents back, a drain that failed).
 This app comes before django_tasks_db in INSTALLED_APPS, so this command replaces theirs.
 """
 
@@ -19,7 +21,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
 from agents.delivery.queue import deliveries_sweep
-from conversations.services import conversations_wake_due
+from conversations.services import agents_idle_away, conversations_wake_due, routing_drain_due
 
 logger = logging.getLogger(__name__)
 
@@ -49,13 +51,18 @@ def sweep_once() -> None:
     else:
         if queued:
             logger.info("delivery sweep queued %d deliveries again", queued)
-    try:
-        woken = conversations_wake_due()
-    except Exception:  # as above: the next round tries again
-        logger.exception("snooze wake-up failed")
-        return
-    if woken:
-        logger.info("woke %d snoozed conversations", woken)
+    for name, job in (
+        ("snooze wake-up", conversations_wake_due),
+        ("idle agents away", lambda: agents_idle_away(idle_seconds=settings.DESK_AWAY_AFTER_SECONDS)),
+        ("routing queue", routing_drain_due),
+    ):
+        try:
+            done = job()
+        except Exception:  # as above: the next round tries again
+            logger.exception("%s failed", name)
+            continue
+        if done:
+            logger.info("%s: %d", name, done)
 
 
 class Command(DatabaseWorkerCommand):
