@@ -268,6 +268,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Integration API: messages", "description": "Messages, bot replies and typing."},
         {"name": "Integration API: attachments", "description": "Attachment downloads."},
         {"name": "Integration API: webhooks", "description": "Signed events to bots and integrations."},
+        {"name": "Integration API: routing", "description": "Teams, and a bot's handover to people."},
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

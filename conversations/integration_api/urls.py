@@ -18,6 +18,7 @@ from conversations.integration_api.messages import (
     ConversationMessagesView,
     ConversationTypingView,
 )
+from conversations.integration_api.routing import ConversationHandoverView, TeamsView
 from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
@@ -46,6 +47,12 @@ urlpatterns = [
         "v2/conversations/<str:conversation_id>/snooze", ConversationSnoozeView.as_view(), name="v2-conversation-snooze"
     ),
     path("v2/conversations/<str:conversation_id>/tags", ConversationTagsView.as_view(), name="v2-conversation-tags"),
+    path(
+        "v2/conversations/<str:conversation_id>/handover",
+        ConversationHandoverView.as_view(),
+        name="v2-conversation-handover",
+    ),
+    path("v2/teams", TeamsView.as_view(), name="v2-teams"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
     path(
         "v2/conversations/<str:conversation_id>/typing", ConversationTypingView.as_view(), name="v2-conversation-typing"

@@ -1,0 +1,111 @@
+"""Routing on the integration API (#20): the account's teams, and a bot's handover of a conversation to people."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from agents.models import AutoAssignment, Team
+from conversations.integration_api.base import IntegrationAPIView
+from conversations.integration_api.lookups import conversation_lookup
+from conversations.integration_api.openapi import (
+    CONVERSATION,
+    CONVERSATION_ID_PARAM,
+    READ_ERRORS,
+    TAG_CONVERSATIONS,
+    WRITE_ERRORS,
+    WRITE_PARAMS,
+    errors_of,
+    example_of,
+    ok_response,
+    request_example,
+)
+from conversations.representations import ConversationSerializer, conversation_v2
+from conversations.selectors import conversations_for_api
+from conversations.services import conversation_handover
+from messenger_project.integration_api.serializers import StrictSerializer
+
+TAG_ROUTING = "Integration API: routing"
+
+
+class TeamSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The team's id: `teamId` of a handover.")
+    name = serializers.CharField()
+    autoAssignment = serializers.ChoiceField(
+        source="auto_assignment",
+        choices=AutoAssignment.values,
+        help_text="`off`, `balanced` (the available agent with the fewest open conversations) or `round_robin`.",
+    )
+    memberIds = serializers.SerializerMethodField(help_text="The agents of the team (`assignee.id` values).")
+
+    def get_memberIds(self, team: Team) -> list[int]:
+        return sorted(member.pk for member in team.members.all())
+
+
+class TeamListSerializer(serializers.Serializer):
+    teams = TeamSerializer(many=True)
+
+
+TEAM = {"id": 3, "name": "Billing", "autoAssignment": "balanced", "memberIds": [12, 15]}
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listTeams",
+        summary="List the account's teams",
+        tags=[TAG_ROUTING],
+        responses={
+            200: ok_response(TeamListSerializer, "The teams, by name.", example_of("Teams", {"teams": [TEAM]})),
+            **errors_of(*READ_ERRORS),
+        },
+    )
+)
+class TeamsView(IntegrationAPIView):
+    def get(self, request):
+        teams = Team.objects.filter(account=self.account).prefetch_related("members").order_by("name", "pk")
+        return Response(TeamListSerializer({"teams": teams}).data)
+
+
+class HandoverSerializer(StrictSerializer):
+    teamId = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The team (`GET /api/v2/teams`) that takes over; null or absent: the account's people.",
+    )
+
+    def validate_teamId(self, value: int | None) -> Team | None:
+        if value is None:
+            return None
+        team = Team.objects.filter(account=self.context["account"], pk=value).first()
+        if team is None:
+            raise serializers.ValidationError("is not a team of this account", code="not_found")
+        return team
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="handOverConversation",
+        summary="Hand a conversation over to people",
+        description="A first-line bot (the account's `bot first`) passes an open conversation to a team, or to the "
+        "account's people. The bot lets go of it (a person assigned keeps it), the timeline gets an agents-only "
+        "line, `conversation.handed_over` goes to the webhooks (`team`, `previousAssigneeId`), and the "
+        "conversation queues for the team's auto-assignment (or the account's, without a team). A closed "
+        "conversation is refused (409 `conversation_not_open`).",
+        tags=[TAG_ROUTING, TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
+        request=HandoverSerializer,
+        examples=[request_example("To a team", {"teamId": 3}), request_example("To anyone", {"teamId": None})],
+        responses={
+            200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            **errors_of(*WRITE_ERRORS, "not_found", "conversation_merged", "conversation_not_open"),
+        },
+    )
+)
+class ConversationHandoverView(IntegrationAPIView):
+    def post(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = HandoverSerializer(data=request.data, context={"account": self.account})
+        payload.is_valid(raise_exception=True)
+        conversation_handover(conversation=conversation, team=payload.validated_data.get("teamId"), by=self.api_key.bot)
+        return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=conversation.pk)))
