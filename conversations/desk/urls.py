@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conversations.desk import canned, customers, views
+from conversations.desk import availability, canned, customers, views
 
 app_name = "desk"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("canned/<int:pk>/", canned.canned_replies, name="canned-edit"),
     path("canned/<int:pk>/delete", canned.canned_reply_remove, name="canned-delete"),
     path("preferences", views.preferences, name="preferences"),
+    path("availability", availability.availability, name="availability"),
+    path("presence", availability.presence, name="presence"),
+    path("conversations/<int:pk>/team", availability.conversation_team, name="conversation-team"),
     path("conversations/<int:pk>/customers/<int:customer_id>/edit", customers.customer_edit, name="customer-edit"),
     path("media/<uuid:media_uuid>", views.media_file, name="media"),
 ]

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from agents.demo import DEMO_ACCOUNT
-from agents.models import Account, Agent
+from agents.models import Account, Agent, Team
 from agents.services import agent_for_user, agent_preferences_set
 from conversations.canned import canned_reply_render
 from conversations.desk.forms import (
@@ -181,7 +181,7 @@ def inbox(request):
 def _conversation(request, pk: int) -> Conversation:
     """Another account's conversation is a 404, never a 403."""
     return get_object_or_404(
-        desk_conversations(agent=request.agent).select_related("account", "assignee", "primary_customer"), pk=pk
+        desk_conversations(agent=request.agent).select_related("account", "assignee", "primary_customer", "team"), pk=pk
     )
 
 
@@ -203,6 +203,7 @@ def _conversation_context(request, conversation: Conversation) -> dict:
         "last_id": messages[-1].pk if messages else 0,
         "customers": desk_customer_panel(conversation=conversation, agent=request.agent),
         "assignable": assignable,
+        "teams": list(Team.objects.filter(account_id=conversation.account_id).order_by("name")),
         # Only an agent serving the account may be assigned (a superuser reads every account, serving none).
         "may_take": any(a.pk == request.agent.pk for a in assignable),
         "reply_form": ReplyForm(),

@@ -479,6 +479,37 @@
     });
   }
 
+  // Availability (#20): the top bar's choice saves as it changes. While the agent uses the page (a key, a click, a
+  // touch) a sign of life goes to the server once a minute, so the worker does not set them away for being idle;
+  // its answer brings back an availability changed meanwhile (away after idle time, another tab).
+  const PRESENCE_EVERY_MS = 60 * 1000;
+
+  function availability() {
+    const form = document.getElementById("availability-form");
+    if (!form) return;
+    const select = form.querySelector("select");
+    const dot = document.getElementById("availability-dot");
+    form.querySelector("button[type=submit]").hidden = true;
+    const show = (state) => {
+      select.value = state.availability;
+      dot.className = `presence presence-${state.availability}`;
+    };
+    select.addEventListener("change", async () => {
+      const response = await post(form.action, new FormData(form)).catch(() => null);
+      if (response && response.ok) show(await response.json());
+    });
+    let active = false;
+    for (const kind of ["keydown", "pointerdown", "wheel", "touchstart"]) {
+      document.addEventListener(kind, () => { active = true; }, {passive: true, capture: true});
+    }
+    setInterval(async () => {
+      if (!active || document.hidden) return;
+      active = false;
+      const response = await post(form.dataset.presenceUrl, new FormData()).catch(() => null);
+      if (response && response.ok) show(await response.json());
+    }, PRESENCE_EVERY_MS);
+  }
+
   // A phone shows one pane at a time (desk.css): the conversation's "Customer" and "← Conversation" buttons switch.
   function panes() {
     document.addEventListener("click", (event) => {
@@ -504,6 +535,7 @@
     keyboard();
     panes();
     preferences();
+    availability();
     // htmx put another conversation in the middle pane: run it, mark it in the list, show it (on a phone).
     document.body.addEventListener("htmx:afterSettle", (event) => {
       if (event.detail.target.id !== "work") return;
