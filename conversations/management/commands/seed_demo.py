@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.demo import DEMO_ACCOUNT, DEMO_USERNAME
-from agents.models import Account, Agent, Membership
+from agents.models import Account, Agent, AutoAssignment, Membership, Team
 from agents.services import account_create, agent_create
 from conversations.models import Conversation, Message
 from conversations.services import conversation_create, conversation_set_status, message_post
@@ -44,6 +44,10 @@ class Command(BaseCommand):
             account = Account.objects.filter(name=DEMO_ACCOUNT).first() or self._create_account()
             agent = self._ensure_agent(account, password)
             bot = self._ensure_bot(account)
+            team, _ = Team.objects.get_or_create(
+                account=account, name="Support", defaults={"auto_assignment": AutoAssignment.BALANCED}
+            )
+            team.members.add(agent)
             if not Conversation.objects.filter(account=account).exists():
                 self._create_history(account, agent, bot)
         self.stdout.write(
@@ -70,6 +74,9 @@ class Command(BaseCommand):
             info_text2="Questions? Ask us here. Check back in a little while for our answer.",
             welcome_message="Welcome to **Demo Shop**! We usually answer within a few minutes.",
             sticky_message="Our support team is online Monday to Friday, 9:00 to 17:00.",
+            # New chats find an online agent by themselves, and a closed chat asks for a rating (#20).
+            auto_assignment=AutoAssignment.BALANCED,
+            csat_enabled=True,
         )
 
     def _ensure_agent(self, account: Account, password: str) -> Agent:
