@@ -12,6 +12,7 @@ from conversations.integration_api.lookups import conversation_lookup
 from conversations.integration_api.openapi import (
     CONVERSATION,
     CONVERSATION_ID_PARAM,
+    IDEMPOTENCY_ERRORS,
     READ_ERRORS,
     TAG_CONVERSATIONS,
     WRITE_ERRORS,
@@ -24,6 +25,7 @@ from conversations.integration_api.openapi import (
 from conversations.representations import ConversationSerializer, conversation_v2
 from conversations.selectors import conversations_for_api
 from conversations.services import conversation_handover
+from messenger_project.integration_api.errors import ApiError
 from messenger_project.integration_api.serializers import StrictSerializer
 
 TAG_ROUTING = "Integration API: routing"
@@ -54,6 +56,7 @@ TEAM = {"id": 3, "name": "Billing", "autoAssignment": "balanced", "memberIds": [
     get=extend_schema(
         operation_id="listTeams",
         summary="List the account's teams",
+        description="Each team's id (the `teamId` of a handover), name, auto-assignment and members.",
         tags=[TAG_ROUTING],
         responses={
             200: ok_response(TeamListSerializer, "The teams, by name.", example_of("Teams", {"teams": [TEAM]})),
@@ -62,6 +65,8 @@ TEAM = {"id": 3, "name": "Billing", "autoAssignment": "balanced", "memberIds": [
     )
 )
 class TeamsView(IntegrationAPIView):
+    """The account's teams."""
+
     def get(self, request):
         teams = Team.objects.filter(account=self.account).prefetch_related("members").order_by("name", "pk")
         return Response(TeamListSerializer({"teams": teams}).data)
@@ -74,14 +79,6 @@ class HandoverSerializer(StrictSerializer):
         help_text="The team (`GET /api/v2/teams`) that takes over; null or absent: the account's people.",
     )
 
-    def validate_teamId(self, value: int | None) -> Team | None:
-        if value is None:
-            return None
-        team = Team.objects.filter(account=self.context["account"], pk=value).first()
-        if team is None:
-            raise serializers.ValidationError("is not a team of this account", code="not_found")
-        return team
-
 
 @extend_schema_view(
     post=extend_schema(
@@ -91,21 +88,31 @@ class HandoverSerializer(StrictSerializer):
         "account's people. The bot lets go of it (a person assigned keeps it), the timeline gets an agents-only "
         "line, `conversation.handed_over` goes to the webhooks (`team`, `previousAssigneeId`), and the "
         "conversation queues for the team's auto-assignment (or the account's, without a team). A closed "
-        "conversation is refused (409 `conversation_not_open`).",
+        "conversation is refused (409 `conversation_not_open`), an unknown team is a 404.",
         tags=[TAG_ROUTING, TAG_CONVERSATIONS],
         parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
         request=HandoverSerializer,
         examples=[request_example("To a team", {"teamId": 3}), request_example("To anyone", {"teamId": None})],
         responses={
             200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
-            **errors_of(*WRITE_ERRORS, "not_found", "conversation_merged", "conversation_not_open"),
+            **errors_of(
+                *WRITE_ERRORS, *IDEMPOTENCY_ERRORS, "not_found", "conversation_merged", "conversation_not_open"
+            ),
         },
     )
 )
 class ConversationHandoverView(IntegrationAPIView):
+    """A bot's handover of a conversation to people."""
+
     def post(self, request, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        payload = HandoverSerializer(data=request.data, context={"account": self.account})
+        payload = HandoverSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        conversation_handover(conversation=conversation, team=payload.validated_data.get("teamId"), by=self.api_key.bot)
+        team_id = payload.validated_data.get("teamId")
+        team = None
+        if team_id is not None:
+            team = Team.objects.filter(account=self.account, pk=team_id).first()
+            if team is None:  # another account's team is as unknown as a missing one
+                raise ApiError(404, "not_found", "No such team.")
+        conversation_handover(conversation=conversation, team=team, by=self.api_key.bot)
         return Response(conversation_v2(conversations_for_api(account=self.account).get(pk=conversation.pk)))

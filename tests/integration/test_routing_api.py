@@ -51,8 +51,9 @@ def test_handover_refuses_bad_input_and_writes_nothing(api, other_api, make_conv
     make_conversation("order_2")
     say("order_2", "alice", "Hello")
     theirs = Team.objects.create(account=other_api.account, name="Theirs")
-    for body in ({"teamId": theirs.pk}, {"teamId": "billing"}, {"team": 1}, [1]):
+    for body in ({"teamId": "billing"}, {"team": 1}, [1]):
         assert_error(api.post("/api/v2/conversations/order_2/handover", body), 400, "validation_failed")
+    assert_error(api.post("/api/v2/conversations/order_2/handover", {"teamId": theirs.pk}), 404, "not_found")
     assert_error(api.post("/api/v2/conversations/nope/handover", {}), 404, "not_found")
     make_conversation("order_3")  # closed
     assert_error(api.post("/api/v2/conversations/order_3/handover", {}), 409, "conversation_not_open")

@@ -23,6 +23,7 @@ IDEMPOTENT_OPERATIONS = [
     ("/api/v2/conversations/{conversation_id}/chats", "post"),
     ("/api/v2/conversations/{conversation_id}/messages", "post"),
     ("/api/v2/conversations/{conversation_id}/merge", "post"),
+    ("/api/v2/conversations/{conversation_id}/handover", "post"),
     ("/api/v2/conversations/{conversation_id}/snooze", "delete"),
     ("/api/v2/conversations/{conversation_id}/typing", "post"),
     ("/api/v2/webhooks", "post"),
