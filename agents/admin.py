@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django_tasks_db.admin import DBTaskResultAdmin  # registers itself on import: re-registered below
 from django_tasks_db.models import DBTaskResult
 
+from agents import admin_routing  # noqa: F401  (registers the Team admin)
 from agents.admin_delivery import PushSettingsInline
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
 from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User, hex_colour

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import reverse
 
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline
-from agents.models import Account, Agent, ApiKey, Delivery, Membership, PushSettings, User, Webhook
+from agents.models import Account, Agent, ApiKey, Delivery, Membership, PushSettings, Team, User, Webhook
 from agents.services import agent_create, api_key_create
 from conversations.models import Conversation, Media, Message
 from conversations.services import canned_reply_save, label_add
@@ -48,6 +48,7 @@ ACCOUNT_OF = {
     "agents.PushSettings": "account",
     "agents.Webhook": "account",
     "agents.Delivery": "account",
+    "agents.Team": "account",
     "devices.Customer": "account",
     "devices.Device": "account",
     "conversations.Conversation": "account",
@@ -137,6 +138,7 @@ def _tenant(name: str) -> Tenant:
         webhook=webhook,
     )
     PushSettings.objects.get_or_create(account=account)
+    Team.objects.create(account=account, name=f"{name} team").members.add(member)
     return Tenant(account, boss, member, bot, customer, conversation, messages, key, webhook, delivery)
 
 
