@@ -82,6 +82,12 @@ class AccountRoutingForm(forms.ModelForm):
     class Meta:
         model = Account
         fields = ["time_zone", "bot_first"]  # the admin's fieldsets add the others
+        labels = {"csat_question": "Question", "business_hours_enabled": "Use business hours"}
+        help_texts = {
+            "offline_message": "Shown as the sticky message outside the business hours (empty: a default text).",
+            "bot_first": "New conversations go to this bot of the account first; it hands over to a team through "
+            "the integration API.",
+        }
 
     def clean(self):
         cleaned = super().clean()

@@ -121,3 +121,47 @@ def test_inside_hours_there_is_no_notice_and_no_offer(page: Page, demo_account: 
     expect(chat.locator(".sm-offline")).to_be_hidden()
     expect(chat.get_by_label(OFFER)).to_have_count(0)
     expect(chat.get_by_text(OFFLINE)).to_have_count(0)
+
+
+def test_hours_set_in_the_admin_close_the_widget(admin_page: Page, demo_account: Account):
+    """The Account page's Business hours section and opening-hours inline, as an operator uses them; the widget
+    follows at once (the cached schedule is forgotten on save). Screenshots: admin-account-hours(-phone)."""
+    page = admin_page
+    page.goto(f"/admin/agents/account/{demo_account.pk}/change/")
+    page.get_by_label("Time zone").select_option("Europe/Amsterdam")
+    page.get_by_role("checkbox", name="Use business hours").check()
+    page.get_by_label("Offline message").fill(OFFLINE)
+    page.get_by_role("button", name="Add another Opening hours").click()
+    row = page.locator("#opening_hours-0")
+    row.locator("select[name$=weekday]").select_option(str(timezone.now().weekday()))
+    row.locator("input[name$=opens]").fill("00:00")
+    row.locator("input[name$=closes]").fill("00:01")  # open one minute a day: closed now (but at midnight)
+    for heading, name in (("Routing", "admin-account-routing"), ("Business hours", "admin-account-hours")):
+        page.get_by_role("heading", name=heading, exact=True).evaluate("node => node.scrollIntoView()")
+        screenshot(page, name)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.get_by_role("heading", name="Business hours", exact=True).evaluate("node => node.scrollIntoView()")
+    screenshot(page, "admin-account-hours-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.get_by_text("was changed successfully")).to_be_visible(timeout=5000)
+    assert OpeningHours.objects.filter(account=demo_account).count() == 1
+    page.goto("/demo/")
+    open_widget(page)
+    expect(page.get_by_role("dialog").locator(".sm-offline-text")).to_have_text(OFFLINE)
+
+
+def test_a_closing_time_before_the_opening_is_shown_on_the_admin_form(admin_page: Page, demo_account: Account):
+    page = admin_page
+    page.goto(f"/admin/agents/account/{demo_account.pk}/change/")
+    page.get_by_role("button", name="Add another Opening hours").click()
+    row = page.locator("#opening_hours-0")
+    row.locator("input[name$=opens]").fill("17:00")
+    row.locator("input[name$=closes]").fill("09:00")
+
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.get_by_text("Closes after it opens (00:00 for midnight).")).to_be_visible(timeout=5000)
+    assert not OpeningHours.objects.filter(account=demo_account).exists()
