@@ -10,6 +10,7 @@ superuser still sees both.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -22,7 +23,19 @@ from django.test import Client
 from django.urls import reverse
 
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline
-from agents.models import Account, Agent, ApiKey, Delivery, Membership, PushSettings, Team, User, Webhook
+from agents.models import (
+    Account,
+    Agent,
+    ApiKey,
+    Delivery,
+    Holiday,
+    Membership,
+    OpeningHours,
+    PushSettings,
+    Team,
+    User,
+    Webhook,
+)
 from agents.services import agent_create, api_key_create
 from conversations.models import Conversation, Media, Message
 from conversations.services import canned_reply_save, label_add
@@ -49,6 +62,8 @@ ACCOUNT_OF = {
     "agents.Webhook": "account",
     "agents.Delivery": "account",
     "agents.Team": "account",
+    "agents.OpeningHours": "account",
+    "agents.Holiday": "account",
     "devices.Customer": "account",
     "devices.Device": "account",
     "conversations.Conversation": "account",
@@ -139,6 +154,8 @@ def _tenant(name: str) -> Tenant:
     )
     PushSettings.objects.get_or_create(account=account)
     Team.objects.create(account=account, name=f"{name} team").members.add(member)
+    OpeningHours.objects.create(account=account, weekday=0, opens=datetime.time(9), closes=datetime.time(17))
+    Holiday.objects.create(account=account, date=datetime.date(2026, 12, 25), name=f"{name} holiday")
     return Tenant(account, boss, member, bot, customer, conversation, messages, key, webhook, delivery)
 
 
