@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Aggregate, Avg, Count, Exists, F, FloatField, Func, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +100,11 @@ def report_accounts(*, agent: Agent) -> QuerySet[Account]:
         return Account.objects.order_by("name")
     roles = Membership.objects.filter(agent=agent, role__in=Membership.REPORT_ROLES)
     return Account.objects.filter(pk__in=roles.values("account")).order_by("name")
+
+
+def agent_sees_reports() -> Exists:
+    """An annotation of Agent rows: whether the agent has a report role in some account (superusers aside)."""
+    return Exists(Membership.objects.filter(agent=OuterRef("pk"), role__in=Membership.REPORT_ROLES))
 
 
 def report_range_problem(start: date, end: date) -> str | None:
