@@ -4,7 +4,9 @@ its CSV and the integration API.
 
 Everything is read from timestamps recorded when things happen (`Thread.created_at`, `first_response_at`,
 `closed_at`, `SatisfactionRating.answered_at`), aggregated by the database in a few GROUP BY queries whatever the
-number of sessions; no message is read.
+number of sessions; no message is read. Figures grouped alike come from one pass over the sessions opened or closed
+in the range, each over its own rows (`COUNT(*) FILTER (WHERE …)`): the benchmark halved a year's report so
+(docs/performance.md, "Reports").
 
 What counts where:
 - **opened**: sessions (threads, not imported) created in the range; their first response time (first person's
@@ -51,7 +53,8 @@ class Seconds(Func):
 
     def as_sql(self, compiler, connection, **extra_context):  # PostgreSQL (and any other backend with intervals)
         end, start = (compiler.compile(e) for e in self.get_source_expressions())
-        return f"EXTRACT(EPOCH FROM ({end[0]} - {start[0]}))::double precision", [*end[1], *start[1]]
+        # date_part gives a double precision; EXTRACT a numeric (PostgreSQL 14+), several times slower to average.
+        return f"date_part('epoch', {end[0]} - {start[0]})", [*end[1], *start[1]]
 
     def as_sqlite(self, compiler, connection, **extra_context):
         end, start = (compiler.compile(e) for e in self.get_source_expressions())
@@ -127,19 +130,21 @@ def _round(value: float | None) -> float | None:
 
 
 def _grouped(queryset: QuerySet, key, aggregates: dict, durations: dict) -> dict:
-    """{group key: aggregates} of one GROUP BY (one row, key None, when `key` is None). `durations` names the
-    duration expressions whose median is wanted: in the same query on PostgreSQL, read and taken here on SQLite."""
+    """{group key: aggregates} of one GROUP BY (one row, key None, when `key` is None). `durations` maps a name to
+    (duration expression, the rows it is taken over) whose median is wanted: in the same query on PostgreSQL, read
+    and taken here on SQLite."""
     postgres = connection.vendor == "postgresql"
     if postgres:
-        aggregates = {**aggregates, **{f"{name}_median": Median(expr) for name, expr in durations.items()}}
+        medians = {f"{name}_median": Median(expr, filter=rows) for name, (expr, rows) in durations.items()}
+        aggregates = {**aggregates, **medians}
     if key is None:
         found = {None: queryset.aggregate(**aggregates)}
     else:
         found = {row.pop("k"): row for row in queryset.values(k=key).annotate(**aggregates).order_by()}
     if not postgres:
-        for name, expr in durations.items():
+        for name, (expr, rows) in durations.items():
             values = defaultdict(list)
-            known = queryset.filter(**{f"{_field_of(expr)}__isnull": False}).order_by()
+            known = queryset.filter(rows, **{f"{_field_of(expr)}__isnull": False}).order_by()
             if key is None:
                 values[None] = list(known.values_list(expr, flat=True))
             else:
@@ -155,82 +160,77 @@ def _field_of(expr: Seconds) -> str:
     return expr.get_source_expressions()[0].name
 
 
-def _keys(group_by: str, zone: ZoneInfo) -> dict[str, object]:
-    """The group expressions of each figure for a grouping (None: no grouping, the totals)."""
+def _keys(group_by: str | None, zone: ZoneInfo) -> dict[str, tuple[str, object]]:
+    """The group of each figure for a grouping (None: no grouping, the totals), as (name, expression): figures of
+    the same name are taken in one query."""
     if group_by == "day":
+        opened = ("opened_day", TruncDate("created_at", tzinfo=zone))
         return {
-            "opened": TruncDate("created_at", tzinfo=zone),
-            "first_response": TruncDate("created_at", tzinfo=zone),
-            "closed": TruncDate("closed_at", tzinfo=zone),
-            "csat": TruncDate("answered_at", tzinfo=zone),
+            "opened": opened,
+            "first_response": opened,
+            "closed": ("closed_day", TruncDate("closed_at", tzinfo=zone)),
+            "csat": ("", TruncDate("answered_at", tzinfo=zone)),
         }
     if group_by == "agent":
+        counted_for = ("assignee", Coalesce("assignee", "conversation__assignee"))
         return {
-            "opened": Coalesce("assignee", "conversation__assignee"),
-            "first_response": F("first_responder"),
-            "closed": Coalesce("assignee", "conversation__assignee"),
-            "csat": F("agent"),
+            "opened": counted_for,
+            "first_response": ("responder", F("first_responder")),
+            "closed": counted_for,
+            "csat": ("", F("agent")),
         }
     if group_by == "team":
-        return {
-            "opened": Coalesce("team", "conversation__team"),
-            "first_response": Coalesce("team", "conversation__team"),
-            "closed": Coalesce("team", "conversation__team"),
-            "csat": F("team"),
-        }
+        team = ("team", Coalesce("team", "conversation__team"))
+        return {"opened": team, "first_response": team, "closed": team, "csat": ("", F("team"))}
     if group_by == "label":
-        return {
-            "opened": F("conversation__labels"),
-            "first_response": F("conversation__labels"),
-            "closed": F("conversation__labels"),
-            "csat": F("conversation__labels"),
-        }
-    return {"opened": None, "first_response": None, "closed": None, "csat": None}
+        label = ("label", F("conversation__labels"))
+        return {"opened": label, "first_response": label, "closed": label, "csat": ("", F("conversation__labels"))}
+    return {"opened": ("", None), "first_response": ("", None), "closed": ("", None), "csat": ("", None)}
 
 
 def _figures(account: Account, start: datetime, end: datetime, group_by: str | None) -> dict[object, dict]:
-    """{group: figures}: three GROUP BY queries (sessions opened, closed, ratings answered), and on SQLite the
-    durations for the medians."""
-    keys = _keys(group_by or "", start.tzinfo)
-    threads = Thread.objects.filter(conversation__account=account, imported=False)
-    opened_rows = threads.filter(created_at__gte=start, created_at__lt=end)
+    """{group: figures}: one GROUP BY over the sessions opened or closed in the range for each distinct group of
+    the grouping (one for team, label and the totals; two for day and agent), each figure over its own rows
+    (`FILTER (WHERE …)`); one over the ratings answered in it; and on SQLite the durations for the medians."""
+    keys = _keys(group_by, start.tzinfo)
+    opened = Q(created_at__gte=start, created_at__lt=end)
+    closed = Q(closed_at__gte=start, closed_at__lt=end)
     response = Seconds("first_response_at", "created_at")
     resolution = Seconds("closed_at", "created_at")
+    # (rows, aggregates, durations) of each figure
+    wanted = {
+        "opened": (opened, {"opened": Count("pk", filter=opened)}, {}),
+        "first_response": (
+            opened,
+            {"first_response_average": Avg(response, filter=opened)},
+            {"first_response": (response, opened)},
+        ),
+        "closed": (
+            closed,
+            {"closed": Count("pk", filter=closed), "resolution_average": Avg(resolution, filter=closed)},
+            {"resolution": (resolution, closed)},
+        ),
+    }
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for figure in wanted:
+        by_key[keys[figure][0]].append(figure)
+    threads = Thread.objects.filter(conversation__account=account, imported=False)
     figures: dict[object, dict] = defaultdict(dict)
-    if group_by != "agent":
-        # One query: the sessions opened, and their first responses (the same group).
-        found = _grouped(
-            opened_rows,
-            keys["opened"],
-            {"opened": Count("pk"), "first_response_average": Avg(response)},
-            {"first_response": response},
-        )
-        for group, row in found.items():
+    for figure_names in by_key.values():
+        rows, aggregates, durations = Q(), {}, {}
+        for figure in figure_names:
+            rows_of, aggregates_of, durations_of = wanted[figure]
+            rows = rows | rows_of if rows else rows_of
+            aggregates.update(aggregates_of)
+            durations.update(durations_of)
+        for group, row in _grouped(threads.filter(rows), keys[figure_names[0]][1], aggregates, durations).items():
             figures[group].update(row)
-    else:
-        for group, row in _grouped(opened_rows, keys["opened"], {"opened": Count("pk")}, {}).items():
-            figures[group].update(row)
-        answered = opened_rows.filter(first_response_at__isnull=False)
-        found = _grouped(
-            answered, keys["first_response"], {"first_response_average": Avg(response)}, {"first_response": response}
-        )
-        for group, row in found.items():
-            figures[group].update(row)
-    closed_rows = threads.filter(closed_at__gte=start, closed_at__lt=end)
-    found = _grouped(
-        closed_rows,
-        keys["closed"],
-        {"closed": Count("pk"), "resolution_average": Avg(resolution)},
-        {"resolution": resolution},
-    )
-    for group, row in found.items():
-        figures[group].update(row)
     ratings = SatisfactionRating.objects.filter(
         account=account, answered_at__gte=start, answered_at__lt=end, rating__isnull=False
     )
     found = _grouped(
         ratings,
-        keys["csat"],
+        keys["csat"][1],
         {
             "csat_answered": Count("pk"),
             "csat_average": Avg("rating", output_field=FloatField()),
