@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from agents.models import Account
 from tests.browser.conftest import SCREENSHOTS, sign_in
+from tests.browser.test_accessibility import blocking_violations, report
 from tests.factories import make_agent
 from tests.report_data import _conversation, _session, at, report_data
 
@@ -53,6 +54,8 @@ def test_a_manager_sees_the_report_with_its_charts_and_downloads_the_csv(page: P
     expect(desk.locator(".report-table tfoot")).to_contain_text("Total")
     SCREENSHOTS.mkdir(exist_ok=True)
     desk.screenshot(path=str(SCREENSHOTS / "desk-reports.png"), full_page=True)
+    violations = blocking_violations(desk)
+    assert not violations, report(violations)
 
     with desk.expect_download() as download:
         desk.get_by_role("link", name="Download CSV").click()
@@ -74,6 +77,8 @@ def test_a_manager_sees_the_report_with_its_charts_and_downloads_the_csv(page: P
     assert topbar["width"] <= 390
     assert desk.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     desk.screenshot(path=str(SCREENSHOTS / "desk-reports-390.png"), full_page=True)
+    violations = blocking_violations(desk)
+    assert not violations, report(violations)
 
 
 def test_an_agent_without_a_report_role_has_no_reports_link(page: Page, live_server, account: Account):
