@@ -269,6 +269,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Integration API: attachments", "description": "Attachment downloads."},
         {"name": "Integration API: webhooks", "description": "Signed events to bots and integrations."},
         {"name": "Integration API: routing", "description": "Teams, and a bot's handover to people."},
+        {"name": "Integration API: reports", "description": "The figures of the desk's reports."},
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

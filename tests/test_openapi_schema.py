@@ -54,6 +54,7 @@ EXPECTED_OPERATIONS = [
     ("/api/v2/conversations/{conversation_id}/typing", "post", True),
     ("/api/v2/conversations/{conversation_id}/handover", "post", True),
     ("/api/v2/teams", "get", False),
+    ("/api/v2/reports/conversations", "get", False),
     ("/api/v2/attachments/{attachment_id}", "get", False),
     ("/api/v2/webhooks", "get", False),
     ("/api/v2/webhooks", "post", True),

@@ -76,6 +76,7 @@ BUSINESS_RULES = {
     "POST /api/v2/conversations/{conversation_id}/merge": "`into` must be another live conversation",
     "POST /api/v2/conversations/{conversation_id}/typing": "`senderId` must be an agent of the account",
     "POST /api/v2/webhooks": "the URL's host must resolve to public addresses (`invalid_url`)",
+    "GET /api/v2/reports/conversations": "`end` not before `start`, at most 366 days on; days from 2000 to 2999",
 }
 
 CONFIG = schemathesis.Config.from_dict(

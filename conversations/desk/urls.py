@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conversations.desk import availability, canned, customers, views
+from conversations.desk import availability, canned, customers, reports, views
 
 app_name = "desk"
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("conversations/<int:pk>/team", availability.conversation_team, name="conversation-team"),
     path("conversations/<int:pk>/customers/<int:customer_id>/edit", customers.customer_edit, name="customer-edit"),
     path("media/<uuid:media_uuid>", views.media_file, name="media"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/csv", reports.reports_csv, name="reports-csv"),
 ]

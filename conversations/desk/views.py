@@ -51,6 +51,7 @@ from conversations.desk.selectors import (
 )
 from conversations.media_serving import media_response, media_thumbnail
 from conversations.models import Conversation
+from conversations.reports import agent_sees_reports
 from conversations.selectors import canned_replies_for, labels_for
 from conversations.services import (
     BULK_ACTIONS,
@@ -78,7 +79,8 @@ def agent_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        agent = Agent.objects.filter(user=request.user).first()
+        # With whether it sees any account's reports (the top bar's link), in the same query.
+        agent = Agent.objects.filter(user=request.user).annotate(sees_reports=agent_sees_reports()).first()
         if agent is None and request.user.is_superuser:
             # The server's operator (`createsuperuser`) needs no setup to answer: their agent is made on their
             # first visit, and serves every account (desk_accounts). Without it, nobody would see a new account.

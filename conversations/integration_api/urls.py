@@ -18,6 +18,7 @@ from conversations.integration_api.messages import (
     ConversationMessagesView,
     ConversationTypingView,
 )
+from conversations.integration_api.reports import ConversationReportView
 from conversations.integration_api.routing import ConversationHandoverView, TeamsView
 from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
@@ -53,6 +54,7 @@ urlpatterns = [
         name="v2-conversation-handover",
     ),
     path("v2/teams", TeamsView.as_view(), name="v2-teams"),
+    path("v2/reports/conversations", ConversationReportView.as_view(), name="v2-reports-conversations"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
     path(
         "v2/conversations/<str:conversation_id>/typing", ConversationTypingView.as_view(), name="v2-conversation-typing"
