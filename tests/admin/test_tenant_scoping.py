@@ -20,11 +20,12 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 from agents.models import Account, Agent, ApiKey, Delivery, Membership, PushSettings, Team, User, Webhook
 from agents.services import agent_create, api_key_create
-from conversations.models import Conversation, Media, Message
+from conversations.models import Conversation, Media, Message, SatisfactionRating
 from conversations.services import canned_reply_save, label_add
 from devices.models import Customer, Device
 from tests.factories import make_account, make_agent, make_conversation, make_device, make_registered_customer, post
@@ -59,6 +60,7 @@ ACCOUNT_OF = {
     "conversations.Label": "account",
     "conversations.ConversationLabel": "conversation__account",
     "conversations.CannedReply": "account",
+    "conversations.SatisfactionRating": "account",
 }
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -139,6 +141,17 @@ def _tenant(name: str) -> Tenant:
     )
     PushSettings.objects.get_or_create(account=account)
     Team.objects.create(account=account, name=f"{name} team").members.add(member)
+    SatisfactionRating.objects.create(
+        account=account,
+        conversation=conversation,
+        thread=conversation.threads.get(),
+        customer=customer,
+        agent=member,
+        rating=4,
+        comment=f"{name} was quick",
+        asked_at=timezone.now(),
+        answered_at=timezone.now(),
+    )
     return Tenant(account, boss, member, bot, customer, conversation, messages, key, webhook, delivery)
 
 
