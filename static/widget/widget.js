@@ -267,7 +267,7 @@
     }
     if (message.message) item.append(textNode(message.message));
     const rating = satisfactionIdOf(message);
-    if (rating && survey) item.append(survey(rating));
+    if (rating && survey) { item.dataset.survey = String(rating); item.append(survey(rating)); }
     for (const button of rating && survey ? [] : message.buttons || []) {
       item.append(el("a", {class: "sm-button", href: button.payload, target: "_blank", rel: "noopener"}, button.title));
     }
@@ -577,7 +577,8 @@
       }
       if (nodes.length) separateDays(list, this.t, this.lang);
       // Closed while the newest thing the visitor sees is the close: the next message starts a new conversation.
-      const last = list.querySelector(":scope > li:last-child");
+      let last = list.querySelector(":scope > li:last-child");
+      if (last && last.dataset.survey) last = last.previousElementSibling; // the close's prompt (#20) follows it
       const closed = Boolean(last && last.dataset.event === "close");
       this.view.closed.hidden = !closed;
       if (!prepend) this.pageExtras = {stickyMessage: page.stickyMessage, welcomeMessage: page.welcomeMessage};

@@ -37,6 +37,7 @@ def test_the_visitor_rates_in_the_widget_and_the_desk_shows_it(
     expect(survey).to_be_visible(timeout=WITHIN_POLLS)
     expect(chat.get_by_text("How would you rate our conversation?")).to_be_visible()
     expect(survey.get_by_role("button", name="Send rating")).to_be_disabled()
+    expect(chat.get_by_role("status").filter(has_text="This conversation has been closed.")).to_be_visible()
     screenshot(page, "widget-satisfaction-prompt")
 
     survey.get_by_role("button", name="4 out of 5").click()
