@@ -11,6 +11,7 @@ from conversations.models import Conversation, SatisfactionRating
 from conversations.services.desk import desk_reply, desk_status_change
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser_widget.helpers import WITHIN_POLLS, conversation_of, open_widget, send_text
+from tests.browser_widget.test_axe import blocking_violations
 
 pytestmark = pytest.mark.browser
 
@@ -78,3 +79,12 @@ def test_the_prompt_fits_a_phone(page: Page, demo_account: Account, demo_agent: 
     box = survey.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     screenshot(page, "widget-satisfaction-prompt-390")
+
+
+def test_the_prompt_has_no_serious_accessibility_violation(page: Page, demo_account: Account, demo_agent: Agent):
+    chat, _ = _closed_chat(page, demo_account, demo_agent)
+    survey = chat.get_by_role("group", name="Rate this conversation")
+    expect(survey).to_be_visible(timeout=WITHIN_POLLS)
+    survey.get_by_role("button", name="3 out of 5").click()
+
+    assert blocking_violations(page) == []
