@@ -26,6 +26,7 @@ from conversations.events import Event, conversation_data, thread_data
 from conversations.live import conversation_live
 from conversations.models import Conversation, Media, Message, SatisfactionRating, Thread
 from conversations.representations import satisfaction_v2
+from conversations.services.locks import conversation_lock
 from conversations.services.posting import customer_message_send, message_post
 from devices.models import Customer
 from messenger_project.errors import ServiceError
@@ -90,6 +91,8 @@ def satisfaction_answer(
         raise ServiceError("invalid_rating")
     now = now or timezone.now()
     with transaction.atomic():
+        # The lock order of posting: the conversation first (the private line below locks it too), then the rating.
+        conversation_lock(Conversation(pk=rating.conversation_id), refuse_merged=False)
         rating = SatisfactionRating.objects.select_for_update().select_related("conversation").get(pk=rating.pk)
         if rating.rating is not None:
             raise ServiceError("satisfaction_answered", status_code=409)
@@ -156,10 +159,11 @@ def customer_message_receive(
     """A message from the customer's app. Exactly a prompt button's payload while a rating is pending: the answer,
     posted into the rated (closed) thread, which stays closed and unqueued. Anything else: `customer_message_send`
     (a message into a closed conversation reopens it, as always)."""
-    if text.strip() in PAYLOADS and not media and not silent:
-        with transaction.atomic():
-            rating = satisfaction_pending_for(customer=customer)
-            if rating is not None:
+    answers = text.strip() in PAYLOADS and not media and not silent  # no query for any other message
+    rating = satisfaction_pending_for(customer=customer) if answers else None
+    if rating is not None:
+        try:
+            with transaction.atomic():
                 message = message_post(
                     conversation=rating.conversation,
                     author=customer,
@@ -170,6 +174,8 @@ def customer_message_receive(
                 )
                 satisfaction_answer(rating=rating, score=int(text.strip()))
                 return message
+        except ServiceError:  # answered or expired meanwhile (or merged): nothing written, an ordinary message then
+            pass
     return customer_message_send(customer=customer, text=text, media=media, silent=silent, referrer=referrer)
 
 
