@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from django_tasks_db.admin import DBTaskResultAdmin  # registers itself on import: re-registered below
 from django_tasks_db.models import DBTaskResult
 
-from agents import admin_routing  # noqa: F401  (registers the Team admin)
 from agents.admin_delivery import PushSettingsInline
+from agents.admin_routing import ACCOUNT_FIELDSETS, AccountRoutingForm, HolidayInline, OpeningHoursInline
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
 from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User, hex_colour
 from agents.services import account_secret_rotate, agent_create, api_key_create, api_key_revoke, audit_record
@@ -53,6 +53,7 @@ class SuperuserTaskResultAdmin(SuperuserOnlyAdmin, DBTaskResultAdmin):
 class MembershipInline(TenantScopedInline, admin.TabularInline):
     model = Membership
     account_path = "account"
+    fields = ["account", "role", "capacity"]
     extra = 0
     autocomplete_fields = ["account"]
 
@@ -183,7 +184,8 @@ class AccountAdmin(TenantScopedAdmin):
         "updated_at",
     ]
     actions = ["rotate_authorization_secret", "rotate_shared_secret"]
-    inlines = [PushSettingsInline]
+    form = AccountRoutingForm
+    inlines = [OpeningHoursInline, HolidayInline, PushSettingsInline]
     account_path = "pk"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -207,7 +209,6 @@ class AccountAdmin(TenantScopedAdmin):
                 "fields": [
                     "welcome_message",
                     "sticky_message",
-                    "offline_message",
                     "info_text",
                     "info_text2",
                     "generic_push_message",
@@ -276,6 +277,7 @@ class AccountAdmin(TenantScopedAdmin):
                 "delay.",
             },
         ),
+        *ACCOUNT_FIELDSETS,
     ]
 
     def get_queryset(self, request):

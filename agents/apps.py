@@ -6,9 +6,11 @@ class AgentsConfig(AppConfig):
     name = "agents"
 
     def ready(self) -> None:
+        from agents import signals as business_hours_signals
         from agents.delivery import signals  # noqa: F401  (connects the receivers)
         from agents.delivery.queue import sender_register
         from agents.delivery.webhooks import webhook_send
         from agents.models import Delivery
 
         sender_register(Delivery.Kind.WEBHOOK, webhook_send)
+        business_hours_signals.connect()

@@ -258,6 +258,8 @@ class Agent(models.Model):
     availability = models.CharField(max_length=8, choices=Availability.choices, default=Availability.OFFLINE)
     # The last sign of the agent at the desk (a key, a click): idle beyond DESK_AWAY_AFTER_SECONDS, online → away.
     last_active_at = models.DateTimeField(null=True, blank=True)
+    # Away because idle (the worker's sweep), not by choice: the next sign of life brings them back online.
+    idle_away = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["display_name"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
+from agents.business_hours_cache import ALWAYS_OPEN, account_chat_hours
 from agents.models import Account
 from conversations.client_api.base import ClientAPIView, json_object
 from conversations.client_api.schema import JSON_ANY_TYPE_NOTE, answer, json_body, refusal, refusals
@@ -102,15 +103,17 @@ class ConfigView(ClientAPIView):
         operation_id="clientGetConfig",
         summary="Chat look and settings",
         description="The account's display settings: colours, fonts and texts. No SDK calls it; served for "
-        "integrators and custom clients.",
+        "integrators and custom clients. Polled by our web widget: the account's business hours (`online`, "
+        "`opensAt`, `stickyMessage`) come from a cached schedule, with no query for them.",
         responses=OpenApiResponse(
             ClientConfigSerializer,
             "The settings.",
-            [answer("Config", ClientConfigSerializer(EXAMPLE_ACCOUNT).data)],
+            [answer("Config", ClientConfigSerializer(EXAMPLE_ACCOUNT, context={"hours": ALWAYS_OPEN}).data)],
         ),
     )
     def get(self, request, api_version: str):
-        return Response(ClientConfigSerializer(self.caller.account).data)
+        account = self.caller.account
+        return Response(ClientConfigSerializer(account, context={"hours": account_chat_hours(account)}).data)
 
 
 class TypingEventView(ClientAPIView):

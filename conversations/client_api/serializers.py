@@ -3,9 +3,12 @@ and documents itself (drf-spectacular); the envelope around them is `schema.Clie
 
 from __future__ import annotations
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from agents.business_hours_cache import account_sticky_message
 from conversations.client_api.formatting import message_object
 from devices.models import Device
 
@@ -146,6 +149,31 @@ class ClientConfigSerializer(serializers.Serializer):
         help_text='Our addition: the web widget\'s language ("en" or "nl") when the page\'s `<html lang>` is not one '
         "it speaks.",
     )
+    # Our additions for business hours (#20; no Parley SDK reads them), from the view's `hours`
+    # (`agents.business_hours_cache.ChatHours`): the sticky text as `GET messages` serves it, open or not, and when.
+    stickyMessage = serializers.SerializerMethodField(
+        help_text="Our addition: the sticky text as `GET messages` serves it; outside the account's business hours "
+        "its offline message (or a default text)."
+    )
+    online = serializers.SerializerMethodField(
+        help_text="Our addition: whether the account is inside its business hours now (always true without them)."
+    )
+    opensAt = serializers.SerializerMethodField(
+        help_text="Our addition: closed now, the next opening (ISO 8601, UTC); null when open or never opening."
+    )
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_stickyMessage(self, account) -> str | None:
+        return account_sticky_message(account, self.context["hours"])
+
+    @extend_schema_field({"type": "boolean"})
+    def get_online(self, account) -> bool:
+        return self.context["hours"].online
+
+    @extend_schema_field({"type": "string", "format": "date-time", "nullable": True})
+    def get_opensAt(self, account) -> str | None:
+        opens_at = self.context["hours"].opens_at
+        return opens_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if opens_at else None
 
 
 class ClientAgentSerializer(serializers.Serializer):
@@ -234,7 +262,10 @@ class ClientTimelineExtraSerializer(serializers.Serializer):
 
     agent = ClientAgentSerializer(allow_null=True, help_text="The agent typing in, or assigned to, the current chat.")
     paging = ClientPagingSerializer()
-    stickyMessage = serializers.CharField(allow_null=True)
+    stickyMessage = serializers.CharField(
+        allow_null=True,
+        help_text="The account's sticky text; outside its business hours, its offline message (or a default text).",
+    )
     welcomeMessage = serializers.CharField(allow_null=True)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from agents.business_hours_cache import account_chat_hours, account_sticky_message
 from agents.models import Account
 
 
@@ -43,7 +44,8 @@ def timeline_answer(
                 "before": f"/messages/before:{oldest_id}" if oldest_id is not None and has_older else "",
                 "after": newer,
             },
-            "stickyMessage": account.sticky_message or None,
+            # Outside the account's business hours: its offline message (the schedule is cached).
+            "stickyMessage": account_sticky_message(account, account_chat_hours(account)),
             "welcomeMessage": account.welcome_message or account.info_text or None,
         },
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from agents.business_hours import account_is_open
@@ -244,8 +244,8 @@ def agent_availability_set(*, agent: Agent, availability: str, now: datetime | N
         raise ServiceError("invalid_availability", message="Choose online, away or offline.")
     now = now or timezone.now()
     with transaction.atomic():
-        Agent.objects.filter(pk=agent.pk).update(availability=availability, last_active_at=now)
-        agent.availability, agent.last_active_at = availability, now
+        Agent.objects.filter(pk=agent.pk).update(availability=availability, last_active_at=now, idle_away=False)
+        agent.availability, agent.last_active_at, agent.idle_away = availability, now, False
         if availability == Agent.Availability.ONLINE:
             for account_id in agent.memberships.values_list("account_id", flat=True):
                 routing_drain_after_commit(account_id=account_id)
@@ -253,9 +253,16 @@ def agent_availability_set(*, agent: Agent, availability: str, now: datetime | N
 
 
 def agent_activity_seen(*, agent: Agent, now: datetime | None = None) -> Agent:
-    """A sign of life at the desk (a key, a click): the idle clock starts again."""
+    """A sign of life at the desk (a key, a click): the idle clock starts again, and an agent whom idleness made away
+    is online again (one who chose away stays away)."""
     now = now or timezone.now()
-    Agent.objects.filter(pk=agent.pk).update(last_active_at=now)
+    back = Agent.objects.filter(pk=agent.pk, availability=Agent.Availability.AWAY, idle_away=True)
+    if back.update(availability=Agent.Availability.ONLINE, idle_away=False, last_active_at=now):
+        agent.availability, agent.idle_away = Agent.Availability.ONLINE, False
+        for account_id in agent.memberships.values_list("account_id", flat=True):
+            routing_drain_safely(account_id=account_id)
+    else:
+        Agent.objects.filter(pk=agent.pk).update(last_active_at=now)
     agent.last_active_at = now
     return agent
 
@@ -264,10 +271,9 @@ def agents_idle_away(*, idle_seconds: int, now: datetime | None = None) -> int:
     """Online agents with no sign of life for `idle_seconds` become away (the worker's sweep); returns how many."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=idle_seconds)
-    return Agent.objects.filter(availability=Agent.Availability.ONLINE, last_active_at__lt=cutoff).update(
-        availability=Agent.Availability.AWAY
-    ) + Agent.objects.filter(availability=Agent.Availability.ONLINE, last_active_at__isnull=True).update(
-        availability=Agent.Availability.AWAY
+    idle = Q(last_active_at__lt=cutoff) | Q(last_active_at__isnull=True)
+    return Agent.objects.filter(idle, availability=Agent.Availability.ONLINE).update(
+        availability=Agent.Availability.AWAY, idle_away=True
     )
 
 

@@ -408,6 +408,64 @@
     return {form, first: name};
   }
 
+  // --- Business hours (#20). Outside them GET config says `online: false`, `opensAt` (the next opening, UTC) and the
+  // offline text as `stickyMessage`. The window then shows that text and when we are back, in the visitor's own time
+  // and language, and offers to leave an email address (stored as the pre-chat form stores it: the device's
+  // `userAdditionalInformation`), unless the visitor is logged in or gave one already. The visitor can still write.
+  Object.assign(CATALOG.nl, {
+    "We're back today at {time}.": "We zijn vandaag om {time} weer bereikbaar.",
+    "We're back {day} at {time}.": "We zijn {day} om {time} weer bereikbaar.",
+    "Leave your email address and we'll answer you by email.":
+      "Laat uw e-mailadres achter, dan antwoorden we u per e-mail.",
+    "Send email address": "E-mailadres versturen",
+    "Thank you. We'll answer you at {email}.": "Dank u. We antwoorden u op {email}.",
+  });
+
+  /** "We're back today at 09:00." / "We're back Monday at 09:00.": `opensAt` in the visitor's time zone. */
+  function backAtLabel(opensAt, t, lang, now = new Date()) {
+    const when = new Date(opensAt);
+    if (Number.isNaN(when.getTime())) return "";
+    const time = when.toLocaleTimeString(lang, {hour: "2-digit", minute: "2-digit"});
+    if (when.toDateString() === now.toDateString()) return t("We're back today at {time}.", {time});
+    const week = when - now < 6 * 86400000;
+    const day = when.toLocaleDateString(lang, week ? {weekday: "long"} : {weekday: "long", day: "numeric", month: "long"});
+    return t("We're back {day} at {time}.", {day, time});
+  }
+
+  /** The closed chat's offer: an email field; `onSubmit(email)` stores it, then the offer thanks the visitor. */
+  function emailOffer({t, onSubmit}) {
+    const error = el("p", {id: "sm-hours-email-error", class: "sm-error", role: "alert", hidden: true});
+    const email = el("input", {id: "sm-hours-email", class: "sm-field", type: "email", name: "email",
+                               autocomplete: "email", required: true, "aria-describedby": "sm-hours-email-error"});
+    const form = el("form", {class: "sm-hours-offer", novalidate: true},
+      el("label", {for: "sm-hours-email"}, t("Leave your email address and we'll answer you by email.")),
+      el("div", {class: "sm-hours-row"}, email, el("button", {type: "submit", class: "sm-primary", "aria-label": t("Send email address")},
+        t("Send"))),
+      error);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      email.removeAttribute("aria-invalid");
+      const value = email.value.trim();
+      if (!value || !email.checkValidity()) {
+        error.textContent = t("Please enter a valid email address.");
+        error.hidden = false;
+        email.setAttribute("aria-invalid", "true");
+        email.focus();
+        return;
+      }
+      try {
+        await onSubmit(value);
+        form.replaceChildren(el("p", {class: "sm-hours-thanks", role: "status"},
+          t("Thank you. We'll answer you at {email}.", {email: value})));
+      } catch (failure) {
+        error.textContent = t("Something went wrong. Please try again.");
+        error.hidden = false;
+      }
+    });
+    return form;
+  }
+
   /** The admin's preview: the same window and bubbles, drawn from a config object and sample messages. */
   function preview(container, config) {
     container.replaceChildren();
@@ -516,7 +574,7 @@
         this.view.panel.append(this.preChat.form);
       }
       this.root.addEventListener("keydown", (event) => { if (event.key === "Escape" && this.open) this.toggle(false); });
-      if (config.offlineMessage) { this.view.offline.textContent = config.offlineMessage; this.view.offline.hidden = false; }
+      this.showHours(config);
       this.view.list.parentElement.addEventListener("scroll", (event) => {
         if (event.target.scrollTop < 40) this.loadOlder();
       });
@@ -546,6 +604,40 @@
       this.view.body.hidden = false;
       this.view.input.focus();
       if (!this.lastId) this.loadLatest().catch((error) => this.recover(error)); else this.wake();
+    }
+
+    /** Business hours: while closed, the notice and (see `emailOffer`) the email offer; the config asked again
+     * when we open. */
+    showHours(config) {
+      const view = this.view;
+      const closed = config.online === false;
+      this.hoursText = closed ? config.stickyMessage || config.offlineMessage || "" : null;
+      clearTimeout(this.hoursTimer);
+      if (this.hoursOffer) { this.hoursOffer.remove(); this.hoursOffer = null; }
+      view.offline.hidden = !closed;
+      view.offline.classList.toggle("sm-hours-closed", closed);
+      if (!closed) return;
+      const backAt = config.opensAt ? backAtLabel(config.opensAt, this.t, this.lang) : "";
+      view.offline.replaceChildren(el("span", {class: "sm-offline-text"}, this.hoursText),
+        backAt ? el("span", {class: "sm-back-at"}, backAt) : null);
+      if (!this.authorization && !this.preChat && !localStorage.getItem(this.preChatKey)) {
+        this.hoursOffer = emailOffer({t: this.t, onSubmit: (email) => this.leaveEmail(email)});
+        view.offline.after(this.hoursOffer);
+      }
+      if (config.opensAt) {
+        const wait = Math.min(Math.max(Date.parse(config.opensAt) - Date.now() + 1000, 1000), 2147483647);
+        this.hoursTimer = setTimeout(() => this.refreshHours().catch(() => {}), wait);
+      }
+    }
+
+    async refreshHours() {
+      this.showHours((await this.call("GET", "/config")).data);
+      if (this.open) this.wake();
+    }
+
+    async leaveEmail(email) {
+      await this.register({userAdditionalInformation: {email}});
+      localStorage.setItem(this.preChatKey, "1");
     }
 
     toggle(open) {
@@ -582,7 +674,7 @@
       const closed = Boolean(last && last.dataset.event === "close");
       this.view.closed.hidden = !closed;
       if (!prepend) this.pageExtras = {stickyMessage: page.stickyMessage, welcomeMessage: page.welcomeMessage};
-      this.view.sticky.hidden = !page.stickyMessage;
+      this.view.sticky.hidden = !page.stickyMessage || page.stickyMessage === this.hoursText; // shown once
       this.view.sticky.replaceChildren(...textNode(page.stickyMessage).childNodes);
       this.view.welcome.hidden = !page.welcomeMessage;
       this.view.welcome.replaceChildren(...textNode(page.welcomeMessage).childNodes);

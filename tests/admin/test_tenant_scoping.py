@@ -10,6 +10,7 @@ superuser still sees both.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -23,7 +24,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline
-from agents.models import Account, Agent, ApiKey, Delivery, Membership, PushSettings, Team, User, Webhook
+from agents.models import (
+    Account,
+    Agent,
+    ApiKey,
+    Delivery,
+    Holiday,
+    Membership,
+    OpeningHours,
+    PushSettings,
+    Team,
+    User,
+    Webhook,
+)
 from agents.services import agent_create, api_key_create
 from conversations.models import Conversation, Media, Message, SatisfactionRating
 from conversations.services import canned_reply_save, label_add
@@ -50,6 +63,8 @@ ACCOUNT_OF = {
     "agents.Webhook": "account",
     "agents.Delivery": "account",
     "agents.Team": "account",
+    "agents.OpeningHours": "account",
+    "agents.Holiday": "account",
     "devices.Customer": "account",
     "devices.Device": "account",
     "conversations.Conversation": "account",
@@ -152,6 +167,8 @@ def _tenant(name: str) -> Tenant:
         asked_at=timezone.now(),
         answered_at=timezone.now(),
     )
+    OpeningHours.objects.create(account=account, weekday=0, opens=datetime.time(9), closes=datetime.time(17))
+    Holiday.objects.create(account=account, date=datetime.date(2026, 12, 25), name=f"{name} holiday")
     return Tenant(account, boss, member, bot, customer, conversation, messages, key, webhook, delivery)
 
 

@@ -165,9 +165,10 @@ def test_get_config_serves_the_seed_types(web, account):
     )
     assert (data["backgroundColor"], data["iOSStatusBarTextColor"], data["balloonStyle"]) == ("eeeeee", "0", 2)
     # The seed's 35 fields, plus what our own web widget reads (SDKs ignore unknown keys): the offline message, the
-    # pre-chat form switch and the language.
-    assert len(data) == 38
+    # pre-chat form switch, the language and the business hours (#20: the sticky text, open now, the next opening).
+    assert len(data) == 41
     assert (data["offlineMessage"], data["preChatForm"], data["language"]) == ("", False, "en")
+    assert (data["stickyMessage"], data["online"], data["opensAt"]) == ("Closed on Sundays.", True, None)
 
 
 def test_get_config_tells_the_widget_about_the_pre_chat_form_and_the_language(web, account):

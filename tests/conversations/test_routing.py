@@ -214,6 +214,27 @@ def test_idle_agents_become_away_and_activity_keeps_them_online(time_machine):
     assert busy.availability == Agent.Availability.ONLINE
 
 
+def test_a_sign_of_life_brings_an_idle_agent_back_online_but_not_one_who_chose_away(time_machine, run_after_commit):
+    account = make_account(auto_assignment=AutoAssignment.BALANCED)
+    time_machine.move_to(dt.datetime(2026, 12, 7, 10, 0, tzinfo=dt.UTC), tick=False)
+    idle = online(make_agent(account=account))
+    chose = agent_availability_set(agent=make_agent(account=account), availability=Agent.Availability.AWAY)
+    time_machine.move_to(dt.datetime(2026, 12, 7, 10, 16, tzinfo=dt.UTC), tick=False)
+    assert agents_idle_away(idle_seconds=15 * 60) == 1
+    waiting = new_chat(account, run_after_commit)
+    assert waiting.assignee_id is None and waiting.queued_at is not None
+
+    run_after_commit(agent_activity_seen, agent=idle)
+    run_after_commit(agent_activity_seen, agent=chose)
+
+    idle.refresh_from_db()
+    chose.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (idle.availability, idle.idle_away) == (Agent.Availability.ONLINE, False)
+    assert chose.availability == Agent.Availability.AWAY
+    assert waiting.assignee_id == idle.pk  # back online, the queue drained to them
+
+
 def test_signing_in_puts_an_agent_online_and_signing_out_offline():
     account = make_account()
     agent = make_agent(account=account)
