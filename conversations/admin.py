@@ -9,6 +9,7 @@ from conversations.models import (
     Media,
     Message,
     Participant,
+    SatisfactionRating,
     Thread,
 )
 from conversations.services import canned_reply_delete, canned_reply_save
@@ -120,3 +121,28 @@ class CannedReplyAdmin(TenantScopedAdmin):
 
     def delete_model(self, request, obj):
         canned_reply_delete(canned_reply=obj)
+
+
+@admin.register(SatisfactionRating)
+class SatisfactionRatingAdmin(TenantScopedAdmin):
+    """Read-only: the customers' ratings (#20) are theirs; the desk and the reports show them."""
+
+    account_path = "account"
+    list_display = ["asked_at", "account", "conversation", "agent", "team", "rating", "answered_at"]
+    list_select_related = ["account", "conversation", "agent", "team"]
+    list_filter = ["rating", "account"]
+    search_fields = ["comment", "conversation__public_id"]
+    ordering = ["-asked_at", "-pk"]
+    readonly_fields = [
+        "account", "conversation", "thread", "customer", "agent", "team", "prompt", "rating", "comment", "asked_at",
+        "answered_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

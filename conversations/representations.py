@@ -9,7 +9,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from conversations.models import Conversation, Message, Thread
+from conversations.models import Conversation, Message, SatisfactionRating, Thread
 from messenger_project.integration_api.serializers import IsoDateTimeField, LinkSerializer, NullIfBlankField
 
 SENDER_KINDS = ["customer", "agent", "bot"]
@@ -66,6 +66,14 @@ class TagSerializer(serializers.Serializer):
     color = NullIfBlankField(source="colour", help_text="#rrggbb, or null.")
 
 
+class SatisfactionSerializer(serializers.Serializer):
+    """The customer's answer to a satisfaction prompt (#20)."""
+
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(allow_blank=True)
+    answeredAt = IsoDateTimeField(source="answered_at")
+
+
 class ConversationLinksSerializer(serializers.Serializer):
     self = LinkSerializer()
     threads = LinkSerializer()
@@ -100,6 +108,9 @@ class ConversationSerializer(serializers.Serializer):
     assignee = AssigneeSerializer(allow_null=True)
     custom = serializers.DictField(child=serializers.JSONField())
     tags = TagSerializer(source="labels.all", many=True, help_text="Its labels, by name.")
+    satisfaction = serializers.SerializerMethodField(
+        help_text="The customer's newest answered satisfaction rating (of any session), or null."
+    )
     _links = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -109,6 +120,19 @@ class ConversationSerializer(serializers.Serializer):
     @extend_schema_field(SnoozeSerializer(allow_null=True))
     def get_snooze(self, conversation) -> dict | None:
         return SnoozeSerializer(conversation).data if conversation.is_snoozed else None
+
+    @extend_schema_field(SatisfactionSerializer(allow_null=True))
+    def get_satisfaction(self, conversation) -> dict | None:
+        # The annotations of `conversations_for_api` (no query per conversation).
+        if conversation.satisfaction_rating is None:
+            return None
+        return satisfaction_v2(
+            SatisfactionRating(
+                rating=conversation.satisfaction_rating,
+                comment=conversation.satisfaction_comment,
+                answered_at=conversation.satisfaction_answered_at,
+            )
+        )
 
     @extend_schema_field(ConversationLinksSerializer)
     def get__links(self, conversation) -> dict:
@@ -195,6 +219,10 @@ class ThreadSerializer(serializers.Serializer):
 
 def conversation_v2(conversation: Conversation) -> dict:
     return ConversationSerializer(conversation).data
+
+
+def satisfaction_v2(rating: SatisfactionRating) -> dict:
+    return SatisfactionSerializer(rating).data
 
 
 def message_v2(message: Message) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from conversations.models import CannedReply, Conversation, Label, Receipt, Thread
+from conversations.models import CannedReply, Conversation, Label, Receipt, SatisfactionRating, Thread
 from devices.models import Customer
 
 
@@ -26,11 +26,20 @@ def unseen_message_ids(*, customer: Customer) -> list[int]:
 def conversations_for_api(*, account) -> QuerySet[Conversation]:
     """Live conversations with what the integration API shows, in a flat number of queries for any page size."""
     open_thread = Thread.objects.filter(conversation=OuterRef("pk"), status=Thread.Status.OPEN).values("pk")[:1]
+    # The newest answered satisfaction rating (#20), one column per subquery: no query per row.
+    rated = SatisfactionRating.objects.filter(conversation=OuterRef("pk"), answered_at__isnull=False).order_by(
+        "-answered_at", "-pk"
+    )
     return (
         Conversation.objects.filter(account=account, merged_into__isnull=True)
         .select_related("assignee", "primary_customer")
         .prefetch_related("participants__customer", "labels")
         .annotate(thread_count=Count("threads", distinct=True), open_thread_id=Subquery(open_thread))
+        .annotate(
+            satisfaction_rating=Subquery(rated.values("rating")[:1]),
+            satisfaction_comment=Subquery(rated.values("comment")[:1]),
+            satisfaction_answered_at=Subquery(rated.values("answered_at")[:1]),
+        )
     )
 
 

@@ -30,6 +30,8 @@ EXPECTED_OPERATIONS = [
     (f"{CLIENT}/media", "post", True),
     (f"{CLIENT}/media/{{year}}/{{month}}/{{day}}/{{filename}}", "get", False),
     (f"{CLIENT}/media/{{media_id}}", "get", False),
+    (f"{CLIENT}/satisfaction/{{rating_id}}", "get", False),
+    (f"{CLIENT}/satisfaction/{{rating_id}}", "post", True),
     ("/api/external/users", "post", True),
     ("/api/external/users/search", "get", False),
     ("/api/external/users/{user_id}", "get", False),

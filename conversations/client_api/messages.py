@@ -41,7 +41,8 @@ from conversations.client_api.timeline_answer import timeline_answer
 from conversations.media import media_claim_for_message, media_store
 from conversations.models import Message, Receipt
 from conversations.selectors import unseen_message_ids
-from conversations.services import customer_message_send, receipts_mark_received, receipts_raise_status
+from conversations.services import receipts_mark_received, receipts_raise_status
+from conversations.services.satisfaction import customer_message_receive
 from conversations.timeline import TimelinePage, timeline_items, timeline_page
 from conversations.typing import agent_typing_key, agent_typing_of
 from devices.identification import Caller
@@ -391,10 +392,11 @@ class MessagesView(TimelineView):
         return self._created(message, text)
 
     def _customer_send(self, **message: Any) -> Message:
-        """`customer_message_send` as the caller's customer; a customer deleted since the caller was read is refused
+        """`customer_message_receive` (a rating's button payload answers it, #20; else `customer_message_send`) as the
+        caller's customer; a customer deleted since the caller was read is refused
         as the identification refuses their device, and the device's snapshot (for polls) is forgotten."""
         try:
-            return customer_message_send(customer=self.caller.customer, **message)
+            return customer_message_receive(customer=self.caller.customer, **message)
         except Customer.DoesNotExist:
             poll_state.snapshots_forget(account_id=self.caller.account.pk, device_ids=[self.caller.device_id])
             raise ServiceError("device_not_registered") from None

@@ -151,6 +151,7 @@ PATH_PARAMETERS: dict[str, tuple[str, list[str] | None, str]] = {
     "day": ("Day, `7` or `07`.", None, "14"),
     "filename": ("The stored file name.", None, "3f2a9c.png"),
     "media_id": ("The upload id (a UUID).", None, "da0cb973-6a33-402d-8dd6-68eb3ad65cef"),
+    "rating_id": ("The satisfaction prompt's id (`custom.satisfaction.id` of its message).", None, "31"),
 }
 PATH_PREFIX = "/clientApi/v{api_version}/"
 

@@ -12,6 +12,7 @@ from conversations.client_api.messages import (
     TimelineView,
     UnseenCountView,
 )
+from conversations.client_api.satisfaction import SatisfactionView
 
 urlpatterns = [
     path("devices", DevicesView.as_view(), name="devices"),
@@ -22,6 +23,7 @@ urlpatterns = [
     re_path(r"^messages/status/(?P<status>[^/]+)$", MessageStatusView.as_view(), name="messages-status"),
     re_path(r"^messages/(?P<direction>before|after):(?P<cursor>[^/]*)$", TimelineView.as_view(), name="messages-page"),
     re_path(r"^messages/(?P<message_id>[^/:]+)$", MessageDetailView.as_view(), name="message-detail"),
+    re_path(r"^satisfaction/(?P<rating_id>[^/]+)$", SatisfactionView.as_view(), name="satisfaction"),
     path("media", MediaUploadView.as_view(), name="media-upload"),
     re_path(
         r"^media/(?P<year>\d{1,4})/(?P<month>\d{1,2})/(?P<day>\d{1,2})/(?P<filename>[^/]+)$",

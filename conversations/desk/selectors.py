@@ -27,7 +27,17 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from agents.models import Account, Agent
-from conversations.models import Conversation, Label, Media, Message, Participant, ReadMarker, Receipt, Thread
+from conversations.models import (
+    Conversation,
+    Label,
+    Media,
+    Message,
+    Participant,
+    ReadMarker,
+    Receipt,
+    SatisfactionRating,
+    Thread,
+)
 from conversations.selectors import conversations_with_label
 from devices.models import Customer
 
@@ -352,3 +362,13 @@ def desk_assignees(*, agent: Agent) -> QuerySet[Agent]:
 def desk_labels(*, agent: Agent) -> QuerySet[Label]:
     """The labels of the accounts the agent serves: the list's label filter."""
     return Label.objects.filter(_served(agent, "account__")).select_related("account").order_by("name", "pk")
+
+
+def desk_conversation_ratings(*, conversation: Conversation) -> list[SatisfactionRating]:
+    """The satisfaction prompts of the conversation's sessions (#20), newest first, with whom they count for: one
+    query."""
+    return list(
+        SatisfactionRating.objects.filter(conversation=conversation)
+        .select_related("agent")
+        .order_by("-asked_at", "-pk")
+    )

@@ -38,6 +38,7 @@ from conversations.desk.selectors import (
     INBOX_VIEWS,
     desk_accounts,
     desk_assignees,
+    desk_conversation_ratings,
     desk_conversations,
     desk_customer_panel,
     desk_inbox,
@@ -204,6 +205,7 @@ def _conversation_context(request, conversation: Conversation) -> dict:
         "has_older": has_older,
         "last_id": messages[-1].pk if messages else 0,
         "customers": desk_customer_panel(conversation=conversation, agent=request.agent),
+        "ratings": desk_conversation_ratings(conversation=conversation),
         "assignable": assignable,
         "teams": list(Team.objects.filter(account_id=conversation.account_id).order_by("name")),
         # Only an agent serving the account may be assigned (a superuser reads every account, serving none).

@@ -483,6 +483,7 @@ CONVERSATION = {
     "assignee": None,
     "custom": {"category": "order_inquiry"},
     "tags": [{"id": 7, "tag": "billing", "color": "#1e88e5"}],
+    "satisfaction": {"rating": 4, "comment": "Quick and friendly.", "answeredAt": "2024-04-20T09:12:00Z"},
     "_links": {
         "self": {"href": "/api/v2/conversations/order_391_fc"},
         "threads": {"href": "/api/v2/conversations/order_391_fc/threads"},

@@ -10,6 +10,7 @@ from conversations.live import read_live
 from conversations.media import media_store
 from conversations.models import Conversation, Message, ReadMarker, Thread
 from conversations.services.posting import message_post
+from conversations.services.satisfaction import satisfaction_ask
 from conversations.services.status import conversation_assign, conversation_set_status
 from conversations.typing import agent_typing_set
 from messenger_project.errors import ServiceError
@@ -66,6 +67,8 @@ def desk_status_change(*, conversation: Conversation, agent: Agent, action: str)
                 .first()
             )
             line = desk_line(conversation=conversation, agent=agent, action=action, text=text, thread=closed)
+            if action == "close":  # after its line: the customer sees the close, then the question (#20)
+                satisfaction_ask(conversation=conversation, thread=closed, agent=agent)
             if not conversation.is_open:
                 # Closed or spam needs nobody's attention: the closer has read it all (the inbox shows no badge
                 # on such a conversation for any agent, see desk_inbox).

@@ -134,6 +134,7 @@ def message_post(
     created_at: datetime | None = None,
     current_only: bool = False,
     private: bool = False,
+    automatic: bool = False,
     **fields: Any,
 ) -> Message:
     """Post a message by a customer, an agent or bot (`Agent`), or the system (`author=None`).
@@ -146,6 +147,8 @@ def message_post(
     author's lock: else ConversationNotCurrent, before any other refusal.
     A `private` message (an agent's note) reaches no customer: no receipt, no push, no customer event; it goes into
     the open thread (if any) and moves neither the status nor the conversation's activity or waiting time.
+    An `automatic` message (the satisfaction prompt and its answer) is never a first response and a customer's
+    starts no waiting time.
     Raises Customer.DoesNotExist when the customer author was deleted meanwhile (nothing written);
     ServiceError: conversation_merged (404), thread_limit_reached / conversation_too_old (412).
     """
@@ -217,12 +220,16 @@ def message_post(
             for reader_id in recipient_ids
         ]
         if not imported and not private:
-            changed = _conversation_touch(conversation=conversation, author=author, now=now, changed=changed)
+            changed = _conversation_touch(
+                conversation=conversation, author=author, now=now, changed=changed, waits=not automatic
+            )
         elif not conversation.visible:  # imported history never moves the conversation, but shows it
             conversation.visible = True
             changed = ["visible", "updated_at"]
         message.save(force_insert=True)
-        if thread_id is not None and _first_response_possible(author=author, private=private, imported=imported):
+        if thread_id is not None and _first_response_possible(
+            author=author, private=private or automatic, imported=imported
+        ):
             # The reports' first response time: recorded as it happens (the first of a session only).
             Thread.objects.filter(pk=thread_id, first_response_at__isnull=True).update(
                 first_response_at=message.created_at, first_responder=author
@@ -276,12 +283,14 @@ def _current_conversation_set(*, conversation: Conversation, author: Author, rec
     )
 
 
-def _conversation_touch(*, conversation: Conversation, author: Author, now: datetime, changed: list[str]) -> list[str]:
+def _conversation_touch(
+    *, conversation: Conversation, author: Author, now: datetime, changed: list[str], waits: bool = True
+) -> list[str]:
     """Set what a new message changes of the conversation; returns the fields to save."""
     conversation.visible = True
     conversation.last_activity_at = now
     fields = [*changed, "visible", "last_activity_at", "updated_at"]
-    if isinstance(author, Customer) and conversation.waiting_since is None:
+    if isinstance(author, Customer) and waits and conversation.waiting_since is None:
         conversation.waiting_since = now
         fields.append("waiting_since")
     elif isinstance(author, Agent) and conversation.waiting_since is not None:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from conversations.desk.forms import CustomerEditForm
 from conversations.desk.selectors import message_delivery
@@ -93,3 +94,18 @@ def customer_edit_form(context, conversation, customer) -> dict:
         "customer": customer,
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.simple_tag
+def stars(rating: int | None) -> str:
+    """A 1–5 rating as five stars, filled up to it, with its number for screen readers (#20)."""
+    if rating is None:
+        return ""
+    filled, empty = "★" * rating, "☆" * (5 - rating)
+    return format_html(
+        '<span class="stars" role="img" aria-label="{}"><span aria-hidden="true">{}<span class="empty">{}</span>'
+        "</span></span>",
+        _("%(rating)s out of 5") % {"rating": rating},
+        filled,
+        empty,
+    )

@@ -62,6 +62,12 @@
       "Start chat": "Chat starten",
       "Please enter a valid email address.": "Vul een geldig e-mailadres in.",
       "Something went wrong. Please try again.": "Er ging iets mis. Probeer het opnieuw.",
+      "Rate this conversation": "Beoordeel dit gesprek",
+      "Your rating": "Uw beoordeling",
+      "{rating} out of 5": "{rating} van de 5",
+      "Comment (optional)": "Opmerking (optioneel)",
+      "Send rating": "Beoordeling versturen",
+      "Thanks for your rating!": "Bedankt voor uw beoordeling!",
     },
   };
 
@@ -234,7 +240,7 @@
   }
 
   /** One message bubble; `loadMedia(media)` resolves to an object URL (downloads need the identification). */
-  function bubble(message, loadMedia, t, lang) {
+  function bubble(message, loadMedia, t, lang, survey) {
     const event = conversationEvent(message);
     if (event) {
       return el("li", {class: "sm-event", "data-id": message.id, "data-time": message.time, "data-event": event},
@@ -260,12 +266,63 @@
       }
     }
     if (message.message) item.append(textNode(message.message));
-    for (const button of message.buttons || []) {
+    const rating = satisfactionIdOf(message);
+    if (rating && survey) { item.dataset.survey = String(rating); item.append(survey(rating)); }
+    for (const button of rating && survey ? [] : message.buttons || []) {
       item.append(el("a", {class: "sm-button", href: button.payload, target: "_blank", rel: "noopener"}, button.title));
     }
     item.append(el("time", {class: "sm-time", datetime: new Date(message.time * 1000).toISOString()},
       timeLabel(message.time, lang)));
     return item;
+  }
+
+  // --- Satisfaction (#20): the prompt an agent's close posts (`custom.satisfaction.id`) shows as five stars, an
+  // optional comment and a send button; its answer goes to `satisfaction/{id}`, and "Thanks" replaces the form.
+  function satisfactionIdOf(message) {
+    const custom = message.custom && !Array.isArray(message.custom) ? message.custom : {};
+    return custom.satisfaction && Number.isInteger(custom.satisfaction.id) ? custom.satisfaction.id : null;
+  }
+
+  /** The survey of prompt `id`: `api.get(id)` and `api.answer(id, rating, comment)` resolve to its state. */
+  function satisfactionSurvey(id, api, t) {
+    const box = el("div", {class: "sm-survey", role: "group", "aria-label": t("Rate this conversation")});
+    const thanks = (state) => box.replaceChildren(
+      el("p", {class: "sm-survey-stars", role: "img", "aria-label": t("{rating} out of 5", {rating: state.rating})},
+        "★".repeat(state.rating) + "☆".repeat(5 - state.rating)),
+      el("p", {class: "sm-survey-thanks", role: "status"}, t("Thanks for your rating!")));
+    const show = (state) => {
+      if (state.rating) { thanks(state); return; }
+      if (state.expiresAt && state.expiresAt * 1000 < Date.now()) { box.remove(); return; }
+      let chosen = 0;
+      const stars = [1, 2, 3, 4, 5].map((n) => el("button", {type: "button", class: "sm-star", "aria-pressed": "false",
+        "aria-label": t("{rating} out of 5", {rating: n}), onclick: () => choose(n)}, "☆"));
+      const comment = el("textarea", {class: "sm-survey-comment", rows: "2", maxlength: "2000",
+        "aria-label": t("Comment (optional)"), placeholder: t("Comment (optional)")});
+      const send = el("button", {type: "button", class: "sm-survey-send", disabled: true}, t("Send rating"));
+      const error = el("p", {class: "sm-survey-error", role: "alert", hidden: true});
+      const choose = (n) => {
+        chosen = n;
+        stars.forEach((star, i) => {
+          star.textContent = i < n ? "★" : "☆";
+          star.setAttribute("aria-pressed", String(i + 1 === n));
+        });
+        send.disabled = false;
+      };
+      send.addEventListener("click", () => {
+        send.disabled = true;
+        api.answer(id, chosen, comment.value.trim()).then(thanks).catch((failure) => {
+          if (failure.code === "satisfaction_answered") { api.get(id).then(show).catch(() => {}); return; }
+          error.textContent = t("Something went wrong. Please try again.");
+          error.hidden = false;
+          send.disabled = false;
+        });
+      });
+      box.replaceChildren(el("p", {class: "sm-survey-question"}, t("Your rating")),
+        el("div", {class: "sm-stars"}, ...stars), comment, error, send);
+    };
+    show({rating: null});
+    api.get(id).then(show).catch(() => {});
+    return box;
   }
 
   /** A separator before the first message of each day; recomputed after every change of the list. */
@@ -603,7 +660,8 @@
       const list = this.view.list;
       const shown = (m) => m.typeId <= 2 || conversationEvent(m);
       const fresh = page.data.filter((m) => !list.querySelector(`[data-id="${m.id}"]`) && shown(m));
-      const nodes = fresh.slice().reverse().map((m) => bubble(m, (media) => this.loadMedia(media), this.t, this.lang));
+      const nodes = fresh.slice().reverse().map((m) => bubble(m, (media) => this.loadMedia(media), this.t, this.lang,
+        (id) => satisfactionSurvey(id, this.satisfactionApi(), this.t)));
       if (prepend) list.prepend(...nodes); else list.append(...nodes);
       for (const m of page.data) {
         this.lastId = Math.max(this.lastId, m.id);
@@ -611,7 +669,8 @@
       }
       if (nodes.length) separateDays(list, this.t, this.lang);
       // Closed while the newest thing the visitor sees is the close: the next message starts a new conversation.
-      const last = list.querySelector(":scope > li:last-child");
+      let last = list.querySelector(":scope > li:last-child");
+      if (last && last.dataset.survey) last = last.previousElementSibling; // the close's prompt (#20) follows it
       const closed = Boolean(last && last.dataset.event === "close");
       this.view.closed.hidden = !closed;
       if (!prepend) this.pageExtras = {stickyMessage: page.stickyMessage, welcomeMessage: page.welcomeMessage};
@@ -796,6 +855,14 @@
         this.showError(error.code === "media_too_large" ? t("The image is larger than 10 MB.")
           : error.code === "invalid_media_type" ? t("Only images can be sent.") : t("The image was not sent."));
       }
+    }
+
+    /** The satisfaction prompt's calls (#20): read it, answer it; each resolves to the prompt's state. */
+    satisfactionApi() {
+      return {
+        get: (id) => this.call("GET", `/satisfaction/${id}`).then((p) => p.data),
+        answer: (id, rating, comment) => this.call("POST", `/satisfaction/${id}`, {rating, comment}).then((p) => p.data),
+      };
     }
 
     typed() {

@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 from agents.models import (
@@ -37,7 +38,7 @@ from agents.models import (
     Webhook,
 )
 from agents.services import agent_create, api_key_create
-from conversations.models import Conversation, Media, Message
+from conversations.models import Conversation, Media, Message, SatisfactionRating
 from conversations.services import canned_reply_save, label_add
 from devices.models import Customer, Device
 from tests.factories import make_account, make_agent, make_conversation, make_device, make_registered_customer, post
@@ -74,6 +75,7 @@ ACCOUNT_OF = {
     "conversations.Label": "account",
     "conversations.ConversationLabel": "conversation__account",
     "conversations.CannedReply": "account",
+    "conversations.SatisfactionRating": "account",
 }
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -154,6 +156,17 @@ def _tenant(name: str) -> Tenant:
     )
     PushSettings.objects.get_or_create(account=account)
     Team.objects.create(account=account, name=f"{name} team").members.add(member)
+    SatisfactionRating.objects.create(
+        account=account,
+        conversation=conversation,
+        thread=conversation.threads.get(),
+        customer=customer,
+        agent=member,
+        rating=4,
+        comment=f"{name} was quick",
+        asked_at=timezone.now(),
+        answered_at=timezone.now(),
+    )
     OpeningHours.objects.create(account=account, weekday=0, opens=datetime.time(9), closes=datetime.time(17))
     Holiday.objects.create(account=account, date=datetime.date(2026, 12, 25), name=f"{name} holiday")
     return Tenant(account, boss, member, bot, customer, conversation, messages, key, webhook, delivery)

@@ -30,6 +30,7 @@ CONVERSATION_FIELDS = {
     "assignee",
     "custom",
     "tags",
+    "satisfaction",
     "_links",
 }
 
