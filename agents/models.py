@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from messenger_project.outbound_urls import url_problem
 
@@ -242,9 +243,10 @@ class Agent(models.Model):
     """A person at the desk, or a bot, who answers for one or more accounts. Its pk is the API's agent id."""
 
     class Availability(models.TextChoices):
-        ONLINE = "online", "Online"
-        AWAY = "away", "Away"
-        OFFLINE = "offline", "Offline"
+        # Translated: the desk's top bar shows them (the admin too).
+        ONLINE = "online", pgettext_lazy("availability", "Online")
+        AWAY = "away", pgettext_lazy("availability", "Away")
+        OFFLINE = "offline", pgettext_lazy("availability", "Offline")
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="agent")
     display_name = models.CharField(max_length=100)

@@ -29,7 +29,7 @@ def availability(request):
     agent = agent_availability_set(agent=request.agent, availability=choice)
     if _wants_json(request):
         return JsonResponse({"availability": agent.availability, "label": agent.get_availability_display()})
-    flash.success(request, _("You are %(availability)s.") % {"availability": agent.get_availability_display()})
+    flash.success(request, _("Availability: %(availability)s.") % {"availability": agent.get_availability_display()})
     return redirect(_back(request))
 
 

@@ -8,7 +8,8 @@ from django.test import Client
 
 from agents.models import Account
 from tests.desk.helpers import url
-from tests.factories import make_conversation, make_customer, post
+from tests.factories import make_agent, make_conversation, make_customer, post
+from tests.report_data import report_data
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +39,18 @@ def test_the_api_stays_english_after_a_dutch_desk_request_on_the_same_thread(des
     assert response.status_code == 401
     assert response.json()["error"]["message"] == "An API key is required."
     assert desk.get(url("inbox")).content.decode().count("Unassigned") >= 1
+
+
+def test_routing_reports_and_availability_speak_dutch_too(client: Client):
+    data = report_data()
+    manager = make_agent(account=data.account, role="manager")
+    client.force_login(manager.user)
+
+    page = client.get(
+        url("reports"), {"start": "2026-01-01", "end": "2026-01-03"}, headers={"Accept-Language": "nl"}
+    ).content.decode()
+
+    assert "Gesprekken geopend en gesloten" in page and "Eerste antwoord, mediaan" in page
+    assert ">Rapporten</a>" in page and "CSV downloaden" in page
+    assert ">Afwezig</option>" in page and ">Away</option>" not in page
+    assert "Conversations opened and closed" not in page
