@@ -31,6 +31,7 @@ from conversations.services.routing import (
     agents_idle_away,
     conversation_handover,
     conversation_team_set,
+    routing_backlog_enqueue,
     routing_drain,
     routing_drain_due,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "agents_idle_away",
     "conversation_handover",
     "conversation_team_set",
+    "routing_backlog_enqueue",
     "routing_drain",
     "routing_drain_due",
     "MAX_PARTICIPANTS",

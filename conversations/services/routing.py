@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from agents.business_hours import account_is_open
@@ -82,6 +83,24 @@ def routing_enqueue(*, conversation: Conversation, now: datetime) -> bool:
     conversation.save(update_fields=["queued_at", "updated_at"])
     routing_drain_after_commit(account_id=conversation.account_id)
     return True
+
+
+def routing_backlog_enqueue(*, account_id: int, team_id: int | None, now: datetime | None = None) -> int:
+    """Auto-assignment was just turned on for an account (its conversations without a team) or for a team: their open,
+    unassigned conversations join the queue, in the order they have waited, and it drains after the commit. Returns
+    how many joined. (A conversation assigned meanwhile is skipped: the UPDATE re-reads its row.)"""
+    now = now or timezone.now()
+    joined = Conversation.objects.filter(
+        account_id=account_id,
+        team_id=team_id,
+        status__in=Conversation.OPEN_STATUSES,
+        assignee__isnull=True,
+        queued_at__isnull=True,
+        merged_into__isnull=True,
+    ).update(queued_at=Coalesce("waiting_since", "last_activity_at", Value(now)))
+    if joined:
+        routing_drain_after_commit(account_id=account_id)
+    return joined
 
 
 def routing_drain_after_commit(*, account_id: int) -> None:

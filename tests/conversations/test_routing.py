@@ -265,3 +265,40 @@ def test_a_membership_capacity_overrides_the_account_capacity(run_after_commit):
     assert routing_drain_due() == 1
     second.refresh_from_db()
     assert second.assignee_id == agent.pk
+
+
+def test_turning_auto_assignment_on_queues_what_already_waits_longest_first(run_after_commit, time_machine):
+    account = make_account(assignment_capacity=1)
+    time_machine.move_to(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC), tick=False)
+    older = new_chat(account, run_after_commit)
+    time_machine.move_to(dt.datetime(2026, 12, 7, 9, 5, tzinfo=dt.UTC), tick=False)
+    newer = new_chat(account, run_after_commit)
+    agent = online(make_agent(account=account))
+    assert (older.queued_at, newer.queued_at, older.assignee_id) == (None, None, None)  # off: nothing happens
+
+    account.auto_assignment = AutoAssignment.BALANCED
+    run_after_commit(account.save)
+
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert older.assignee_id == agent.pk and older.queued_at is None
+    assert newer.assignee_id is None and newer.queued_at == dt.datetime(2026, 12, 7, 9, 5, tzinfo=dt.UTC)
+
+
+def test_a_team_turned_on_queues_its_own_conversations_only(run_after_commit):
+    account = make_account()
+    team = Team.objects.create(account=account, name="Billing")
+    agent = online(make_agent(account=account))
+    team.members.add(agent)
+    for_team, other = new_chat(account, run_after_commit), new_chat(account, run_after_commit)
+    Conversation.objects.filter(pk=for_team.pk).update(team=team)
+
+    team.auto_assignment = AutoAssignment.ROUND_ROBIN
+    run_after_commit(team.save)
+    account.name = "Renamed"  # an unrelated save of the account (mode still off) queues nothing
+    run_after_commit(account.save)
+
+    for_team.refresh_from_db()
+    other.refresh_from_db()
+    assert for_team.assignee_id == agent.pk
+    assert (other.assignee_id, other.queued_at) == (None, None)
