@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from agents.admin_delivery import PushSettingsInline
 from agents.admin_routing import ACCOUNT_FIELDSETS, AccountRoutingForm, HolidayInline, OpeningHoursInline
-from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
+from agents.admin_scoping import ReadOnlyAdmin, SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
 from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User, hex_colour
 from agents.services import account_secret_rotate, agent_create, api_key_create, api_key_revoke, audit_record
 from agents.widgets import HexColourInput
@@ -430,7 +430,7 @@ class ApiKeyAdmin(TenantScopedAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(TenantScopedAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin, TenantScopedAdmin):
     """Read-only. Entries of no account (if any) are the superusers'."""
 
     list_display = ["created_at", "actor", "account", "action", "target"]
@@ -438,12 +438,3 @@ class AuditEntryAdmin(TenantScopedAdmin):
     list_select_related = ["actor", "account"]
     list_filter = ["action"]
     search_fields = ["action", "target", "actor__username", "account__name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -277,6 +277,20 @@ class TenantScopedInline(TenantScoping):
         return super().has_delete_permission(request, obj) and self._parent_writable(request, obj)
 
 
+class ReadOnlyAdmin:
+    """For records nobody edits by hand (the audit log, satisfaction ratings): listed and viewed, never added, changed
+    or deleted in the admin. Mix in before `TenantScopedAdmin`."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SuperuserOnlyAdmin:
     """For admins of rows that belong to no tenant (permission groups, the task queue): superusers only."""
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
+from agents.admin_scoping import ReadOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 from conversations.models import (
     CannedReply,
     Conversation,
@@ -124,7 +124,7 @@ class CannedReplyAdmin(TenantScopedAdmin):
 
 
 @admin.register(SatisfactionRating)
-class SatisfactionRatingAdmin(TenantScopedAdmin):
+class SatisfactionRatingAdmin(ReadOnlyAdmin, TenantScopedAdmin):
     """Read-only: the customers' ratings (#20) are theirs; the desk and the reports show them."""
 
     account_path = "account"
@@ -137,12 +137,3 @@ class SatisfactionRatingAdmin(TenantScopedAdmin):
         "account", "conversation", "thread", "customer", "agent", "team", "prompt", "rating", "comment", "asked_at",
         "answered_at",
     ]  # fmt: skip
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -373,6 +373,18 @@
     return {panel, body, list, typing, sticky, welcome, offline, closed, error, input, form};
   }
 
+  /** True when the `email` field holds an address; otherwise `error` says so, the field is marked and focused. */
+  function emailChecked(email, error, t) {
+    error.hidden = true;
+    email.removeAttribute("aria-invalid");
+    if (email.value.trim() && email.checkValidity()) return true;
+    error.textContent = t("Please enter a valid email address.");
+    error.hidden = false;
+    email.setAttribute("aria-invalid", "true");
+    email.focus();
+    return false;
+  }
+
   /** The optional pre-chat form (GET config `preChatForm`): the visitor's email address and name. */
   function preChatForm({t, onSubmit}) {
     const error = el("p", {id: "sm-prechat-error", class: "sm-error", role: "alert", hidden: true});
@@ -389,15 +401,7 @@
       el("button", {type: "submit", class: "sm-primary"}, t("Start chat")));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      error.hidden = true;
-      email.removeAttribute("aria-invalid");
-      if (!email.value.trim() || !email.checkValidity()) {
-        error.textContent = t("Please enter a valid email address.");
-        error.hidden = false;
-        email.setAttribute("aria-invalid", "true");
-        email.focus();
-        return;
-      }
+      if (!emailChecked(email, error, t)) return;
       try {
         await onSubmit({email: email.value.trim(), name: name.value.trim()});
       } catch (failure) {
@@ -444,16 +448,8 @@
       error);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      error.hidden = true;
-      email.removeAttribute("aria-invalid");
+      if (!emailChecked(email, error, t)) return;
       const value = email.value.trim();
-      if (!value || !email.checkValidity()) {
-        error.textContent = t("Please enter a valid email address.");
-        error.hidden = false;
-        email.setAttribute("aria-invalid", "true");
-        email.focus();
-        return;
-      }
       try {
         await onSubmit(value);
         form.replaceChildren(el("p", {class: "sm-hours-thanks", role: "status"},
