@@ -7,7 +7,7 @@ elsewhere (a desk or admin view, a middleware, a response being rendered) comes 
   reached answers 503 with Retry-After (`outage.py`);
 - `server_error` (the root URLconf's handler500): whatever is left, raised in a view or a middleware (the session
   middleware reads the database too). An outage is the same 503; any other error is the API's own 500 body under
-  /clientApi/ and /api/, and Django's page elsewhere.
+  /clientApi/ and /api/ (and seed 001's /external/), and Django's page elsewhere.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ def surface(path: str) -> str:
     if path == "/clientApi" or path.startswith("/clientApi/"):
         return "client"
     if (path == "/api" or path.startswith("/api/")) and not path.startswith(_NOT_INTEGRATION):
+        return "integration"
+    if path == "/external" or path.startswith("/external/"):  # seed 001's root alias of /api/external/
         return "integration"
     return "site"
 

@@ -262,8 +262,17 @@ SPECTACULAR_SETTINGS = {
     },
     "TAGS": [
         {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},
-        {"name": "Integration API: users", "description": "Conversation users: create, search, get, delete."},
-        {"name": "Integration API: v1 upserts", "description": "TalkJS-style upserts and reads."},
+        {
+            "name": "Integration API: users",
+            "description": "Conversation users: create, search, get, delete. Also served at the root "
+            "(`/external/users`, `/external/users/search`, `/external/users/{id}`), with the same keys, answers and "
+            "errors.",
+        },
+        {
+            "name": "Integration API: v1 upserts",
+            "description": "TalkJS's REST shapes: users, conversations, participants and messages, with string ids "
+            "and Unix-millisecond timestamps.",
+        },
         {"name": "Integration API: conversations", "description": "Chat threads, conversations and merges."},
         {"name": "Integration API: messages", "description": "Messages, bot replies and typing."},
         {"name": "Integration API: attachments", "description": "Attachment downloads."},

@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include((integration_urls.urlpatterns, "integration"))),
+    *integration_urls.root_aliases,  # seed 001's /external/users… as written in the seed
     *integration_urls.catch_all,
 ]
 

@@ -1,6 +1,6 @@
 """Routes of the integration API under /api/ (spec §1). `users/search` comes before `users/<id>`."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from conversations.integration_api.attachments import AttachmentView
 from conversations.integration_api.base import IntegrationNotFoundView
@@ -24,10 +24,18 @@ from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
 
+
+def external_users(**initkwargs) -> list:
+    """Seed 001's user routes; `users/search` before `users/<id>`."""
+    return [
+        path("external/users", UsersView.as_view(**initkwargs), name="external-users"),
+        path("external/users/search", UserSearchView.as_view(**initkwargs), name="external-users-search"),
+        path("external/users/<str:user_id>", UserDetailView.as_view(**initkwargs), name="external-user"),
+    ]
+
+
 urlpatterns = [
-    path("external/users", UsersView.as_view(), name="external-users"),
-    path("external/users/search", UserSearchView.as_view(), name="external-users-search"),
-    path("external/users/<str:user_id>", UserDetailView.as_view(), name="external-user"),
+    *external_users(),
     path("v1/<str:app_id>/users/<path:user_id>", UserView.as_view(), name="v1-user"),
     path(
         "v1/<str:app_id>/conversations/<path:conversation_id>/messages",
@@ -65,5 +73,12 @@ urlpatterns = [
     path("v2/webhooks/<str:webhook_id>/test", WebhookTestView.as_view(), name="v2-webhook-test"),
 ]
 
-# Any other path under /api/ (newlines included: `.` would not match one) is the error body's 404.
-catch_all = [re_path(r"^api(?:/(?!schema/|docs/|redoc/)[\s\S]*)?$", IntegrationNotFoundView.as_view())]
+# Seed 001's paths as the seed writes them, at the root (`/external/users…`): the same views, auth and errors as
+# under /api/; documented once, under /api/ (`schema=None` keeps the aliases out of the OpenAPI schema).
+root_aliases = [path("", include((external_users(schema=None), "external")))]
+
+# Any other path under /api/ or /external/ (newlines included: `.` would not match one) is the error body's 404.
+catch_all = [
+    re_path(r"^api(?:/(?!schema/|docs/|redoc/)[\s\S]*)?$", IntegrationNotFoundView.as_view()),
+    re_path(r"^external(?:/[\s\S]*)?$", IntegrationNotFoundView.as_view()),
+]

@@ -125,9 +125,8 @@ class UsersView(IntegrationAPIView):
             fk_user_id=fields.get("fkUserId", ""),
             custom_data=fields.get("customData"),
         )
-        return Response(
-            user_representation(customer), status=201, headers={"Location": f"/api/external/users/{customer.uuid}"}
-        )
+        location = f"{request.path.rstrip('/')}/{customer.uuid}"  # under /api/ or seed 001's root alias
+        return Response(user_representation(customer), status=201, headers={"Location": location})
 
 
 def _normalized(normalize, value: str) -> str:
@@ -262,7 +261,7 @@ class UserDetailView(IntegrationAPIView):
             return moved_permanently(
                 old_id=str(customer.uuid),
                 final_id=str(survivor.uuid),
-                location=f"/api/external/users/{survivor.uuid}",
+                location=f"{request.path.rsplit('/', 1)[0]}/{survivor.uuid}",
             )
         return Response(user_representation(customer))
 
