@@ -11,7 +11,6 @@ from conversations.integration_api.conversations import (
     ConversationMergeView,
     ConversationSnoozeView,
     ConversationTagsView,
-    ConversationView,
 )
 from conversations.integration_api.messages import (
     ConversationMessagesV2View,
@@ -20,6 +19,7 @@ from conversations.integration_api.messages import (
 )
 from conversations.integration_api.reports import ConversationReportView
 from conversations.integration_api.routing import ConversationHandoverView, TeamsView
+from conversations.integration_api.talkjs import ConversationView
 from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
