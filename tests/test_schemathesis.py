@@ -62,7 +62,7 @@ BUSINESS_RULES = {
     "POST /clientApi/v{api_version}/media": "the type is detected from the bytes (`invalid_media_type`)",
     "POST /api/external/users": "email and phone are normalised (`invalid_email`, `invalid_phone`)",
     "GET /api/external/users/search": "at least one of the three parameters; email and phone are normalised",
-    "PUT /api/v1/{app_id}/users/{user_id}": "`name` and `email` are required only when the user is created",
+    "PUT /api/v1/{app_id}/users/{user_id}": "`name` is required only when the user is created",
     "PUT /api/v1/{app_id}/conversations/{conversation_id}": "participants must be existing users",
     "POST /api/v1/{app_id}/conversations/{conversation_id}/messages": "senders must be participants; text "
     "not only whitespace; attachments must decode",

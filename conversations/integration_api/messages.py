@@ -35,7 +35,7 @@ from conversations.integration_api.openapi import (
     request_example,
     success_headers,
 )
-from conversations.integration_api.records import MessageIdSerializer, MessageRecordListSerializer
+from conversations.integration_api.records import MessageIdSerializer, MessageRecordListSerializer, message_records
 from conversations.models import Conversation, Message
 from conversations.representations import MessageSerializer, message_v2
 from conversations.services import (
@@ -99,7 +99,7 @@ class MessageListQuery(serializers.Serializer):
         ],
         responses={
             200: ok_response(
-                MessageIdSerializer(many=True), "The ids, in request order.", example_of("Ids", [{"id": 10743}])
+                MessageIdSerializer(many=True), "The ids, in request order.", example_of("Ids", [{"id": "10743"}])
             ),
             **errors_of(
                 *WRITE_ERRORS,
@@ -159,7 +159,7 @@ class ConversationMessagesView(IntegrationAPIView):
         payload.is_valid(raise_exception=True)
         drafts = self._drafts(conversation, payload.validated_data)
         ids = messages_post_batch(conversation=conversation, drafts=drafts, origin=Message.Origin.REST)
-        return Response(MessageIdSerializer([{"id": pk} for pk in ids], many=True).data)
+        return Response(MessageIdSerializer([{"id": str(pk)} for pk in ids], many=True).data)
 
     def _drafts(self, conversation: Conversation, items: list[dict]) -> list[MessageDraft]:
         senders = customers_by_user_ids(account=self.account, user_ids=[i["sender"] for i in items if "sender" in i])
@@ -209,15 +209,12 @@ class ConversationMessagesView(IntegrationAPIView):
         conversation = conversation_lookup(request, self.account, conversation_id)
         query = query_validated(MessageListQuery, request)
         limit, starting_after = query["limit"], query.get("startingAfter")
-        messages = (  # the TalkJS-style records have no place for a private note: they leave notes out
-            conversation.messages.filter(is_private=False)
-            .select_related("author_customer", "conversation")
-            .prefetch_related("attachments")
-            .order_by("-id")
-        )
+        # The TalkJS-style records have no place for a private note: they leave notes out.
+        messages = message_records(conversation.messages.filter(is_private=False).order_by("-id"))
         if starting_after is not None:
             messages = messages.filter(pk__lt=starting_after)
-        return Response(MessageRecordListSerializer({"data": messages[:limit]}).data)
+        page = {"data": messages[:limit]}
+        return Response(MessageRecordListSerializer(page, context={"request": request}).data)
 
 
 class MessagePageQuery(StrictSerializer):

@@ -509,14 +509,18 @@ MESSAGE_V2 = {
 
 
 V1_MESSAGE = {
-    "id": 10743,
+    "id": "10743",
     "conversationId": "order_391_fc",
     "type": "UserMessage",
     "senderId": "8029",
+    "readBy": ["12081"],
     "text": "Hello Alice!",
+    "attachment": None,
     "attachments": [],
+    "location": None,
     "origin": "rest",
     "createdAt": 1714557900000,
+    "editedAt": None,
     "custom": {},
     "referencedMessageId": None,
 }

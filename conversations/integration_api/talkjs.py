@@ -24,7 +24,7 @@ from conversations.integration_api.openapi import (
     ok_response,
     request_example,
 )
-from conversations.integration_api.records import ConversationRecordSerializer
+from conversations.integration_api.records import ConversationRecordSerializer, conversation_records
 from conversations.services import MAX_PARTICIPANTS, conversation_upsert
 from devices.selectors import customers_by_user_ids
 from messenger_project.integration_api.errors import FieldError, validation_failed
@@ -82,6 +82,7 @@ class ConversationUpsertSerializer(StrictSerializer):
                     {
                         "id": "order_391_fc",
                         "subject": "What a lovely day!",
+                        "topicId": None,
                         "photoUrl": None,
                         "welcomeMessages": None,
                         "custom": {"category": "order_inquiry"},
@@ -134,10 +135,5 @@ class ConversationView(IntegrationAPIView):
 
     def get(self, request, app_id: str, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
-        last = (  # a private note is no last message of a TalkJS-style record
-            conversation.messages.filter(is_private=False)
-            .select_related("author_customer", "conversation")
-            .order_by("-id")
-            .first()
-        )
-        return Response(ConversationRecordSerializer(conversation, context={"last_message": last}).data)
+        [record] = conversation_records([conversation])
+        return Response(ConversationRecordSerializer(record, context={"request": request}).data)

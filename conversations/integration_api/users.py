@@ -329,8 +329,9 @@ class UserUpsertSerializer(StrictSerializer):
     put=extend_schema(
         operation_id="upsertUserV1",
         summary="Create or update a user (TalkJS-style)",
-        description="Merge-patch: fields not sent stay as they are. `name` and the `email` key are required when the "
-        "user is created (with `fkId = userId`). Idempotent: answers `200 {}`.",
+        description="Merge-patch: fields not sent stay as they are. `name` is required when the user is created (with "
+        "`fkId = userId`); `email` and `phone` are optional, each an array or a single string. Idempotent: answers "
+        "`200 {}`.",
         tags=[TAG_V1],
         parameters=[APP_ID, V1_USER_ID],
         request=UserUpsertSerializer,
@@ -354,7 +355,8 @@ class UserUpsertSerializer(StrictSerializer):
     get=extend_schema(
         operation_id="getUserV1",
         summary="Get a user (TalkJS-style)",
-        description="Timestamps in Unix milliseconds.",
+        description="TalkJS's user: `email` and `phone` are arrays, or null when the user has none; timestamps in "
+        "Unix milliseconds.",
         tags=[TAG_V1],
         parameters=[APP_ID, V1_USER_ID],
         responses={
@@ -367,7 +369,7 @@ class UserUpsertSerializer(StrictSerializer):
                         "id": "12081",
                         "name": "Alice",
                         "email": ["alice@example.com"],
-                        "phone": [],
+                        "phone": None,
                         "photoUrl": "https://example.com/u/12081.png",
                         "welcomeMessage": "Hey there! :-)",
                         "role": "buyer",
@@ -387,14 +389,9 @@ class UserView(IntegrationAPIView):
         path_id_check(user_id, name="userId", pattern=USER_ID)
         payload = UserUpsertSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        if customer_by_user_id(account=self.account, user_id=user_id) is None:
-            missing = [
-                FieldError(k, "required", "is required when the user is created")
-                for k in ("name", "email")
-                if k not in request.data
-            ]
-            if missing:
-                raise validation_failed(missing)
+        if "name" not in request.data and customer_by_user_id(account=self.account, user_id=user_id) is None:
+            # TalkJS's minimum: a name alone makes a user (no email, no phone: the fkId identifies them).
+            raise validation_failed([FieldError("name", "required", "is required when the user is created")])
         customer_upsert(account=self.account, user_id=user_id, changes=payload.changes())
         return Response({})
 

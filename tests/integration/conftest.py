@@ -97,13 +97,13 @@ def make_conversation(api: Api, make_user) -> Callable[..., Conversation]:
 
 @pytest.fixture
 def say(api: Api) -> Callable[..., list[int]]:
-    """Customer `UserMessage`s through `POST /api/v1/{appId}/conversations/{id}/messages`; returns their ids."""
+    """Customer `UserMessage`s through `POST /api/v1/{appId}/conversations/{id}/messages`; returns their ids (ints)."""
 
     def send(public_id: str, sender: str = "alice", *texts: str) -> list[int]:
         items = [{"type": "UserMessage", "sender": sender, "text": t} for t in texts or ("Hello",)]
         response = api.post(api.v1(f"conversations/{public_id}/messages"), items)
         assert response.status_code == 200, response.content
-        return [item["id"] for item in response.json()]
+        return [int(item["id"]) for item in response.json()]  # TalkJS's ids are strings; these are the stored ids
 
     return send
 

@@ -33,8 +33,8 @@ def test_v1_listing_leaves_notes_out(api, make_conversation, say, agent):
     data = api.get(api.v1("conversations/order_2/messages")).json()["data"]
     record = api.get(api.v1("conversations/order_2")).json()
 
-    assert [m["id"] for m in data] == [said]
-    assert record["lastMessage"]["id"] == said
+    assert [m["id"] for m in data] == [str(said)]
+    assert record["lastMessage"]["id"] == str(said)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -90,7 +90,7 @@ def test_seed_002_starting_a_conversation(api):
     assert (shown["lastMessage"]["senderId"], shown["lastMessage"]["text"]) == ("8029", "Hello Alice!")
     assert api.get("/api/v2/conversations/order_391_fc").json()["visible"] is True
     alice = Customer.objects.get(fk_id="12081")
-    assert timeline_page(customer=alice).message_ids == [item["id"]]
+    assert timeline_page(customer=alice).message_ids == [int(item["id"])]
 
 
 def test_seed_003_create_chat_thread(api, create_user):
