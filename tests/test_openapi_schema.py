@@ -38,6 +38,8 @@ EXPECTED_OPERATIONS = [
     ("/api/external/users/{user_id}", "delete", False),
     ("/api/v1/{app_id}/users/{user_id}", "put", True),
     ("/api/v1/{app_id}/users/{user_id}", "get", False),
+    ("/api/v1/{app_id}/users/{user_id}/conversations", "get", False),
+    ("/api/v1/{app_id}/conversations", "get", False),
     ("/api/v1/{app_id}/conversations/{conversation_id}", "put", True),
     ("/api/v1/{app_id}/conversations/{conversation_id}", "get", False),
     ("/api/v1/{app_id}/conversations/{conversation_id}/messages", "post", True),

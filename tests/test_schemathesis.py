@@ -64,6 +64,8 @@ BUSINESS_RULES = {
     "GET /api/external/users/search": "at least one of the three parameters; email and phone are normalised",
     "PUT /api/v1/{app_id}/users/{user_id}": "`name` is required only when the user is created",
     "PUT /api/v1/{app_id}/conversations/{conversation_id}": "participants must be existing users",
+    "GET /api/v1/{app_id}/conversations": "`startingAfter` must name a conversation of the account",
+    "GET /api/v1/{app_id}/users/{user_id}/conversations": "`startingAfter` must name a conversation of the account",
     "POST /api/v1/{app_id}/conversations/{conversation_id}/messages": "senders must be participants; text "
     "not only whitespace; attachments must decode",
     "PATCH /api/v2/conversations/{conversation_id}": "at least one field; `assigneeId` must be an agent of the "

@@ -526,4 +526,20 @@ V1_MESSAGE = {
 }
 
 
+V1_CONVERSATION = {
+    "id": "order_391_fc",
+    "subject": "What a lovely day!",
+    "topicId": None,
+    "photoUrl": None,
+    "welcomeMessages": None,
+    "custom": {"category": "order_inquiry"},
+    "participants": {
+        "12081": {"access": "ReadWrite", "notify": True},
+        "8029": {"access": "ReadWrite", "notify": True},
+    },
+    "lastMessage": V1_MESSAGE,
+    "createdAt": 1714557600000,
+}
+
+
 WRITE_PARAMS = [IDEMPOTENCY_KEY]

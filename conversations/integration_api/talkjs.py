@@ -1,33 +1,43 @@
-"""TalkJS's REST shapes under `/api/v1/{appId}/…`: conversations (upsert, read)."""
+"""TalkJS's REST shapes under `/api/v1/{appId}/…`: conversations (upsert, read, list), a user's conversations."""
 
 from __future__ import annotations
 
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from conversations.integration_api.base import IntegrationAPIView
-from conversations.integration_api.fields import CONVERSATION_ID, path_id_check
+from conversations.integration_api.fields import CONVERSATION_ID, QueryIdField, path_id_check, query_validated
 from conversations.integration_api.lookups import conversation_lookup
 from conversations.integration_api.openapi import (
     APP_ID,
     CONVERSATION_ID_PARAM,
     EMPTY_OBJECT,
     MOVED_LOCATION,
+    NO_CONTROL_CHARACTERS,
     READ_ERRORS,
     TAG_V1,
-    V1_MESSAGE,
+    V1_CONVERSATION,
+    V1_USER_ID,
     WRITE_ERRORS,
     errors_of,
     example_of,
+    int_query_param,
     moved_response,
     ok_response,
+    query_param,
     request_example,
 )
-from conversations.integration_api.records import ConversationRecordSerializer, conversation_records
+from conversations.integration_api.records import (
+    ConversationRecordListSerializer,
+    ConversationRecordSerializer,
+    conversation_records,
+)
+from conversations.models import Conversation
 from conversations.services import MAX_PARTICIPANTS, conversation_upsert
-from devices.selectors import customers_by_user_ids
-from messenger_project.integration_api.errors import FieldError, validation_failed
+from devices.selectors import customer_by_user_id, customers_by_user_ids
+from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer
 
 
@@ -77,23 +87,7 @@ class ConversationUpsertSerializer(StrictSerializer):
             200: ok_response(
                 ConversationRecordSerializer,
                 "The conversation.",
-                example_of(
-                    "Conversation",
-                    {
-                        "id": "order_391_fc",
-                        "subject": "What a lovely day!",
-                        "topicId": None,
-                        "photoUrl": None,
-                        "welcomeMessages": None,
-                        "custom": {"category": "order_inquiry"},
-                        "participants": {
-                            "12081": {"access": "ReadWrite", "notify": True},
-                            "8029": {"access": "ReadWrite", "notify": True},
-                        },
-                        "lastMessage": V1_MESSAGE,
-                        "createdAt": 1714557600000,
-                    },
-                ),
+                example_of("Conversation", V1_CONVERSATION),
             ),
             301: moved_response("Merged", "c1", "order_391_fc", "/api/v1/app_7Hq2kL/conversations/order_391_fc"),
             **errors_of(*READ_ERRORS, "app_mismatch"),
@@ -137,3 +131,86 @@ class ConversationView(IntegrationAPIView):
         conversation = conversation_lookup(request, self.account, conversation_id)
         [record] = conversation_records([conversation])
         return Response(ConversationRecordSerializer(record, context={"request": request}).data)
+
+
+# --- listings ---------------------------------------------------------------------------------------------------
+
+
+class ConversationPageQuery(serializers.Serializer):
+    """TalkJS's paging: at most `limit` conversations, newest created first, after the one named `startingAfter`."""
+
+    limit = QueryIdField(max_value=100, default=10, help_text="1–100.")
+    startingAfter = serializers.CharField(required=False, max_length=128, help_text="A conversation id.")
+
+
+PAGE_PARAMS = [
+    int_query_param("limit", "1–100, default 10.", maximum=100),
+    query_param(
+        "startingAfter",
+        {"type": "string", "minLength": 1, "maxLength": 128, "pattern": NO_CONTROL_CHARACTERS},
+        "A conversation id of this account (the last of the previous page); the page holds those created before it.",
+    ),
+]
+
+
+def conversation_page(request, account, conversations: QuerySet[Conversation]) -> Response:
+    """One page of `conversations` (live ones only) as TalkJS lists them: `{"data": [...]}`, newest created first."""
+    query = query_validated(ConversationPageQuery, request)
+    conversations = conversations.filter(merged_into__isnull=True).order_by("-created_at", "-pk")
+    after = query.get("startingAfter")
+    if after is not None:
+        cursor = Conversation.objects.filter(account=account, public_id=after).values("created_at", "pk").first()
+        if cursor is None:
+            raise validation_failed(
+                [FieldError("query.startingAfter", "unknown_conversation", "is not a conversation of this account")]
+            )
+        conversations = conversations.filter(
+            Q(created_at__lt=cursor["created_at"]) | Q(created_at=cursor["created_at"], pk__lt=cursor["pk"])
+        )
+    page = conversation_records(list(conversations[: query["limit"]]))
+    return Response(ConversationRecordListSerializer({"data": page}, context={"request": request}).data)
+
+
+CONVERSATION_PAGE_EXAMPLE = example_of("Page", {"data": [{**V1_CONVERSATION}]})
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listConversationsV1",
+        summary="List conversations (TalkJS-style)",
+        description="Every live conversation of the account (merged ones left out), newest created first; "
+        "`startingAfter` names the last conversation of the previous page.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, *PAGE_PARAMS],
+        responses={
+            200: ok_response(ConversationRecordListSerializer, "A page of conversations.", CONVERSATION_PAGE_EXAMPLE),
+            **errors_of("validation_failed", "app_mismatch"),
+        },
+    )
+)
+class ConversationsView(IntegrationAPIView):
+    def get(self, request, app_id: str):
+        return conversation_page(request, self.account, Conversation.objects.filter(account=self.account))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="listUserConversationsV1",
+        summary="List a user's conversations (TalkJS-style)",
+        description="The live conversations the user takes part in, newest created first; paging as for "
+        "all conversations.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, V1_USER_ID, *PAGE_PARAMS],
+        responses={
+            200: ok_response(ConversationRecordListSerializer, "A page of conversations.", CONVERSATION_PAGE_EXAMPLE),
+            **errors_of("validation_failed", *READ_ERRORS, "app_mismatch"),
+        },
+    )
+)
+class UserConversationsView(IntegrationAPIView):
+    def get(self, request, app_id: str, user_id: str):
+        customer = customer_by_user_id(account=self.account, user_id=user_id)
+        if customer is None:
+            raise ApiError(404, "not_found", "No such user.")
+        conversations = Conversation.objects.filter(account=self.account, participants__customer=customer)
+        return conversation_page(request, self.account, conversations)

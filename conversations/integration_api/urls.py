@@ -19,7 +19,7 @@ from conversations.integration_api.messages import (
 )
 from conversations.integration_api.reports import ConversationReportView
 from conversations.integration_api.routing import ConversationHandoverView, TeamsView
-from conversations.integration_api.talkjs import ConversationView
+from conversations.integration_api.talkjs import ConversationsView, ConversationView, UserConversationsView
 from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
@@ -36,7 +36,13 @@ def external_users(**initkwargs) -> list:
 
 urlpatterns = [
     *external_users(),
+    path(
+        "v1/<str:app_id>/users/<str:user_id>/conversations",
+        UserConversationsView.as_view(),
+        name="v1-user-conversations",
+    ),
     path("v1/<str:app_id>/users/<path:user_id>", UserView.as_view(), name="v1-user"),
+    path("v1/<str:app_id>/conversations", ConversationsView.as_view(), name="v1-conversations"),
     path(
         "v1/<str:app_id>/conversations/<path:conversation_id>/messages",
         ConversationMessagesView.as_view(),

@@ -294,3 +294,108 @@ def test_a_write_with_another_tenants_key_writes_nothing(api, other_api, order):
 
     assert_error(response, 404, "not_found")
     assert db_counts() == before
+
+
+# --- conversation listings ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def three(make_user, make_conversation, say):
+    """c0, c1, c2 created in that order; alice in all, bob in c1 only; c2 has a message."""
+    make_user("alice")
+    make_user("bob")
+    make_conversation("c0", participants=["alice"])
+    make_conversation("c1", participants=["alice", "bob"], subject="Pens")
+    make_conversation("c2", participants=["alice"])
+    say("c2", "alice", "Hi")
+    return ["c2", "c1", "c0"]  # newest created first
+
+
+def listed(api, path: str = "conversations", **query) -> list[dict]:
+    response = api.get(api.v1(path), query)
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"data"}
+    return response.json()["data"]
+
+
+def test_conversations_list_in_talkjs_shape_newest_created_first(api, three):
+    data = listed(api)
+
+    assert [c["id"] for c in data] == three
+    c2, c1, _ = data
+    assert c1["participants"] == {
+        "alice": {"access": "ReadWrite", "notify": True},
+        "bob": {"access": "ReadWrite", "notify": True},
+    }
+    assert (c1["subject"], c1["lastMessage"], type(c1["createdAt"])) == ("Pens", None, int)
+    assert (c2["lastMessage"]["text"], c2["lastMessage"]["senderId"]) == ("Hi", "alice")
+    assert data[1] == api.get(api.v1("conversations/c1")).json()
+
+
+def test_conversations_page_with_limit_and_starting_after(api, three):
+    first = listed(api, limit="2")
+    second = listed(api, limit="2", startingAfter=first[-1]["id"])
+    third = listed(api, limit="2", startingAfter=second[-1]["id"])
+
+    assert [[c["id"] for c in page] for page in (first, second, third)] == [three[:2], three[2:], []]
+
+
+def test_merged_conversations_are_not_listed(api, three, merge):
+    merge("c0", "c1")
+
+    assert [c["id"] for c in listed(api)] == ["c2", "c1"]
+
+
+def test_a_users_conversations(api, three):
+    assert [c["id"] for c in listed(api, "users/bob/conversations")] == ["c1"]
+    assert [c["id"] for c in listed(api, "users/alice/conversations", limit="1", startingAfter="c2")] == ["c1"]
+    assert_error(api.get(api.v1("users/nobody/conversations")), 404, "not_found")
+
+
+def test_a_note_is_never_a_listed_last_message(api, three, agent):
+    from conversations.models import Conversation
+
+    note_add(conversation=Conversation.objects.get(public_id="c2"), agent=agent, text="Internal only")
+
+    assert listed(api)[0]["lastMessage"]["text"] == "Hi"
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "code"),
+    [
+        ({"limit": "0"}, "query.limit", "out_of_range"),
+        ({"limit": "101"}, "query.limit", "out_of_range"),
+        ({"startingAfter": "nope"}, "query.startingAfter", "unknown_conversation"),
+    ],
+)
+@pytest.mark.parametrize("path", ["conversations", "users/alice/conversations"])
+def test_a_bad_listing_query_is_400(api, three, path, query, field, code):
+    response = api.get(api.v1(path), query)
+
+    assert_error(response, 400, "validation_failed", fields=[(field, code)])
+
+
+def test_another_tenants_conversations_are_never_listed(api, other_api, three):
+    assert listed(other_api) == []
+    assert_error(other_api.get(other_api.v1("users/alice/conversations")), 404, "not_found")
+    response = other_api.get(other_api.v1("conversations"), {"startingAfter": "c1"})
+    assert_error(response, 400, "validation_failed", fields=[("query.startingAfter", "unknown_conversation")])
+    assert_error(api.get("/api/v1/app_other/conversations"), 403, "app_mismatch")
+
+
+# The key, the page, participants, last message ids, the messages, their attachments, their readers.
+CONVERSATION_LISTING_QUERIES = 7
+
+
+def test_the_conversation_listing_is_flat(api, make_user, make_conversation, say, django_assert_max_num_queries):
+    make_user("alice")
+    make_conversation("c0", participants=["alice"])
+    say("c0", "alice", "Hi")
+    with django_assert_max_num_queries(CONVERSATION_LISTING_QUERIES):
+        assert len(listed(api, limit="100")) == 1
+    for n in range(1, 12):
+        make_conversation(f"c{n}", participants=["alice", f"user{n}"])
+        say(f"c{n}", f"user{n}", "Hello", "again")
+
+    with django_assert_max_num_queries(CONVERSATION_LISTING_QUERIES):
+        assert len(listed(api, limit="100")) == 12
