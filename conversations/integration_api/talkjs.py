@@ -1,4 +1,5 @@
-"""TalkJS's REST shapes under `/api/v1/{appId}/…`: conversations (upsert, read, list), a user's conversations."""
+"""TalkJS's REST shapes under `/api/v1/{appId}/…`: conversations (upsert, read, list), a user's conversations,
+and participation (join, leave)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ from conversations.integration_api.records import (
 )
 from conversations.models import Conversation
 from conversations.services import MAX_PARTICIPANTS, conversation_upsert
+from conversations.services.participants import participant_join, participant_leave
 from devices.selectors import customer_by_user_id, customers_by_user_ids
+from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
 from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer
 
@@ -214,3 +217,71 @@ class UserConversationsView(IntegrationAPIView):
             raise ApiError(404, "not_found", "No such user.")
         conversations = Conversation.objects.filter(account=self.account, participants__customer=customer)
         return conversation_page(request, self.account, conversations)
+
+
+# --- participation ----------------------------------------------------------------------------------------------
+
+
+class ParticipationSerializer(StrictSerializer):
+    access = serializers.ChoiceField(choices=["ReadWrite", "Read"], default="ReadWrite")
+    notify = serializers.BooleanField(default=True)
+
+
+def _participant(account, user_id: str):
+    customer = customer_by_user_id(account=account, user_id=user_id)
+    if customer is None:
+        raise ApiError(404, "not_found", "No such user.")
+    return customer
+
+
+@extend_schema_view(
+    put=extend_schema(
+        operation_id="joinConversationV1",
+        summary="Add a participant, or set their access (TalkJS-style)",
+        description="Adds the user to the conversation, or overwrites their `access` and `notify` (defaults "
+        "`ReadWrite` and `true`). Idempotent: answers `200 {}`. A merged conversation gives 404 "
+        "`conversation_merged`.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID_PARAM, V1_USER_ID],
+        request=ParticipationSerializer,
+        examples=[request_example("Read only", {"access": "Read", "notify": True})],
+        responses={
+            200: ok_response(EMPTY_OBJECT, "Stored.", example_of("Done", {})),
+            **errors_of(*WRITE_ERRORS, *READ_ERRORS, "app_mismatch", "conversation_merged"),
+        },
+    ),
+    delete=extend_schema(
+        operation_id="leaveConversationV1",
+        summary="Remove a participant (TalkJS-style)",
+        description="The user keeps the messages they already have and gets no new ones. Idempotent: answers "
+        "`200 {}`, also when the user did not take part.",
+        tags=[TAG_V1],
+        parameters=[APP_ID, CONVERSATION_ID_PARAM, V1_USER_ID],
+        responses={
+            200: ok_response(EMPTY_OBJECT, "Removed.", example_of("Done", {})),
+            **errors_of(*READ_ERRORS, "app_mismatch", "conversation_merged"),
+        },
+    ),
+)
+class ParticipantView(IntegrationAPIView):
+    accepts_idempotency_key = False  # idempotent by nature, as TalkJS's
+
+    def put(self, request, app_id: str, conversation_id: str, user_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        customer = _participant(self.account, user_id)
+        payload = ParticipationSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            participant_join(conversation=conversation, customer=customer, **payload.validated_data)
+        except ServiceError as error:
+            if error.code != "too_many_participants":
+                raise
+            raise validation_failed(
+                [FieldError("path.userId", "too_many_items", f"at most {MAX_PARTICIPANTS} participants")]
+            ) from None
+        return Response({})
+
+    def delete(self, request, app_id: str, conversation_id: str, user_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        participant_leave(conversation=conversation, customer=_participant(self.account, user_id))
+        return Response({})

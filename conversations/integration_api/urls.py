@@ -19,7 +19,12 @@ from conversations.integration_api.messages import (
 )
 from conversations.integration_api.reports import ConversationReportView
 from conversations.integration_api.routing import ConversationHandoverView, TeamsView
-from conversations.integration_api.talkjs import ConversationsView, ConversationView, UserConversationsView
+from conversations.integration_api.talkjs import (
+    ConversationsView,
+    ConversationView,
+    ParticipantView,
+    UserConversationsView,
+)
 from conversations.integration_api.threads import ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
@@ -47,6 +52,11 @@ urlpatterns = [
         "v1/<str:app_id>/conversations/<path:conversation_id>/messages",
         ConversationMessagesView.as_view(),
         name="v1-conversation-messages",
+    ),
+    path(
+        "v1/<str:app_id>/conversations/<str:conversation_id>/participants/<str:user_id>",
+        ParticipantView.as_view(),
+        name="v1-conversation-participant",
     ),
     path("v1/<str:app_id>/conversations/<path:conversation_id>", ConversationView.as_view(), name="v1-conversation"),
     path("v2/conversations", ConversationListView.as_view(), name="v2-conversations"),

@@ -399,3 +399,99 @@ def test_the_conversation_listing_is_flat(api, make_user, make_conversation, say
 
     with django_assert_max_num_queries(CONVERSATION_LISTING_QUERIES):
         assert len(listed(api, limit="100")) == 12
+
+
+# --- participation -----------------------------------------------------------------------------------------------
+
+
+def participants_of(api, public_id: str = "order_391_fc") -> dict:
+    return api.get(api.v1(f"conversations/{public_id}")).json()["participants"]
+
+
+def test_put_participant_adds_them_with_access_and_notify(api, order, make_user):
+    make_user("carol")
+
+    added = api.put(api.v1("conversations/order_391_fc/participants/carol"), {"access": "Read", "notify": False})
+    repeated = api.put(api.v1("conversations/order_391_fc/participants/carol"), {"access": "Read", "notify": False})
+
+    assert [(r.status_code, r.json()) for r in (added, repeated)] == [(200, {}), (200, {})]
+    assert participants_of(api)["carol"] == {"access": "Read", "notify": False}
+    assert len(participants_of(api)) == 3
+
+
+def test_put_participant_without_a_body_sets_the_defaults(api, order):
+    api.put(api.v1("conversations/order_391_fc/participants/8029"), {"access": "Read", "notify": False})
+
+    response = api.put(api.v1("conversations/order_391_fc/participants/8029"))
+
+    assert (response.status_code, response.json()) == (200, {})
+    assert participants_of(api)["8029"] == {"access": "ReadWrite", "notify": True}
+
+
+def test_a_joined_participant_receives_the_next_messages(api, order, make_user, say):
+    make_user("carol")
+    api.put(api.v1("conversations/order_391_fc/participants/carol"))
+
+    [message_id] = say("order_391_fc", "carol", "Hi all")
+
+    assert Receipt.objects.filter(message_id=message_id).count() == 3
+
+
+def test_delete_participant_removes_them_and_is_idempotent(api, order, say):
+    [before] = say("order_391_fc", "8029", "Before")
+
+    first = api.delete(api.v1("conversations/order_391_fc/participants/12081"))
+    second = api.delete(api.v1("conversations/order_391_fc/participants/12081"))
+    [after] = say("order_391_fc", "8029", "After")
+
+    assert [(r.status_code, r.json()) for r in (first, second)] == [(200, {}), (200, {})]
+    assert list(participants_of(api)) == ["8029"]
+    alice = Customer.objects.get(fk_id="12081")
+    assert set(Receipt.objects.filter(customer=alice).values_list("message_id", flat=True)) == {before}
+    assert after != before
+    from conversations.models import Conversation
+
+    assert Conversation.objects.get(public_id="order_391_fc").primary_customer.fk_id == "8029"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "code"),
+    [
+        ({"access": "None"}, "access", "invalid_enum"),
+        ({"notify": "MentionsOnly"}, "notify", "wrong_type"),
+        ({"acess": "Read"}, "acess", "unknown_field"),
+    ],
+)
+def test_bad_participation_input_is_400_and_writes_nothing(api, order, make_user, body, field, code):
+    make_user("carol")
+    before = db_counts()
+
+    response = api.put(api.v1("conversations/order_391_fc/participants/carol"), body)
+
+    error = assert_error(response, 400, "validation_failed")
+    assert [(f["path"], f["code"]) for f in error["fields"]] == [(field, code)]
+    assert db_counts() == before
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_participation_of_unknowns_and_other_tenants_is_404(api, other_api, order, method):
+    before = db_counts()
+
+    unknown_user = getattr(api, method)(api.v1("conversations/order_391_fc/participants/nobody"))
+    unknown_conversation = getattr(api, method)(api.v1("conversations/nope/participants/8029"))
+    other_tenant = getattr(other_api, method)(other_api.v1("conversations/order_391_fc/participants/8029"))
+
+    for response in (unknown_user, unknown_conversation, other_tenant):
+        assert_error(response, 404, "not_found")
+    assert db_counts() == before
+
+
+def test_participation_of_a_merged_conversation_is_conversation_merged(api, order, make_conversation, merge):
+    make_conversation("survivor", participants=["12081"])
+    merge("order_391_fc", "survivor")
+    before = db_counts()
+
+    response = api.put(api.v1("conversations/order_391_fc/participants/8029"))
+
+    assert_error(response, 404, "conversation_merged", details={"mergedInto": "survivor"})
+    assert db_counts() == before
