@@ -495,3 +495,18 @@ def test_participation_of_a_merged_conversation_is_conversation_merged(api, orde
 
     assert_error(response, 404, "conversation_merged", details={"mergedInto": "survivor"})
     assert db_counts() == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"), [({"attachmentToken": "tok_1"}, "attachmentToken"), ({"location": [51.4, -3.1]}, "location")]
+)
+def test_talkjs_upload_tokens_and_locations_are_refused_and_nothing_is_written(api, order, extra, field):
+    before = db_counts()
+
+    response = api.post(
+        api.v1("conversations/order_391_fc/messages"),
+        [{"type": "UserMessage", "sender": "8029", "text": "See file", **extra}],
+    )
+
+    assert_error(response, 400, "validation_failed", fields=[(f"[0].{field}", "unknown_field")])
+    assert db_counts() == before
