@@ -107,3 +107,13 @@ def test_the_root_aliases_are_not_documented_twice():
 
     assert "/api/external/users" in paths
     assert not [p for p in paths if p.startswith("/external")]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("/external", "integration"), ("/external/users", "integration"), ("/externals", "site"), ("/desk/", "site")],
+)
+def test_an_error_outside_the_views_under_external_is_written_in_the_api_body(path, kind):
+    from messenger_project.error_pages import surface
+
+    assert surface(path) == kind
