@@ -20,7 +20,7 @@ from conversations.integration_api.messages import (
 )
 from conversations.integration_api.reports import ConversationReportView
 from conversations.integration_api.routing import ConversationHandoverView, TeamsView
-from conversations.integration_api.threads import ThreadListView
+from conversations.integration_api.threads import SessionListView, ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
 
@@ -54,6 +54,9 @@ urlpatterns = [
         name="v2-conversation-handover",
     ),
     path("v2/teams", TeamsView.as_view(), name="v2-teams"),
+    # Help Scout's threads, replies, notes and attachments (#21, hsthreads)
+    path("v2/conversations/<str:conversation_id>/sessions", SessionListView.as_view(), name="v2-conversation-sessions"),
+    # (end of hsthreads)
     path("v2/reports/conversations", ConversationReportView.as_view(), name="v2-reports-conversations"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
     path(
