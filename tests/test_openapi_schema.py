@@ -62,6 +62,13 @@ EXPECTED_OPERATIONS = [
     ("/api/v2/webhooks", "post", True),
     ("/api/v2/webhooks/{webhook_id}", "delete", False),
     ("/api/v2/webhooks/{webhook_id}/test", "post", False),
+    # Help Scout's threads, replies, notes and attachment data (#21)
+    ("/api/v2/conversations/{conversation_id}/sessions", "get", False),
+    ("/api/v2/conversations/{conversation_id}/reply", "post", True),
+    ("/api/v2/conversations/{conversation_id}/notes", "post", True),
+    ("/api/v2/conversations/{conversation_id}/threads/{thread_id}", "patch", True),
+    ("/api/v2/conversations/{conversation_id}/threads/{thread_id}/attachments", "post", True),
+    ("/api/v2/conversations/{conversation_id}/attachments/{attachment_id}/data", "get", False),
 ]
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 

@@ -7,25 +7,6 @@ from __future__ import annotations
 
 from math import ceil
 
-from rest_framework import serializers
-
-from messenger_project.integration_api.serializers import LinkSerializer
-
-
-class PageSerializer(serializers.Serializer):
-    size = serializers.IntegerField(help_text="The page size asked for.")
-    totalElements = serializers.IntegerField()
-    totalPages = serializers.IntegerField()
-    number = serializers.IntegerField(help_text="This page, 1-based.")
-
-
-class PageLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    first = LinkSerializer()
-    previous = LinkSerializer(required=False, help_text="Present after the first page.")
-    next = LinkSerializer(required=False, help_text="Present before the last page.")
-    last = LinkSerializer()
-
 
 def _page_href(request, page: int) -> str:
     """This request's absolute URL with `page` set (every other query parameter kept)."""

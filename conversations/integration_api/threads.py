@@ -25,7 +25,7 @@ from conversations.integration_api.openapi import (
     moved_response,
     ok_response,
 )
-from conversations.integration_api.pages import PageLinksSerializer, PageSerializer, hal_list
+from conversations.integration_api.pages import hal_list
 from conversations.models import Message
 from conversations.representations import ThreadSerializer
 from messenger_project.integration_api.serializers import IsoDateTimeField, LinkSerializer, StrictSerializer
@@ -116,7 +116,7 @@ def helpscout_thread_type(message: Message) -> str:
 
 class HelpScoutPersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The customer's `number`, or the agent id.")
-    type = serializers.ChoiceField(choices=["customer", "user"], help_text="`user` for agents and bots.")
+    type = serializers.CharField(help_text="`customer`, or `user` for agents and bots.")
     first = serializers.CharField()
     last = serializers.CharField()
     email = serializers.CharField(allow_null=True)
@@ -176,7 +176,7 @@ class HelpScoutThreadEmbeddedSerializer(serializers.Serializer):
 
 class HelpScoutSourceSerializer(serializers.Serializer):
     type = serializers.CharField(help_text="`chat` (an app or the widget), `api`, `web` (the desk).")
-    via = serializers.ChoiceField(choices=["customer", "user"])
+    via = serializers.CharField(help_text="`customer` or `user`.")
 
 
 SOURCE_TYPES = {Message.Origin.APP: "chat", Message.Origin.DESK: "web"}
@@ -199,15 +199,13 @@ class HelpScoutThreadSerializer(serializers.Serializer):
     imported = serializers.BooleanField()
     _embedded = serializers.SerializerMethodField()
 
-    @extend_schema_field(serializers.ChoiceField(choices=["customer", "chat", "reply", "note", "lineitem"]))
+    @extend_schema_field(serializers.CharField(help_text="`customer`, `chat`, `reply`, `note` or `lineitem`."))
     def get_type(self, message) -> str:
         return helpscout_thread_type(message)
 
-    @extend_schema_field(serializers.ChoiceField(choices=["nochange"]))
     def get_status(self, message) -> str:
         return "nochange"
 
-    @extend_schema_field(serializers.ChoiceField(choices=["published"]))
     def get_state(self, message) -> str:
         return "published"
 
@@ -233,12 +231,29 @@ class HelpScoutThreadsEmbeddedSerializer(serializers.Serializer):
     threads = HelpScoutThreadSerializer(many=True)
 
 
+class ThreadPageInfoSerializer(serializers.Serializer):
+    size = serializers.IntegerField(help_text="The page size asked for.")
+    totalElements = serializers.IntegerField()
+    totalPages = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="This page, 1-based.")
+
+
+class ThreadPageLinksSerializer(serializers.Serializer):
+    """Absolute URLs; every query parameter kept, `page` replaced."""
+
+    self = LinkSerializer()
+    first = LinkSerializer()
+    previous = LinkSerializer(required=False, help_text="Present after the first page.")
+    next = LinkSerializer(required=False, help_text="Present before the last page.")
+    last = LinkSerializer()
+
+
 class HelpScoutThreadPageSerializer(serializers.Serializer):
     """Help Scout's list envelope (`pages.hal_list`)."""
 
     _embedded = HelpScoutThreadsEmbeddedSerializer()
-    page = PageSerializer()
-    _links = PageLinksSerializer()
+    page = ThreadPageInfoSerializer()
+    _links = ThreadPageLinksSerializer()
 
 
 class ThreadPageQuery(StrictSerializer):
