@@ -66,6 +66,7 @@ EXPECTED_OPERATIONS = [
     ("/api/v2/conversations/{conversation_id}/sessions", "get", False),
     ("/api/v2/conversations/{conversation_id}/reply", "post", True),
     ("/api/v2/conversations/{conversation_id}/notes", "post", True),
+    ("/api/v2/conversations/{conversation_id}/customer", "post", True),
     ("/api/v2/conversations/{conversation_id}/threads/{thread_id}", "patch", True),
     ("/api/v2/conversations/{conversation_id}/threads/{thread_id}/attachments", "post", True),
     ("/api/v2/conversations/{conversation_id}/attachments/{attachment_id}/data", "get", False),

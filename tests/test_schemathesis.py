@@ -82,6 +82,8 @@ BUSINESS_RULES = {
     "bound to a bot); `customer` must be a participant; text not only whitespace; attachments must decode",
     "POST /api/v2/conversations/{conversation_id}/notes": "`user` must be an agent of the account (or the key "
     "bound to a bot); text not only whitespace; attachments must decode",
+    "POST /api/v2/conversations/{conversation_id}/customer": "the customer must exist; text not only "
+    "whitespace; attachments must decode",
     "PATCH /api/v2/conversations/{conversation_id}/threads/{thread_id}": "the value not only whitespace",
     "POST /api/v2/conversations/{conversation_id}/threads/{thread_id}/attachments": "the data must decode to "
     "1 B–10 MiB",

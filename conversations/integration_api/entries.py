@@ -37,7 +37,14 @@ from conversations.integration_api.openapi import (
     success_headers,
 )
 from conversations.models import Conversation, Media, Message
-from conversations.services import AttachmentDraft, message_attachment_add, message_text_edit, staff_entry_post
+from conversations.services import (
+    AttachmentDraft,
+    MessageDraft,
+    message_attachment_add,
+    message_text_edit,
+    messages_post_batch,
+    staff_entry_post,
+)
 from devices.models import Customer
 from devices.selectors import customers_with_email
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
@@ -96,6 +103,17 @@ class HelpScoutReplySerializer(HelpScoutNoteSerializer):
         return value
 
 
+class HelpScoutCustomerThreadSerializer(StrictSerializer):
+    """A message as the conversation's customer (Help Scout's customer thread)."""
+
+    customer = EntryCustomerSerializer(help_text="`id` (number or UUID) or `email` of an existing customer.")
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False, allow_blank=True)
+    attachments = AttachmentListField()
+
+    def validate_text(self, value: str) -> str:
+        return _not_blank(value)
+
+
 class TextPatchSerializer(StrictSerializer):
     """Help Scout's JSON-Patch style operation: only `replace` of `/text`."""
 
@@ -136,12 +154,10 @@ def _thread(conversation: Conversation, thread_id: str) -> Message:
     return message
 
 
-def _reply_customer_check(conversation: Conversation, spec: dict | None) -> None:
-    """Help Scout names the customer a reply goes to; ours goes to every participant, so the one named must be
-    one of them (`unknown_customer`, `not_a_participant`)."""
-    if not spec:
-        return
-    customers = Customer.objects.filter(account=conversation.account_id, merged_into__isnull=True)
+def _customer_named(account, spec: dict) -> tuple[Customer, str]:
+    """The live customer of `account` that `spec` names by `id` (number or UUID) or else `email`, and the path
+    of the field that named it; `id_or_email_required` / `unknown_customer` otherwise."""
+    customers = Customer.objects.filter(account=account, merged_into__isnull=True)
     value = spec.get("id")
     customer = None
     if value not in (None, ""):
@@ -155,14 +171,25 @@ def _reply_customer_check(conversation: Conversation, spec: dict | None) -> None
                 customer = None
         path, rejected = "customer.id", value
     elif spec.get("email"):
-        customer = customers_with_email(account=conversation.account, email=spec["email"]).first()
+        customer = customers_with_email(account=account, email=spec["email"]).first()
         path, rejected = "customer.email", spec["email"]
     else:
         raise validation_failed([FieldError("customer", "id_or_email_required", "must contain id or email")])
     if customer is None:
         raise validation_failed([FieldError(path, "unknown_customer", "no such customer", rejected)])
+    return customer, path
+
+
+def _reply_customer_check(conversation: Conversation, spec: dict | None) -> None:
+    """Help Scout names the customer a reply goes to; ours goes to every participant, so the one named must be
+    one of them (`unknown_customer`, `not_a_participant`)."""
+    if not spec:
+        return
+    customer, path = _customer_named(conversation.account, spec)
     if not conversation.participants.filter(customer=customer).exists():
-        raise validation_failed([FieldError(path, "not_a_participant", "is not a participant", rejected)])
+        raise validation_failed(
+            [FieldError(path, "not_a_participant", "is not a participant", spec.get("id") or spec.get("email"))]
+        )
 
 
 ENTRY_ERRORS = (
@@ -250,6 +277,37 @@ class ReplyView(_EntryView):
 class NotesView(_EntryView):
     private = True
     serializer_class = HelpScoutNoteSerializer
+
+
+@extend_schema_view(
+    post=_entry_schema(
+        operation_id="createCustomerThread",
+        summary="Add a customer thread (Help Scout)",
+        description="A message by an existing customer (`customer.id`: number or UUID, else `customer.email`), "
+        "as the app's would be: it joins the open session (or opens one), the conversation becomes `active`, "
+        "webhooks fire. The customer becomes a participant if needed. (`imported` history: use `/chats`.)",
+        serializer=HelpScoutCustomerThreadSerializer,
+        example={"customer": {"id": 456}, "text": "And a box of paper clips, please."},
+    )
+)
+class CustomerThreadView(IntegrationAPIView):
+    body_limit = 28 * MIB
+
+    def post(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        payload = HelpScoutCustomerThreadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        customer, _ = _customer_named(self.account, data["customer"])
+        attachments = tuple(
+            AttachmentDraft(a["fileName"], a["mimeType"], a["data"]) for a in data.get("attachments", [])
+        )
+        [message_id] = messages_post_batch(
+            conversation=conversation,
+            drafts=[MessageDraft(author=customer, text=data["text"], attachments=attachments)],
+            origin=Message.Origin.REST,
+        )
+        return _created(request, conversation, Message(pk=message_id))
 
 
 @extend_schema_view(

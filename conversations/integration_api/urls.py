@@ -15,6 +15,7 @@ from conversations.integration_api.conversations import (
 )
 from conversations.integration_api.entries import (
     AttachmentDataView,
+    CustomerThreadView,
     NotesView,
     ReplyView,
     ThreadAttachmentsView,
@@ -65,6 +66,11 @@ urlpatterns = [
     path("v2/conversations/<str:conversation_id>/sessions", SessionListView.as_view(), name="v2-conversation-sessions"),
     path("v2/conversations/<str:conversation_id>/reply", ReplyView.as_view(), name="v2-conversation-reply"),
     path("v2/conversations/<str:conversation_id>/notes", NotesView.as_view(), name="v2-conversation-notes"),
+    path(
+        "v2/conversations/<str:conversation_id>/customer",
+        CustomerThreadView.as_view(),
+        name="v2-conversation-customer-thread",
+    ),
     path(
         "v2/conversations/<str:conversation_id>/threads/<str:thread_id>",
         ThreadUpdateView.as_view(),

@@ -352,3 +352,42 @@ def test_a_thread_of_another_conversation_or_account_is_not_found(bot_api, other
     assert_error(patch_text(bot_api, public_id, "nope"), 404, "not_found")
     assert_error(patch_text(other_api, public_id, reply_id), 404, "not_found")
     assert Message.objects.get(pk=reply_id).text == "Helo"
+
+
+# --- customer threads ---------------------------------------------------------------------------------------------
+
+
+def test_a_customer_thread_is_a_message_as_the_customer(api, make_conversation, make_user):
+    make_conversation("c1")
+    penny = make_user("penny")
+
+    response = api.post(
+        "/api/v2/conversations/c1/customer",
+        {"customer": {"id": penny.number}, "text": "And paper clips", "attachments": [FILE_TXT]},
+    )
+
+    assert response.status_code == 201, response.content
+    message = Message.objects.get(pk=int(response["Resource-ID"]))
+    assert (message.author_customer, message.text, message.attachments.count()) == (penny, "And paper clips", 1)
+    conversation = Conversation.objects.get(public_id="c1")
+    assert conversation.status == Conversation.Status.ACTIVE
+    assert conversation.participants.filter(customer=penny).exists()
+    [listed] = threads_of(api, "c1")["_embedded"]["threads"]
+    assert (listed["type"], listed["createdBy"]["id"]) == ("customer", penny.number)
+
+
+def test_a_customer_thread_by_email_and_bad_ones(api, make_conversation, make_user):
+    make_conversation("c1")
+    penny = make_user("penny")
+    before = db_counts()
+
+    unknown = api.post("/api/v2/conversations/c1/customer", {"customer": {"email": "nobody@example.com"}, "text": "x"})
+    empty = api.post("/api/v2/conversations/c1/customer", {"customer": {}, "text": "x"})
+    missing = api.post("/api/v2/conversations/c1/customer", {"text": "x"})
+
+    assert_error(unknown, 400, "validation_failed", fields=[("customer.email", "unknown_customer")])
+    assert_error(empty, 400, "validation_failed", fields=[("customer", "id_or_email_required")])
+    assert_error(missing, 400, "validation_failed", fields=[("customer", "required")])
+    assert db_counts() == before
+    by_email = api.post("/api/v2/conversations/c1/customer", {"customer": {"email": penny.email}, "text": "Hi"})
+    assert by_email.status_code == 201, by_email.content
