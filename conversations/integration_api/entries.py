@@ -28,6 +28,7 @@ from conversations.integration_api.openapi import (
     UUID_STRING,
     WRITE_ERRORS,
     WRITE_PARAMS,
+    IntegrationAutoSchema,
     errors_of,
     example_of,
     moved_response,
@@ -127,6 +128,18 @@ class TextPatchSerializer(StrictSerializer):
 
 class AttachmentDataSerializer(serializers.Serializer):
     data = serializers.CharField(help_text="The file's bytes, base64.")
+
+
+class WholeBodyPatchSchema(IntegrationAutoSchema):
+    """Help Scout's PATCH body is one whole operation (`op`, `path` and `value` all required), not the partial
+    update drf-spectacular assumes of a PATCH: documented as the serializer says."""
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        method, self.method = self.method, "POST"
+        try:
+            return super()._get_request_for_media_type(serializer, direction)
+        finally:
+            self.method = method
 
 
 def _absolute(request, href: str) -> str:
@@ -328,6 +341,8 @@ class CustomerThreadView(IntegrationAPIView):
     )
 )
 class ThreadUpdateView(IntegrationAPIView):
+    schema = WholeBodyPatchSchema()
+
     def patch(self, request, conversation_id: str, thread_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
         message = _thread(conversation, thread_id)
