@@ -46,6 +46,7 @@ from conversations.services import (
     messages_post_batch,
     staff_entry_post,
 )
+from conversations.typing import agent_typing_set
 from devices.models import Customer
 from devices.selectors import customers_with_email
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
@@ -236,6 +237,8 @@ class _EntryView(IntegrationAPIView):
             private=self.private,
             status=data.get("status"),
         )
+        if not self.private:  # as every staff reply does: a reply ends its author's typing
+            agent_typing_set(conversation=conversation, agent=author, typing=False, replied=True)
         return _created(request, conversation, message)
 
 

@@ -298,10 +298,11 @@ HELPSCOUT_THREAD = {
     get=extend_schema(
         operation_id="listThreads",
         summary="List a conversation's threads (Help Scout's)",
-        description="Help Scout's threads: one entry per message, newest first, notes included (`type: note`), in "
-        "Help Scout's list envelope (`page`, absolute `_links`). `type`: `customer`, `chat` (a line made by `/chats`), "
-        "`reply` (an agent or bot), `note`, `lineitem` (a system message). Our sessions are at `/sessions`. A merged "
-        "id gives 301 to the same path of the conversation at the end of the merge chain.",
+        description="Help Scout's threads: one entry per message, newest first (by id: the order they were "
+        "stored), notes included (`type: note`), in Help Scout's list envelope (`page`, absolute `_links`). "
+        "`type`: `customer`, `chat` (a line made by `/chats`), `reply` (an agent or bot), `note`, `lineitem` (a "
+        "system message). Our sessions are at `/sessions`. A merged id gives 301 to the same path of the "
+        "conversation at the end of the merge chain.",
         tags=[TAG_CONVERSATIONS],
         parameters=[
             CONVERSATION_ID_PARAM,
@@ -342,7 +343,7 @@ class ThreadListView(IntegrationAPIView):
         rows = (
             messages.select_related("author_customer", "author_agent__user")
             .prefetch_related("attachments")
-            .order_by("-created_at", "-id")[start : start + size]
+            .order_by("-id")[start : start + size]  # newest first on the (conversation, id) index
             if start < total
             else []
         )
