@@ -9,7 +9,7 @@ from agents.models import AuditEntry
 from agents.services import agent_create
 from conversations.models import Conversation, Message
 from devices.models import Customer, Device
-from tests.integration.helpers import FILE_TXT, App, assert_error, db_counts
+from tests.integration.helpers import FILE_TXT, App, add_closed_threads, assert_error, db_counts, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -391,3 +391,33 @@ def test_a_customer_thread_by_email_and_bad_ones(api, make_conversation, make_us
     assert db_counts() == before
     by_email = api.post("/api/v2/conversations/c1/customer", {"customer": {"email": penny.email}, "text": "Hi"})
     assert by_email.status_code == 201, by_email.content
+
+
+def test_a_refused_reply_stores_neither_message_nor_file(api, agent, make_conversation, say, media_root):
+    conversation = make_conversation("full")
+    say("full")
+    api.patch("/api/v2/conversations/full", {"status": "closed"})
+    add_closed_threads(conversation, 98)  # 99 threads: a reply would open the 100th
+    before = db_counts()
+
+    response = api.post("/api/v2/conversations/full/reply", {"text": "Hi", "user": agent.pk, "attachments": [FILE_TXT]})
+
+    assert_error(response, 412, "thread_limit_reached")
+    assert (db_counts(), stored_files(media_root)) == (before, [])
+
+
+def test_a_json_patch_array_or_a_merged_conversation_is_refused(bot_api, app, make_conversation, merge):
+    conversation = conversation_of(app)
+    reply_id = int(
+        bot_api.post(f"/api/v2/conversations/{conversation.public_id}/reply", {"text": "Helo"})["Resource-ID"]
+    )
+    path = f"/api/v2/conversations/{conversation.public_id}/threads/{reply_id}"
+
+    array = bot_api.patch(path, [{"op": "replace", "path": "/text", "value": "Hello"}])
+    make_conversation("survivor")
+    merge(conversation.public_id, "survivor")
+    merged = patch_text(bot_api, conversation.public_id, reply_id)
+
+    assert_error(array, 400, "validation_failed")
+    assert_error(merged, 404, "conversation_merged")
+    assert Message.objects.get(pk=reply_id).text == "Helo"
