@@ -107,9 +107,9 @@ def helpscout_thread_type(message: Message) -> str:
     customer message), `reply` (an agent's or bot's answer), `lineitem` (a system message)."""
     if message.is_private:
         return "note"
-    if message.author_customer_id is not None:
+    if message.author_kind == Message.AuthorKind.CUSTOMER:  # by kind: a deleted author's message keeps its type
         return "chat" if message.origin == Message.Origin.CHAT_API else "customer"
-    if message.author_agent_id is not None:
+    if message.author_kind == Message.AuthorKind.AGENT:
         return "reply"
     return "lineitem"
 
@@ -191,7 +191,7 @@ class HelpScoutThreadSerializer(serializers.Serializer):
     state = serializers.SerializerMethodField(help_text="Always `published` (there are no drafts).")
     body = serializers.SerializerMethodField(help_text="The text, HTML-escaped, line breaks as `<br>`.")
     source = serializers.SerializerMethodField()
-    createdBy = serializers.SerializerMethodField(help_text="Null for a system message.")
+    createdBy = serializers.SerializerMethodField(help_text="Null for a system message or a deleted author.")
     createdAt = IsoDateTimeField(source="created_at")
     sessionId = serializers.IntegerField(
         source="thread_id", allow_null=True, help_text="Our session (see `/sessions`) holding the message."
@@ -214,7 +214,7 @@ class HelpScoutThreadSerializer(serializers.Serializer):
 
     @extend_schema_field(HelpScoutSourceSerializer)
     def get_source(self, message) -> dict:
-        via = "customer" if message.author_customer_id is not None else "user"
+        via = "customer" if message.author_kind == Message.AuthorKind.CUSTOMER else "user"
         return {"type": SOURCE_TYPES.get(message.origin, "api"), "via": via}
 
     @extend_schema_field(HelpScoutPersonSerializer(allow_null=True))

@@ -421,3 +421,18 @@ def test_a_json_patch_array_or_a_merged_conversation_is_refused(bot_api, app, ma
     assert_error(array, 400, "validation_failed")
     assert_error(merged, 404, "conversation_merged")
     assert Message.objects.get(pk=reply_id).text == "Helo"
+
+
+def test_a_system_line_and_a_deleted_customers_message_keep_their_types(api, make_conversation, say):
+    make_conversation("c1", participants=["alice", "bob"])
+    [said] = say("c1", "alice", "Hello")
+    system = api.post(api.v1("conversations/c1/messages"), [{"type": "SystemMessage", "text": "Order shipped"}])
+    assert system.status_code == 200, system.content
+    alice = Customer.objects.get(fk_id="alice")
+    assert api.delete(f"/api/external/users/{alice.uuid}").status_code == 204
+
+    line, message = threads_of(api, "c1")["_embedded"]["threads"]
+
+    assert (line["type"], line["createdBy"], line["source"]["via"]) == ("lineitem", None, "user")
+    assert (message["id"], message["type"], message["createdBy"]) == (said, "customer", None)
+    assert message["source"]["via"] == "customer"
