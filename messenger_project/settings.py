@@ -259,6 +259,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.integration_api.schema.CONVERSATION_STATUS_CHOICES",
         "MessageTypeEnum": "conversations.integration_api.schema.MESSAGE_TYPE_CHOICES",
+        "EntryStatusEnum": "conversations.integration_api.schema.ENTRY_STATUS_CHOICES",
     },
     "TAGS": [
         {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},

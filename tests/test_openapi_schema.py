@@ -66,6 +66,14 @@ EXPECTED_OPERATIONS = [
     ("/api/v2/webhooks", "post", True),
     ("/api/v2/webhooks/{webhook_id}", "delete", False),
     ("/api/v2/webhooks/{webhook_id}/test", "post", False),
+    # Help Scout's threads, replies, notes and attachment data (#21)
+    ("/api/v2/conversations/{conversation_id}/sessions", "get", False),
+    ("/api/v2/conversations/{conversation_id}/reply", "post", True),
+    ("/api/v2/conversations/{conversation_id}/notes", "post", True),
+    ("/api/v2/conversations/{conversation_id}/customer", "post", True),
+    ("/api/v2/conversations/{conversation_id}/threads/{thread_id}", "patch", True),
+    ("/api/v2/conversations/{conversation_id}/threads/{thread_id}/attachments", "post", True),
+    ("/api/v2/conversations/{conversation_id}/attachments/{attachment_id}/data", "get", False),
 ]
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -223,6 +231,12 @@ def test_integration_request_bodies_refuse_unknown_keys(schema):
         "UserCreateRequest",
         "UserUpsertRequest",
         "V1MessageRequest",
+        # Help Scout's thread writes (#21)
+        "EntryCustomerRequest",
+        "HelpScoutCustomerThreadRequest",
+        "HelpScoutNoteRequest",
+        "HelpScoutReplyRequest",
+        "TextPatchRequest",
     }  # the integration API's StrictSerializers; the client API ignores unknown keys
 
 

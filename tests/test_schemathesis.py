@@ -79,6 +79,16 @@ BUSINESS_RULES = {
     "POST /api/v2/conversations/{conversation_id}/typing": "`senderId` must be an agent of the account",
     "POST /api/v2/webhooks": "the URL's host must resolve to public addresses (`invalid_url`)",
     "GET /api/v2/reports/conversations": "`end` not before `start`, at most 366 days on; days from 2000 to 2999",
+    # Help Scout's thread writes (#21)
+    "POST /api/v2/conversations/{conversation_id}/reply": "`user` must be an agent of the account (or the key "
+    "bound to a bot); `customer` must be a participant; text not only whitespace; attachments must decode",
+    "POST /api/v2/conversations/{conversation_id}/notes": "`user` must be an agent of the account (or the key "
+    "bound to a bot); text not only whitespace; attachments must decode",
+    "POST /api/v2/conversations/{conversation_id}/customer": "the customer must exist; text not only "
+    "whitespace; attachments must decode",
+    "PATCH /api/v2/conversations/{conversation_id}/threads/{thread_id}": "the value not only whitespace",
+    "POST /api/v2/conversations/{conversation_id}/threads/{thread_id}/attachments": "the data must decode to "
+    "1 B–10 MiB",
 }
 
 CONFIG = schemathesis.Config.from_dict(

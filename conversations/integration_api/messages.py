@@ -394,17 +394,17 @@ class ConversationMessagesV2View(IntegrationAPIView):
         return Response(message_v2(message), status=201, headers={"Location": location})
 
 
-def staff_sender(account, api_key, sender_id: int | None) -> Agent:
-    """§8.4: the given agent of the account, else the key's bound bot (`sender_required` without either)."""
+def staff_sender(account, api_key, sender_id: int | None, *, field: str = "senderId") -> Agent:
+    """§8.4: the given agent of the account, else the key's bound bot (`sender_required` without either).
+    `field` names the body's field in the errors (Help Scout's writes call it `user`)."""
     if sender_id is None:
-        if api_key.bot is None:
-            raise validation_failed(
-                [FieldError("senderId", "sender_required", "no senderId and no bot bound to the key")]
-            )
-        return api_key.bot
+        bot = getattr(api_key, "bot", None)
+        if bot is None:
+            raise validation_failed([FieldError(field, "sender_required", f"no {field} and no bot bound to the key")])
+        return bot
     sender = Agent.objects.filter(pk=sender_id, memberships__account=account).first()
     if sender is None:
-        raise validation_failed([FieldError("senderId", "not_staff", "is not an agent of this account", sender_id)])
+        raise validation_failed([FieldError(field, "not_staff", "is not an agent of this account", sender_id)])
     return sender
 
 

@@ -147,9 +147,15 @@ ERROR_CASES: dict[str, tuple[int, str, dict]] = {
     "phone_taken": (409, "Phone taken.", {}),
     "idempotency_conflict": (409, "Idempotency conflict.", {}),
     "conversation_not_open": (409, "Only an open conversation can be snoozed.", {}),
+    "too_many_attachments": (409, "A message holds at most 5 attachments.", {}),
     "thread_limit_reached": (412, "Thread limit reached.", {}),
     "conversation_too_old": (412, "Conversation too old.", {}),
     "payload_too_large": (413, "The body is over 1 MiB.", {}),
+    "thread_not_editable": (
+        422,
+        "Only an agent's or bot's reply or note can be changed; a customer's message cannot.",
+        {},
+    ),
     "unsupported_media_type": (415, "The body must be application/json.", {}),
     "rate_limited": (429, "Rate limited.", {}),
 }
@@ -164,6 +170,7 @@ STATUS_DESCRIPTIONS = {
     412: "Precondition failed (thread limit or too-old lock).",
     413: "Body too large.",
     415: "The body is not JSON.",
+    422: "The request is understood but cannot apply to this resource.",
     429: "Rate limit exceeded (see `Retry-After`).",
 }
 READ_ERRORS = ("not_found",)

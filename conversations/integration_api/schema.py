@@ -7,6 +7,10 @@ from conversations.integration_api.messages import MAX_BATCH
 CONVERSATION_STATUS_CHOICES = [("active", "active"), ("pending", "pending"), ("closed", "closed"), ("spam", "spam")]
 
 
+# The statuses a Help Scout reply or note may move its conversation to (#21).
+ENTRY_STATUS_CHOICES = [("active", "active"), ("pending", "pending"), ("closed", "closed")]
+
+
 MESSAGE_TYPE_CHOICES = [("UserMessage", "UserMessage"), ("SystemMessage", "SystemMessage")]
 
 

@@ -12,6 +12,14 @@ from conversations.integration_api.conversations import (
     ConversationSnoozeView,
     ConversationTagsView,
 )
+from conversations.integration_api.entries import (
+    AttachmentDataView,
+    CustomerThreadView,
+    NotesView,
+    ReplyView,
+    ThreadAttachmentsView,
+    ThreadUpdateView,
+)
 from conversations.integration_api.messages import (
     ConversationMessagesV2View,
     ConversationMessagesView,
@@ -25,7 +33,7 @@ from conversations.integration_api.talkjs import (
     ParticipantView,
     UserConversationsView,
 )
-from conversations.integration_api.threads import ThreadListView
+from conversations.integration_api.threads import SessionListView, ThreadListView
 from conversations.integration_api.users import UserDetailView, UserSearchView, UsersView, UserView
 from conversations.integration_api.webhooks import WebhookDetailView, WebhooksView, WebhookTestView
 
@@ -78,6 +86,31 @@ urlpatterns = [
         name="v2-conversation-handover",
     ),
     path("v2/teams", TeamsView.as_view(), name="v2-teams"),
+    # Help Scout's threads, replies, notes and attachments (#21, hsthreads)
+    path("v2/conversations/<str:conversation_id>/sessions", SessionListView.as_view(), name="v2-conversation-sessions"),
+    path("v2/conversations/<str:conversation_id>/reply", ReplyView.as_view(), name="v2-conversation-reply"),
+    path("v2/conversations/<str:conversation_id>/notes", NotesView.as_view(), name="v2-conversation-notes"),
+    path(
+        "v2/conversations/<str:conversation_id>/customer",
+        CustomerThreadView.as_view(),
+        name="v2-conversation-customer-thread",
+    ),
+    path(
+        "v2/conversations/<str:conversation_id>/threads/<str:thread_id>",
+        ThreadUpdateView.as_view(),
+        name="v2-conversation-thread",
+    ),
+    path(
+        "v2/conversations/<str:conversation_id>/threads/<str:thread_id>/attachments",
+        ThreadAttachmentsView.as_view(),
+        name="v2-conversation-thread-attachments",
+    ),
+    path(
+        "v2/conversations/<str:conversation_id>/attachments/<str:attachment_id>/data",
+        AttachmentDataView.as_view(),
+        name="v2-conversation-attachment-data",
+    ),
+    # (end of hsthreads)
     path("v2/reports/conversations", ConversationReportView.as_view(), name="v2-reports-conversations"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
     path(

@@ -14,6 +14,7 @@ from conversations.services.batches import (
 from conversations.services.bulk import BULK_ACTIONS, desk_bulk
 from conversations.services.canned_replies import canned_reply_delete, canned_reply_save
 from conversations.services.desk import desk_assign, desk_line, desk_reply, desk_status_change, read_marker_advance
+from conversations.services.entries import message_attachment_add, message_text_edit, staff_entry_post
 from conversations.services.labels import label_add, label_get_or_create, label_remove, labels_set
 from conversations.services.locks import conversations_lock_for_customer
 from conversations.services.merging import conversation_merge, customer_conversations_delete, customer_history_merge
@@ -86,12 +87,15 @@ __all__ = [
     "label_get_or_create",
     "label_remove",
     "labels_set",
+    "message_attachment_add",
     "message_post",
+    "message_text_edit",
     "messages_post_batch",
     "note_add",
     "participant_add",
     "receipts_mark_received",
     "read_marker_advance",
     "receipts_raise_status",
+    "staff_entry_post",
     "thread_ensure_can_open",
 ]

@@ -38,7 +38,7 @@ def customer_456(create_user) -> Customer:
 
 
 def threads_of(api, public_id: str) -> list[dict]:
-    return api.get(f"/api/v2/conversations/{public_id}/threads").json()["_embedded"]["threads"]
+    return api.get(f"/api/v2/conversations/{public_id}/sessions").json()["_embedded"]["threads"]
 
 
 def test_row_45_seed_request_creates_an_open_chat_thread(api, conversation_123, customer_456, chat):

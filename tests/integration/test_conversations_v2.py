@@ -82,7 +82,7 @@ def test_row_63_patch_closed_then_active_closes_and_reopens_a_session(api, make_
 
     assert (closed.status_code, reopened.status_code) == (200, 200)
     assert (closed.json()["status"], closed.json()["openThreadId"]) == ("closed", None)
-    threads = api.get("/api/v2/conversations/c1/threads").json()["_embedded"]["threads"]
+    threads = api.get("/api/v2/conversations/c1/sessions").json()["_embedded"]["threads"]
     assert [(t["id"], t["status"], t["closeReason"]) for t in threads][0] == (first_thread.pk, "closed", "agent")
     assert (threads[1]["type"], threads[1]["status"], threads[1]["source"]) == ("session", "open", "api")
     assert (reopened.json()["status"], reopened.json()["openThreadId"], reopened.json()["threadCount"]) == (

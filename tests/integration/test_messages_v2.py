@@ -164,7 +164,7 @@ def test_threads_are_listed_oldest_first_with_counts(api, make_conversation, say
     say("c1", "alice", "three")
     alice = Customer.objects.get(fk_id="alice")
 
-    threads = api.get("/api/v2/conversations/c1/threads").json()["_embedded"]["threads"]
+    threads = api.get("/api/v2/conversations/c1/sessions").json()["_embedded"]["threads"]
 
     assert [(t["status"], t["messageCount"], t["type"]) for t in threads] == [
         ("closed", 2, "session"),

@@ -387,7 +387,7 @@ def test_row_42_customer_message_into_a_closed_conversation_opens_a_thread(api, 
     [message_id] = say("order_391_fc", "12081", "Are you there?")
 
     shown = api.get("/api/v2/conversations/order_391_fc").json()
-    threads = api.get("/api/v2/conversations/order_391_fc/threads").json()["_embedded"]["threads"]
+    threads = api.get("/api/v2/conversations/order_391_fc/sessions").json()["_embedded"]["threads"]
     assert (shown["status"], shown["threadCount"]) == ("active", 2)
     assert [(t["status"], t["type"]) for t in threads] == [("closed", "session"), ("open", "session")]
     assert shown["openThreadId"] == threads[1]["id"] == Message.objects.get(pk=message_id).thread_id
