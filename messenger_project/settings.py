@@ -174,6 +174,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Behind the reverse proxy: the scheme from X-Forwarded-Proto, the client's address from X-Forwarded-For's last entry.
 BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# …and the host from X-Forwarded-Host (still checked against ALLOWED_HOSTS): the API's absolute links (#21).
+USE_X_FORWARDED_HOST = BEHIND_PROXY
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
@@ -44,6 +43,7 @@ from conversations.integration_api.openapi import (
     query_param,
     request_example,
 )
+from conversations.integration_api.pages import hal_list, hal_list_serializer
 from conversations.integration_api.records import ConversationRecordSerializer
 from conversations.models import Conversation
 from conversations.representations import API_STATUSES, ConversationSerializer, conversation_v2
@@ -60,7 +60,7 @@ from conversations.services import (
 from devices.selectors import customers_by_user_ids
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import FieldError, validation_failed
-from messenger_project.integration_api.serializers import CustomDataField, LinkSerializer, StrictSerializer, field_error
+from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 
 
 def _uuid_or_none(value: str):
@@ -137,31 +137,7 @@ class ConversationListQuery(StrictSerializer):
         return queryset.order_by(order, "pk")
 
 
-class PageSerializer(serializers.Serializer):
-    size = serializers.IntegerField()
-    totalElements = serializers.IntegerField()
-    totalPages = serializers.IntegerField()
-    number = serializers.IntegerField(help_text="1-based.")
-
-
-class PageLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    first = LinkSerializer()
-    prev = LinkSerializer(required=False)
-    next = LinkSerializer(required=False)
-    last = LinkSerializer(required=False)
-
-
-class ConversationsEmbeddedSerializer(serializers.Serializer):
-    conversations = ConversationSerializer(many=True)
-
-
-class ConversationPageSerializer(serializers.Serializer):
-    """A HAL page of conversations."""
-
-    _embedded = ConversationsEmbeddedSerializer()
-    page = PageSerializer()
-    _links = PageLinksSerializer(help_text="Links keep every query parameter; a link that does not apply is left out.")
+ConversationPageSerializer = hal_list_serializer("Conversation", "conversations", ConversationSerializer)
 
 
 @extend_schema_view(
@@ -208,11 +184,12 @@ class ConversationPageSerializer(serializers.Serializer):
                         "_embedded": {"conversations": [CONVERSATION]},
                         "page": {"size": 25, "totalElements": 51, "totalPages": 3, "number": 2},
                         "_links": {
-                            "self": {"href": "/api/v2/conversations?page=2"},
-                            "first": {"href": "/api/v2/conversations?page=1"},
-                            "prev": {"href": "/api/v2/conversations?page=1"},
-                            "next": {"href": "/api/v2/conversations?page=3"},
-                            "last": {"href": "/api/v2/conversations?page=3"},
+                            "self": {"href": "https://messenger.example.com/api/v2/conversations?page=2"},
+                            "first": {"href": "https://messenger.example.com/api/v2/conversations?page=1"},
+                            "previous": {"href": "https://messenger.example.com/api/v2/conversations?page=1"},
+                            "prev": {"href": "https://messenger.example.com/api/v2/conversations?page=1"},
+                            "next": {"href": "https://messenger.example.com/api/v2/conversations?page=3"},
+                            "last": {"href": "https://messenger.example.com/api/v2/conversations?page=3"},
                         },
                     },
                 ),
@@ -245,28 +222,8 @@ class ConversationListView(IntegrationAPIView):
         offset = (page - 1) * size
         # A page past the end is empty and not asked for: its offset can be beyond a bigint.
         rows = list(queryset[offset : offset + size]) if offset < total else []
-        pages = -(-total // size)
-        body = {
-            "_embedded": {"conversations": rows},
-            "page": {"size": size, "totalElements": total, "totalPages": pages, "number": page},
-            "_links": self._links(request, page, pages),
-        }
-        return Response(ConversationPageSerializer(body).data)
-
-    @staticmethod
-    def _links(request, page: int, pages: int) -> dict:
-        def href(number: int) -> dict:
-            query = {**request.query_params.dict(), "page": number}
-            return {"href": f"/api/v2/conversations?{urlencode(query)}"}
-
-        links = {"self": href(page), "first": href(1)}
-        if page > 1:
-            links["prev"] = href(min(page - 1, max(pages, 1)))
-        if page < pages:
-            links["next"] = href(page + 1)
-        if pages:
-            links["last"] = href(pages)
-        return links
+        items = ConversationSerializer(rows, many=True).data
+        return Response(hal_list(request, key="conversations", items=items, page=page, size=size, total=total))
 
 
 @extend_schema_field(serializers.IntegerField(min_value=1, allow_null=True))

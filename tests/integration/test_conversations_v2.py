@@ -194,6 +194,7 @@ def test_row_65_pages_and_links_keep_the_query(api, make_conversation):
         "self": ("/api/v2/conversations", {**query, "page": ["2"]}),
         "first": ("/api/v2/conversations", {**query, "page": ["1"]}),
         "prev": ("/api/v2/conversations", {**query, "page": ["1"]}),
+        "previous": ("/api/v2/conversations", {**query, "page": ["1"]}),
         "next": ("/api/v2/conversations", {**query, "page": ["3"]}),
         "last": ("/api/v2/conversations", {**query, "page": ["3"]}),
     }
