@@ -67,7 +67,11 @@ BUSINESS_RULES = {
     "POST /api/v1/{app_id}/conversations/{conversation_id}/messages": "senders must be participants; text "
     "not only whitespace; attachments must decode",
     "PATCH /api/v2/conversations/{conversation_id}": "at least one field; `assigneeId` must be an agent of the "
-    "account (`not_staff`)",
+    "account (`not_staff`); Help Scout's operations: only the listed op/path pairs, a value of the path's kind, "
+    "the account's own mailbox",
+    "POST /api/v2/conversations": "a customer `id` must exist; `mailboxId` must be the account's; a reply or note "
+    "needs a `user` of the account or a key bound to a bot; `assignTo` an agent of the account",
+    "GET /api/v2/conversations": "`query` must follow Help Scout's search syntax; `mailbox` must be the account's",
     "POST /api/v2/conversations/{conversation_id}/chats": "the customer must exist or be creatable; text not "
     "only whitespace; attachments must decode; `createdAt` only with `imported`",
     "GET /api/v2/conversations/{conversation_id}/messages": "`before` and `after` exclude each other",

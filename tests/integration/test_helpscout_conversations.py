@@ -8,6 +8,7 @@ import pytest
 from agents.models import AuditEntry
 from conversations.models import Conversation, Message
 from devices.models import Customer
+from messenger_project.errors import ServiceError
 from tests.integration.helpers import assert_error, db_counts
 
 pytestmark = pytest.mark.django_db
@@ -121,12 +122,16 @@ def test_bad_creates_write_nothing(api, changes, fields):
     assert db_counts() == before
 
 
-def test_a_refusal_after_the_customer_is_made_leaves_no_customer(api, agent, monkeypatch):
+def test_a_refusal_after_the_customer_and_threads_are_made_leaves_nothing(api, agent, monkeypatch):
+    def refuse(**kwargs):
+        raise ServiceError("invalid_label", message="refused late")
+
+    monkeypatch.setattr("conversations.services.starting.labels_set", refuse)  # the last step refuses
     before = db_counts()
 
-    response = create(api, threads=[{"type": "note", "text": "   "}])  # note_add refuses a blank note
+    response = create(api, tags=["late"])
 
-    assert response.status_code == 400
+    assert_error(response, 400, "invalid_label")
     assert db_counts() == before
 
 
