@@ -261,6 +261,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.integration_api.schema.CONVERSATION_STATUS_CHOICES",
         "MessageTypeEnum": "conversations.integration_api.schema.MESSAGE_TYPE_CHOICES",
+        "HelpScoutThreadTypeEnum": "conversations.integration_api.conversations.THREAD_TYPES",
+        "HelpScoutConversationTypeEnum": "conversations.integration_api.conversations.CONVERSATION_TYPES",
+        "ContactEntryTypeEnum": "conversations.integration_api.customers.ENTRY_TYPES",
     },
     "TAGS": [
         {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},
@@ -272,6 +275,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "Integration API: webhooks", "description": "Signed events to bots and integrations."},
         {"name": "Integration API: routing", "description": "Teams, and a bot's handover to people."},
         {"name": "Integration API: reports", "description": "The figures of the desk's reports."},
+        {"name": "Integration API: mailboxes", "description": "Help Scout's mailboxes: the account's one."},
+        {"name": "Integration API: customers", "description": "Help Scout's customers: create, get, search, update."},
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

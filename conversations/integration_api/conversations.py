@@ -181,6 +181,7 @@ class ConversationListQuery(StrictSerializer):
 
 THREAD_TYPES = ["customer", "chat", "reply", "note"]
 CREATE_STATUSES = ["active", "pending", "closed", "spam"]
+CONVERSATION_TYPES = ["chat", "email"]
 
 
 class HelpScoutCustomerSerializer(StrictSerializer):
@@ -226,7 +227,7 @@ class ConversationCreateSerializer(StrictSerializer):
     customer = HelpScoutCustomerSerializer()
     mailboxId = serializers.IntegerField(required=False, help_text="The account's mailbox id (`/mailboxes`).")
     type = serializers.ChoiceField(
-        choices=["chat", "email"], required=False, help_text="Accepted; every conversation here is a chat."
+        choices=CONVERSATION_TYPES, required=False, help_text="Accepted; every conversation here is a chat."
     )
     status = serializers.ChoiceField(choices=CREATE_STATUSES, required=False, help_text="After the threads.")
     threads = HelpScoutThreadSerializer(many=True, min_length=1, max_length=100, help_text="Oldest first.")

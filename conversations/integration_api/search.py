@@ -171,3 +171,29 @@ def conversation_search_q(text: str) -> Q:
     """Conversations: `subject`, `email`/`customerEmail`, `body`, `tag`, `number`/`id`; a plain word searches the
     subject, the messages' text and the customers' emails and names."""
     return search_q(text, fields=CONVERSATION_FIELDS, default=_anywhere)
+
+
+# --- customers -------------------------------------------------------------------------------------------------
+
+
+def _email_of_customer(value: str) -> Q:
+    if "@" in value:
+        return Q(email__iexact=value) | Q(extra_emails__icontains=value)
+    return Q(email__icontains=value) | Q(extra_emails__icontains=value)
+
+
+def _name_of_customer(value: str) -> Q:
+    return Q(name__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value)
+
+
+CUSTOMER_FIELDS: dict[str, Field] = {
+    "email": _email_of_customer,
+    "firstName": lambda v: Q(first_name__icontains=v),
+    "lastName": lambda v: Q(last_name__icontains=v),
+    "name": _name_of_customer,
+}
+
+
+def customer_search_q(text: str) -> Q:
+    """Customers: `email`, `firstName`, `lastName`, `name`; a plain word searches names and emails."""
+    return search_q(text, fields=CUSTOMER_FIELDS, default=lambda v: _name_of_customer(v) | _email_of_customer(v))

@@ -13,6 +13,7 @@ from conversations.integration_api.conversations import (
     ConversationTagsView,
     ConversationView,
 )
+from conversations.integration_api.customers import CustomerDetailView, CustomerListView
 from conversations.integration_api.mailboxes import MailboxDetailView, MailboxListView
 from conversations.integration_api.messages import (
     ConversationMessagesV2View,
@@ -56,6 +57,8 @@ urlpatterns = [
     ),
     path("v2/teams", TeamsView.as_view(), name="v2-teams"),
     path("v2/mailboxes", MailboxListView.as_view(), name="v2-mailboxes"),
+    path("v2/customers", CustomerListView.as_view(), name="v2-customers"),
+    path("v2/customers/<str:customer_id>", CustomerDetailView.as_view(), name="v2-customer"),
     path("v2/mailboxes/<str:mailbox_id>", MailboxDetailView.as_view(), name="v2-mailbox"),
     path("v2/reports/conversations", ConversationReportView.as_view(), name="v2-reports-conversations"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
