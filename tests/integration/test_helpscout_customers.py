@@ -115,7 +115,9 @@ def test_bad_customer_query_is_a_400(api, query):
 def test_put_replaces_the_whole_customer_and_is_audited(api):
     number = create(api)
 
-    response = api.put(f"/api/v2/customers/{number}", {"firstName": "Annie", "emails": [{"value": "annie@example.com"}]})
+    response = api.put(
+        f"/api/v2/customers/{number}", {"firstName": "Annie", "emails": [{"value": "annie@example.com"}]}
+    )
 
     assert (response.status_code, response.content) == (204, b"")
     body = api.get(f"/api/v2/customers/{number}").json()
