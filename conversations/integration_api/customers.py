@@ -415,6 +415,8 @@ CONFLICTS = {
     ),
 )
 class CustomerListView(IntegrationAPIView):
+    """Help Scout's customers: the list and a new one."""
+
     def get(self, request):
         query = query_validated(CustomerListQuery, request)
         page, size = query["page"], query["size"]
@@ -439,6 +441,7 @@ class CustomerListView(IntegrationAPIView):
     get=extend_schema(
         operation_id="getCustomer",
         summary="Get a customer (Help Scout)",
+        description="By number, or by UUID; a merged customer is not found.",
         tags=[TAG_CUSTOMERS],
         parameters=[CUSTOMER_ID],
         responses={
@@ -499,6 +502,8 @@ class CustomerListView(IntegrationAPIView):
     ),
 )
 class CustomerDetailView(IntegrationAPIView):
+    """One of Help Scout's customers."""
+
     def get(self, request, customer_id: str):
         customer = customer_lookup(self.account, customer_id)
         return Response(MailboxCustomerSerializer(customer, context={"request": request}).data)

@@ -108,6 +108,8 @@ MAILBOX = {
     )
 )
 class MailboxListView(IntegrationAPIView):
+    """The account's mailboxes: one."""
+
     def get(self, request):
         items = [MailboxSerializer(self.account, context={"request": request}).data]
         return Response(hal_all(request, key="mailboxes", items=items))
@@ -127,6 +129,8 @@ class MailboxListView(IntegrationAPIView):
     )
 )
 class MailboxDetailView(IntegrationAPIView):
+    """The account's mailbox."""
+
     def get(self, request, mailbox_id: str):
         if stored_id(mailbox_id) != mailbox_id_of(self.account):
             raise ApiError(404, "not_found", "No such mailbox.")
