@@ -284,6 +284,10 @@ def customer_desk_edit(*, customer: Customer, user: User, changes: dict[str, Any
     return names
 
 
+# The names an API edit is audited under: the desk's, and the first and last name as the name.
+API_FIELD_NAMES = {**DESK_FIELD_NAMES, "first_name": "name", "last_name": "name"}
+
+
 def customer_api_save(*, account: Account, customer: Customer | None, changes: dict[str, Any], by: str) -> Customer:
     """The Help Scout-style customers of the integration API: a new registered customer (`customer` None) or an
     edit of one, with `changes` as for `customer_update`; an email or phone another customer holds is a 409. Audited
@@ -303,12 +307,12 @@ def customer_api_save(*, account: Account, customer: Customer | None, changes: d
             customer = customer_create(
                 account=account, registered=True, **{f: getattr(draft, f) for f in (*UPSERT_FIELDS, "source")}
             )
-            changed, action = [name for name in UPSERT_FIELDS if getattr(customer, name)], "create customer"
-        names = list(dict.fromkeys(DESK_FIELD_NAMES.get(name, name) for name in changed))
+            changed, action = [], "create customer"
+        names = list(dict.fromkeys(API_FIELD_NAMES.get(name, name) for name in changed))
         if names or action == "create customer":
             audit_record(
                 actor=None,
-                action=f"{action}: {', '.join(names)}" if names else action,
+                action=(f"{action}: {', '.join(names)}" if names else action)[:64],  # the length of AuditEntry.action
                 account=account,
                 target=f"customer {customer.uuid} ({by})",
             )
