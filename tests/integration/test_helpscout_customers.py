@@ -124,7 +124,9 @@ def test_put_replaces_the_whole_customer_and_is_audited(api):
     assert (body["firstName"], body["lastName"], body["jobTitle"], body["background"]) == ("Annie", None, None, None)
     assert body["_embedded"] == {"emails": [{"id": 1, "value": "annie@example.com", "type": "work"}], "phones": []}
     assert Customer.objects.get(account=api.account, number=int(number)).name == "Annie"
-    assert AuditEntry.objects.filter(action__startswith="edit customer", account=api.account).count() == 1
+    [entry] = AuditEntry.objects.filter(action__startswith="edit customer", account=api.account)
+    assert len(entry.action) <= 64  # the column's length (PostgreSQL refuses a longer one)
+    assert "name" in entry.action and api.key[:12] in entry.target
 
 
 def test_patch_operations(api):
