@@ -317,3 +317,14 @@ def test_another_accounts_key_gets_404_and_sees_nothing(api, other_api, three):
         fields=[("mailboxId", "unknown_mailbox")],
     )
     assert api.get(path).json()["status"] == "active"
+
+
+def test_a_create_repeated_with_its_idempotency_key_is_replayed(api):
+    headers = {"Idempotency-Key": "create-1"}
+
+    first = api.post("/api/v2/conversations", new_conversation(api), headers=headers)
+    again = api.post("/api/v2/conversations", new_conversation(api), headers=headers)
+
+    assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
+    assert (again["Resource-ID"], again["Location"], again.content) == (first["Resource-ID"], first["Location"], b"")
+    assert Conversation.objects.filter(account=api.account).count() == 1
