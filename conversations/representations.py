@@ -30,8 +30,10 @@ class MessageAttachmentSerializer(serializers.Serializer):
 
 class PrimaryCustomerSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="uuid")
-    number = serializers.IntegerField()
+    number = serializers.IntegerField(help_text="The customer's number: its `id` in `/api/v2/customers`.")
     email = NullIfBlankField()
+    first = NullIfBlankField(source="first_name", help_text="Help Scout's name of the first name.")
+    last = NullIfBlankField(source="last_name")
 
 
 class ParticipantSerializer(serializers.Serializer):
@@ -86,6 +88,10 @@ class ConversationSerializer(serializers.Serializer):
     # Renders what `conversations_for_api` reads: its annotations (thread_count, open_thread_id) and prefetches.
 
     id = serializers.CharField(source="public_id")
+    number = serializers.IntegerField(
+        source="pk", help_text="Help Scout's conversation number: ours, unique and stable (not the path id)."
+    )
+    mailboxId = serializers.IntegerField(source="account_id", help_text="The account's one mailbox (`/mailboxes`).")
     subject = NullIfBlankField()
     status = serializers.ChoiceField(
         source="public_status",
@@ -96,6 +102,7 @@ class ConversationSerializer(serializers.Serializer):
     visible = serializers.BooleanField(help_text="False until the conversation holds a message.")
     createdAt = IsoDateTimeField(source="created_at")
     updatedAt = IsoDateTimeField(source="updated_at")
+    userUpdatedAt = IsoDateTimeField(source="updated_at", help_text="Help Scout's name of `updatedAt`.")
     lastActivityAt = IsoDateTimeField(source="last_activity_at", allow_null=True)
     closedAt = IsoDateTimeField(source="closed_at", allow_null=True)
     threadCount = serializers.IntegerField(source="thread_count")

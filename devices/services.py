@@ -166,6 +166,7 @@ UPSERT_FIELDS = (
     "locale",
     "custom_data",
     "note",
+    "profile",
 )
 
 
@@ -187,9 +188,12 @@ def _changes_apply(*, customer: Customer, changes: dict[str, Any]) -> None:
     if "phones" in changes:
         phones = changes["phones"] or []
         customer.phone, customer.extra_phones = (phones[0] if phones else ""), phones[1:]
-    for key in ("photo_url", "welcome_message", "role", "locale", "note"):
+    for key in ("first_name", "last_name", "photo_url", "welcome_message", "role", "locale", "note"):
         if key in changes:
             setattr(customer, key, changes[key] or "")
+    if "profile" in changes:  # merged per key; a None value deletes the key
+        profile = {**customer.profile, **changes["profile"]}
+        customer.profile = {key: value for key, value in profile.items() if value is not None}
     if "custom" in changes:
         customer.custom_data = custom_merge(customer.custom_data, changes["custom"])
 
@@ -215,7 +219,8 @@ def customer_update(*, customer: Customer, changes: dict[str, Any]) -> list[str]
     """Update an existing customer with a merge-patch ([S2] PUT users/{userId}, and the desk's customer panel):
     keys not in `changes` stay. Returns the names of the model fields that changed (none: nothing is written).
 
-    `changes` may hold name, emails and phones (lists, the first one primary; None clears), photo_url,
+    `changes` may hold name, first_name, last_name, emails and phones (lists, the first one primary; None clears),
+    profile (merged per key, a None value deletes the key), photo_url,
     welcome_message, role, locale, note (None clears) and custom (merged per key, a None value deletes the key;
     custom=None clears all). An email or phone another customer of the account holds is a 409 ServiceError."""
     with transaction.atomic():
@@ -277,3 +282,38 @@ def customer_desk_edit(*, customer: Customer, user: User, changes: dict[str, Any
                 target=f"customer {customer.uuid}",
             )
     return names
+
+
+# The names an API edit is audited under: the desk's, and the first and last name as the name.
+API_FIELD_NAMES = {**DESK_FIELD_NAMES, "first_name": "name", "last_name": "name"}
+
+
+def customer_api_save(*, account: Account, customer: Customer | None, changes: dict[str, Any], by: str) -> Customer:
+    """The Help Scout-style customers of the integration API: a new registered customer (`customer` None) or an
+    edit of one, with `changes` as for `customer_update`; an email or phone another customer holds is a 409. Audited
+    in the same transaction as the desk's customer edits are, naming the key (`by`) and the fields."""
+    with transaction.atomic():
+        Account.objects.select_for_update().only("pk").get(pk=account.pk)  # serialises identifier checks
+        if customer is not None:
+            customer.refresh_from_db()
+            changed = _customer_update_locked(customer=customer, changes=changes)
+            action = "edit customer"
+        else:
+            _clash(
+                account=account, customer=None, emails=changes.get("emails") or [], phones=changes.get("phones") or []
+            )
+            draft = Customer(account=account, registered=True, source="api")
+            _changes_apply(customer=draft, changes=changes)
+            customer = customer_create(
+                account=account, registered=True, **{f: getattr(draft, f) for f in (*UPSERT_FIELDS, "source")}
+            )
+            changed, action = [], "create customer"
+        names = list(dict.fromkeys(API_FIELD_NAMES.get(name, name) for name in changed))
+        if names or action == "create customer":
+            audit_record(
+                actor=None,
+                action=(f"{action}: {', '.join(names)}" if names else action)[:64],  # the length of AuditEntry.action
+                account=account,
+                target=f"customer {customer.uuid} ({by})",
+            )
+    return customer

@@ -174,6 +174,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Behind the reverse proxy: the scheme from X-Forwarded-Proto, the client's address from X-Forwarded-For's last entry.
 BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# …and the host from X-Forwarded-Host (still checked against ALLOWED_HOSTS): the API's absolute links (#21).
+USE_X_FORWARDED_HOST = BEHIND_PROXY
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -260,6 +262,9 @@ SPECTACULAR_SETTINGS = {
         "ConversationStatusEnum": "conversations.integration_api.schema.CONVERSATION_STATUS_CHOICES",
         "MessageTypeEnum": "conversations.integration_api.schema.MESSAGE_TYPE_CHOICES",
         "EntryStatusEnum": "conversations.integration_api.schema.ENTRY_STATUS_CHOICES",
+        "HelpScoutThreadTypeEnum": "conversations.integration_api.conversations.THREAD_TYPES",
+        "HelpScoutConversationTypeEnum": "conversations.integration_api.conversations.CONVERSATION_TYPES",
+        "ContactEntryTypeEnum": "conversations.integration_api.customers.ENTRY_TYPES",
     },
     "TAGS": [
         {"name": "Client API", "description": "What the Parley SDKs call: `/clientApi/v{1.6–1.9}/…`."},
@@ -280,6 +285,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "Integration API: webhooks", "description": "Signed events to bots and integrations."},
         {"name": "Integration API: routing", "description": "Teams, and a bot's handover to people."},
         {"name": "Integration API: reports", "description": "The figures of the desk's reports."},
+        {"name": "Integration API: mailboxes", "description": "Help Scout's mailboxes: the account's one."},
+        {"name": "Integration API: customers", "description": "Help Scout's customers: create, get, search, update."},
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

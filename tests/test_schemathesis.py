@@ -69,7 +69,16 @@ BUSINESS_RULES = {
     "POST /api/v1/{app_id}/conversations/{conversation_id}/messages": "senders must be participants; text "
     "not only whitespace; attachments must decode",
     "PATCH /api/v2/conversations/{conversation_id}": "at least one field; `assigneeId` must be an agent of the "
-    "account (`not_staff`)",
+    "account (`not_staff`); Help Scout's operations: only the listed op/path pairs, a value of the path's kind, "
+    "the account's own mailbox",
+    "POST /api/v2/conversations": "a customer `id` must exist; `mailboxId` must be the account's; a reply or note "
+    "needs a `user` of the account or a key bound to a bot; `assignTo` an agent of the account",
+    "GET /api/v2/conversations": "`query` must follow Help Scout's search syntax; `mailbox` must be the account's",
+    "GET /api/v2/customers": "`query` must follow Help Scout's search syntax",
+    "POST /api/v2/customers": "at least one of firstName, lastName and emails; emails and phones are normalised",
+    "PUT /api/v2/customers/{customer_id}": "at least one of firstName, lastName and emails; emails and phones are "
+    "normalised",
+    "PATCH /api/v2/customers/{customer_id}": "a value for replace and add, of the field's length",
     "POST /api/v2/conversations/{conversation_id}/chats": "the customer must exist or be creatable; text not "
     "only whitespace; attachments must decode; `createdAt` only with `imported`",
     "GET /api/v2/conversations/{conversation_id}/messages": "`before` and `after` exclude each other",

@@ -4,9 +4,14 @@
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -19,6 +24,7 @@ from conversations.integration_api.fields import (
     stored_id,
 )
 from conversations.integration_api.lookups import conversation_lookup, conversation_merged
+from conversations.integration_api.mailboxes import mailbox_check, mailbox_refused
 from conversations.integration_api.openapi import (
     CONVERSATION,
     CONVERSATION_ID_PARAM,
@@ -37,7 +43,10 @@ from conversations.integration_api.openapi import (
     or_empty,
     query_param,
     request_example,
+    success_headers,
 )
+from conversations.integration_api.pages import hal_list, hal_list_serializer
+from conversations.integration_api.search import MAX_QUERY_LENGTH, QuerySyntaxError, conversation_search_q
 from conversations.models import Conversation
 from conversations.representations import API_STATUSES, ConversationSerializer, conversation_v2
 from conversations.selectors import conversations_for_api, conversations_with_label_named
@@ -48,9 +57,13 @@ from conversations.services import (
     conversation_wake,
     labels_set,
 )
+from conversations.services.starting import ThreadDraft, conversation_delete, conversation_start
+from conversations.services.updates import KEEP
+from devices.models import Customer
+from devices.selectors import email_owner
 from messenger_project.errors import ServiceError
-from messenger_project.integration_api.errors import FieldError, validation_failed
-from messenger_project.integration_api.serializers import CustomDataField, LinkSerializer, StrictSerializer, field_error
+from messenger_project.integration_api.errors import FieldError, field_errors, validation_failed
+from messenger_project.integration_api.serializers import CustomDataField, StrictSerializer, field_error
 
 
 def _uuid_or_none(value: str):
@@ -60,7 +73,15 @@ def _uuid_or_none(value: str):
         return None
 
 
-SORT_FIELDS = {"lastActivityAt": "last_activity_at", "createdAt": "created_at"}
+SORT_FIELDS = {
+    "lastActivityAt": "last_activity_at",
+    "createdAt": "created_at",
+    "modifiedAt": "updated_at",  # Help Scout's names from here on
+    "number": "pk",
+    "status": "status",
+    "subject": "subject",
+    "waitingSince": "waiting_since",
+}
 LIST_STATUSES = ["active", "pending", "snoozed", "closed", "spam", "open", "all"]
 # What each status filter takes: the API shows a snoozed conversation as pending (with its `snooze`).
 STATUS_FILTERS = {
@@ -92,10 +113,27 @@ class ConversationListQuery(StrictSerializer):
     tag = serializers.CharField(
         required=False, allow_blank=True, max_length=50, help_text="A label's name; empty means no filter."
     )
+    assigned_to = QueryIdField(
+        required=False, blank_is_absent=True, help_text="Help Scout's name of `assigneeId`; empty means no filter."
+    )
+    mailbox = QueryIdField(required=False, blank_is_absent=True, help_text="The account's mailbox id only.")
+    query = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_QUERY_LENGTH, help_text="Help Scout's search syntax."
+    )
     sortField = serializers.ChoiceField(choices=list(SORT_FIELDS), default="lastActivityAt")
     sortOrder = serializers.ChoiceField(choices=["desc", "asc"], default="desc")
     page = QueryIdField(default=1, help_text="1-based.")
     size = QueryIdField(max_value=100, default=25, help_text="1–100.")
+
+    def validate_query(self, value: str):
+        if not value.strip():
+            return None
+        try:
+            return conversation_search_q(value)
+        except QuerySyntaxError as error:
+            raise serializers.ValidationError(
+                field_error(f"is not a search Help Scout's syntax allows: {error}", "invalid_query")
+            ) from None
 
     @staticmethod
     def filter(queryset, query: dict, account):
@@ -113,8 +151,11 @@ class ConversationListQuery(StrictSerializer):
                 queryset = (
                     queryset.filter(participants__customer__uuid=customer_uuid) if customer_uuid else queryset.none()
                 )
-        if query.get("assigneeId"):
-            queryset = queryset.filter(assignee_id=query["assigneeId"])
+        for name in ("assigneeId", "assigned_to"):
+            if query.get(name):
+                queryset = queryset.filter(assignee_id=query[name])
+        if query.get("query") is not None:
+            queryset = queryset.filter(query["query"])
         if query.get("modifiedSince"):
             queryset = queryset.filter(updated_at__gte=query["modifiedSince"])
         if query.get("visible"):
@@ -127,31 +168,197 @@ class ConversationListQuery(StrictSerializer):
         return queryset.order_by(order, "pk")
 
 
-class PageSerializer(serializers.Serializer):
-    size = serializers.IntegerField()
-    totalElements = serializers.IntegerField()
-    totalPages = serializers.IntegerField()
-    number = serializers.IntegerField(help_text="1-based.")
+# --- Help Scout's create, JSON-Patch update and delete (#21) ----------------------------------------------------
+
+THREAD_TYPES = ["customer", "chat", "reply", "note"]
+CREATE_STATUSES = ["active", "pending", "closed", "spam"]
+CONVERSATION_TYPES = ["chat", "email"]
 
 
-class PageLinksSerializer(serializers.Serializer):
-    self = LinkSerializer()
-    first = LinkSerializer()
-    prev = LinkSerializer(required=False)
-    next = LinkSerializer(required=False)
-    last = LinkSerializer(required=False)
+class HelpScoutCustomerSerializer(StrictSerializer):
+    """Who the conversation is with: an existing customer (`id`: its number, or its UUID), or one found by `email`
+    (any case), else made of these fields."""
+
+    id = serializers.CharField(required=False, max_length=64, help_text="The customer's number (or UUID).")
+    email = serializers.EmailField(required=False, max_length=254)
+    firstName = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    lastName = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=32)
+
+    def validate(self, attrs):
+        if not attrs.get("id") and not attrs.get("email"):
+            raise serializers.ValidationError(field_error("give the customer's id or email", "required"))
+        return attrs
 
 
-class ConversationsEmbeddedSerializer(serializers.Serializer):
-    conversations = ConversationSerializer(many=True)
+class HelpScoutThreadSerializer(StrictSerializer):
+    type = serializers.ChoiceField(
+        choices=THREAD_TYPES,
+        help_text="`customer` and `chat`: the customer writes; `reply`: an agent answers; `note`: a private note.",
+    )
+    text = serializers.CharField(max_length=10_000, help_text="Plain text (HTML is stored as it comes).")
+    customer = serializers.DictField(
+        required=False, help_text="Accepted for Help Scout's clients; the author is the conversation's customer."
+    )
+    user = serializers.IntegerField(
+        required=False, min_value=1, help_text="The agent of a `reply` or `note`; else the key's bound bot."
+    )
+    draft = serializers.BooleanField(required=False, help_text="Only `false`: there are no drafts here.")
+
+    def validate_draft(self, value: bool) -> bool:
+        if value:
+            raise serializers.ValidationError(field_error("drafts are not supported", "unsupported"))
+        return value
 
 
-class ConversationPageSerializer(serializers.Serializer):
-    """A HAL page of conversations."""
+class ConversationCreateSerializer(StrictSerializer):
+    """Help Scout's new conversation."""
 
-    _embedded = ConversationsEmbeddedSerializer()
-    page = PageSerializer()
-    _links = PageLinksSerializer(help_text="Links keep every query parameter; a link that does not apply is left out.")
+    subject = serializers.CharField(max_length=255, allow_blank=True)
+    customer = HelpScoutCustomerSerializer()
+    mailboxId = serializers.IntegerField(required=False, help_text="The account's mailbox id (`/mailboxes`).")
+    type = serializers.ChoiceField(
+        choices=CONVERSATION_TYPES, required=False, help_text="Accepted; every conversation here is a chat."
+    )
+    status = serializers.ChoiceField(choices=CREATE_STATUSES, required=False, help_text="After the threads.")
+    threads = HelpScoutThreadSerializer(many=True, min_length=1, max_length=100, help_text="Oldest first.")
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
+    assignTo = serializers.IntegerField(required=False, min_value=1, help_text="An agent id of the account.")
+    autoReply = serializers.BooleanField(required=False, help_text="Accepted and ignored (no auto-replies here).")
+    imported = serializers.BooleanField(required=False, help_text="Only `false`.")
+
+    def validate_imported(self, value: bool) -> bool:
+        if value:
+            raise serializers.ValidationError(field_error("imports go through the v1 batch", "unsupported"))
+        return value
+
+
+def _agent_of(account, agent_id: int, path: str) -> Agent:
+    agent = Agent.objects.filter(pk=agent_id, memberships__account=account).first()
+    if agent is None:
+        raise validation_failed([FieldError(path, "not_staff", "is not an agent of this account", agent_id)])
+    return agent
+
+
+def _customer_of(account, data: dict):
+    """(customer, None) for an id or a known email, else (None, the fields of a new one)."""
+    if data.get("id"):
+        number, key = stored_id(data["id"]), _uuid_or_none(data["id"])
+        customers = Customer.objects.filter(account=account, merged_into__isnull=True)
+        found = customers.filter(number=number).first() if number else None
+        found = found or (customers.filter(uuid=key).first() if key else None)
+        if found is None:
+            raise validation_failed([FieldError("customer.id", "unknown_customer", "no such customer", data["id"])])
+        return found, None
+    found = email_owner(account=account, email=data["email"])
+    if found is not None:
+        return found, None
+    first, last = data.get("firstName", ""), data.get("lastName", "")
+    fields = {"email": data["email"], "first_name": first, "last_name": last}
+    fields["name"] = f"{first} {last}".strip() or data["email"].split("@")[0]
+    if data.get("phone"):
+        fields["phone"] = data["phone"]
+    return None, fields
+
+
+def conversation_created(request, account, api_key, data: dict) -> Conversation:
+    """`POST /conversations`: checks what the services cannot, then `conversation_start`."""
+    if "mailboxId" in data:
+        mailbox_check(account, data["mailboxId"], "mailboxId")
+    customer, new_customer = _customer_of(account, data["customer"])
+    drafts = []
+    for i, thread in enumerate(data["threads"]):
+        author = None
+        if thread["type"] in {"reply", "note"}:
+            if "user" in thread:
+                author = _agent_of(account, thread["user"], f"threads[{i}].user")
+            elif api_key.bot is not None:
+                author = api_key.bot
+            else:
+                raise validation_failed(
+                    [FieldError(f"threads[{i}].user", "sender_required", "no user and no bot bound to the key")]
+                )
+        kind = "customer" if thread["type"] == "chat" else thread["type"]
+        drafts.append(ThreadDraft(kind=kind, text=thread["text"], author=author))
+    assignee = _agent_of(account, data["assignTo"], "assignTo") if "assignTo" in data else KEEP
+    return conversation_start(
+        account=account,
+        customer=customer,
+        new_customer=new_customer,
+        subject=data["subject"],
+        threads=drafts,
+        status=data.get("status"),
+        tags=data.get("tags", []),
+        assignee=assignee,
+    )
+
+
+class PatchOperationSerializer(StrictSerializer):
+    """One of Help Scout's JSON-Patch-like operations."""
+
+    op = serializers.ChoiceField(choices=["replace", "add", "remove", "move"])
+    path = serializers.ChoiceField(choices=["/status", "/assignTo", "/subject", "/mailboxId"])
+    value = serializers.JSONField(required=False, help_text="Left out for `remove`.")
+
+
+PATCH_OPERATIONS = {
+    ("replace", "/status"): "status",
+    ("replace", "/assignTo"): "assigneeId",
+    ("add", "/assignTo"): "assigneeId",
+    ("remove", "/assignTo"): "assigneeId",
+    ("replace", "/subject"): "subject",
+    ("move", "/mailboxId"): None,
+    ("replace", "/mailboxId"): None,
+}
+
+
+def _at(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def patch_operations_changes(account, operations: list, prefixes: list[str]) -> dict:
+    """The body of today's PATCH (`ConversationUpdateSerializer`) that Help Scout's operations mean: every
+    operation is checked before anything is written; a later one on the same path wins."""
+    errors, legacy, origin = [], {}, {}
+    for operation, prefix in zip(operations, prefixes, strict=True):
+        payload = PatchOperationSerializer(data=operation)
+        if not payload.is_valid():
+            errors += field_errors(payload.errors, operation, prefix)
+            continue
+        op, path = payload.validated_data["op"], payload.validated_data["path"]
+        if (op, path) not in PATCH_OPERATIONS:
+            errors.append(FieldError(_at(prefix, "op"), "unsupported_operation", f"no {op} of {path}", op))
+            continue
+        if op != "remove" and "value" not in payload.validated_data:
+            errors.append(FieldError(_at(prefix, "value"), "required", "This field is required."))
+            continue
+        value = payload.validated_data.get("value")
+        name = PATCH_OPERATIONS[(op, path)]
+        if name is None:
+            refused = mailbox_refused(account, value, _at(prefix, "value"))
+            if refused is not None:
+                errors.append(refused)
+            continue
+        legacy[name], origin[name] = (None if op == "remove" else value), _at(prefix, "value")
+    if errors:
+        raise validation_failed(errors)
+    if not legacy:
+        return {"fields": {}, "status": None}
+    payload = ConversationUpdateSerializer(data=legacy, context={"account": account})
+    if not payload.is_valid():
+        found = field_errors(payload.errors, legacy)
+        raise validation_failed(
+            [FieldError(origin.get(e.path, e.path), e.code, e.message, e.rejected_value) for e in found]
+        )
+    return payload.changes()
+
+
+def patch_is_operations(data) -> bool:
+    """Help Scout's form: an operation object, or a list of them (today's body is an object without `op`)."""
+    return isinstance(data, list) or (isinstance(data, dict) and "op" in data)
+
+
+ConversationPageSerializer = hal_list_serializer("Conversation", "conversations", ConversationSerializer)
 
 
 @extend_schema_view(
@@ -183,7 +390,16 @@ class ConversationPageSerializer(serializers.Serializer):
                 {"type": "string", "maxLength": 50, "pattern": NO_CONTROL_CHARACTERS},
                 "A label's name (any case); empty means no filter.",
             ),
-            query_param("sortField", enum=["lastActivityAt", "createdAt"], default="lastActivityAt"),
+            int_query_param("assigned_to", "Help Scout's name of `assigneeId`.", empty=True),
+            int_query_param("mailbox", "The account's mailbox id (`unknown_mailbox` otherwise).", empty=True),
+            query_param(
+                "query",
+                {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": NO_CONTROL_CHARACTERS},
+                'Help Scout\'s search syntax: `(subject:"late order")`, `(email:"a@b.com")`, `(body:"refund")`, '
+                "`tag:`, `number:`, plain words (subject, text, customer email and name), `AND`, `OR`, `NOT`, "
+                "parentheses. Anything else is `invalid_query`.",
+            ),
+            query_param("sortField", enum=list(SORT_FIELDS), default="lastActivityAt"),
             query_param("sortOrder", enum=["desc", "asc"], default="desc"),
             int_query_param("page", "1-based.", default=1),
             int_query_param("size", "1–100.", maximum=100, default=25),
@@ -198,11 +414,12 @@ class ConversationPageSerializer(serializers.Serializer):
                         "_embedded": {"conversations": [CONVERSATION]},
                         "page": {"size": 25, "totalElements": 51, "totalPages": 3, "number": 2},
                         "_links": {
-                            "self": {"href": "/api/v2/conversations?page=2"},
-                            "first": {"href": "/api/v2/conversations?page=1"},
-                            "prev": {"href": "/api/v2/conversations?page=1"},
-                            "next": {"href": "/api/v2/conversations?page=3"},
-                            "last": {"href": "/api/v2/conversations?page=3"},
+                            "self": {"href": "https://messenger.example.com/api/v2/conversations?page=2"},
+                            "first": {"href": "https://messenger.example.com/api/v2/conversations?page=1"},
+                            "previous": {"href": "https://messenger.example.com/api/v2/conversations?page=1"},
+                            "prev": {"href": "https://messenger.example.com/api/v2/conversations?page=1"},
+                            "next": {"href": "https://messenger.example.com/api/v2/conversations?page=3"},
+                            "last": {"href": "https://messenger.example.com/api/v2/conversations?page=3"},
                         },
                     },
                 ),
@@ -224,39 +441,73 @@ class ConversationPageSerializer(serializers.Serializer):
                 },
             ),
         },
-    )
+    ),
+    post=extend_schema(
+        operation_id="createConversation",
+        summary="Create a conversation (Help Scout)",
+        description="Help Scout's `POST /conversations`: the conversation, its customer (by `id`, else found by "
+        "`email`, else made) and its threads in order (`customer`/`chat` from the customer, `reply` from `user` or the "
+        "key's bot, `note` private), then `tags`, `assignTo` and `status`. All or nothing. Answers 201 with an empty "
+        "body, `Resource-ID` (the new conversation's id: a number) and an absolute `Location`.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[*WRITE_PARAMS, *success_headers(201, location=True, resource_id=True)],
+        request=ConversationCreateSerializer,
+        examples=[
+            request_example(
+                "Help Scout",
+                {
+                    "subject": "Where are my pens?",
+                    "customer": {"email": "alice@example.com", "firstName": "Alice"},
+                    "mailboxId": 1,
+                    "type": "chat",
+                    "status": "active",
+                    "threads": [{"type": "customer", "text": "Hello, where are my pens?"}],
+                    "tags": ["orders"],
+                },
+            )
+        ],
+        responses={
+            201: OpenApiResponse(description="Created; empty body."),
+            **errors_of(
+                *WRITE_ERRORS,
+                *IDEMPOTENCY_ERRORS,
+                "user_exists",
+                overrides={
+                    "validation_failed": {
+                        "fields": [
+                            {
+                                "path": "mailboxId",
+                                "code": "unknown_mailbox",
+                                "message": "is not this account's mailbox",
+                                "rejectedValue": 77,
+                            }
+                        ]
+                    }
+                },
+            ),
+        },
+    ),
 )
 class ConversationListView(IntegrationAPIView):
+    def post(self, request):
+        payload = ConversationCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        conversation = conversation_created(request, self.account, self.api_key, payload.validated_data)
+        location = request.build_absolute_uri(f"/api/v2/conversations/{conversation.public_id}")
+        return Response(status=201, headers={"Resource-ID": conversation.public_id, "Location": location})
+
     def get(self, request):
         query = query_validated(ConversationListQuery, request)
+        if query.get("mailbox"):
+            mailbox_check(self.account, query["mailbox"], "query.mailbox")
         page, size = query["page"], query["size"]
         queryset = ConversationListQuery.filter(conversations_for_api(account=self.account), query, self.account)
         total = queryset.count()
         offset = (page - 1) * size
         # A page past the end is empty and not asked for: its offset can be beyond a bigint.
         rows = list(queryset[offset : offset + size]) if offset < total else []
-        pages = -(-total // size)
-        body = {
-            "_embedded": {"conversations": rows},
-            "page": {"size": size, "totalElements": total, "totalPages": pages, "number": page},
-            "_links": self._links(request, page, pages),
-        }
-        return Response(ConversationPageSerializer(body).data)
-
-    @staticmethod
-    def _links(request, page: int, pages: int) -> dict:
-        def href(number: int) -> dict:
-            query = {**request.query_params.dict(), "page": number}
-            return {"href": f"/api/v2/conversations?{urlencode(query)}"}
-
-        links = {"self": href(page), "first": href(1)}
-        if page > 1:
-            links["prev"] = href(min(page - 1, max(pages, 1)))
-        if page < pages:
-            links["next"] = href(page + 1)
-        if pages:
-            links["last"] = href(pages)
-        return links
+        items = ConversationSerializer(rows, many=True).data
+        return Response(hal_list(request, key="conversations", items=items, page=page, size=size, total=total))
 
 
 @extend_schema_field(serializers.IntegerField(min_value=1, allow_null=True))
@@ -319,18 +570,45 @@ class ConversationUpdateSerializer(StrictSerializer):
     patch=extend_schema(
         operation_id="updateConversation",
         summary="Update, close, reopen or assign a conversation",
-        description="At least one field. `closed`/`spam` close the open thread; going from closed or spam to active or "
+        description="Today's body (an object of fields, answered 200 with the conversation), or Help Scout's "
+        "operations (`{op, path, value}` or a list of them, answered 204): `replace /status`, `replace /assignTo` "
+        "(`remove` unassigns), `replace /subject`, `move /mailboxId` (only the account's mailbox). Every operation is "
+        "checked before any is applied (`unsupported_operation` otherwise). At least one field."
+        " `closed`/`spam` close the open thread; going from closed or spam to active or "
         "pending opens a new session thread (subject to the 412 locks). `assigneeId` must be an agent of the account "
         "(`not_staff`), or null to unassign.",
         tags=[TAG_CONVERSATIONS],
         parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
-        request=ConversationUpdateSerializer,
+        request=PolymorphicProxySerializer(
+            component_name="ConversationPatch",
+            serializers=[
+                ConversationUpdateSerializer,
+                PatchOperationSerializer,
+                PolymorphicProxySerializer(
+                    component_name="ConversationPatchOperations",
+                    serializers=[PatchOperationSerializer],
+                    resource_type_field_name=None,
+                    many=True,
+                ),
+            ],
+            resource_type_field_name=None,
+            many=False,
+        ),
         examples=[
             request_example("Close", {"status": "closed"}),
             request_example("Hand over to a person", {"assigneeId": 12}),
+            request_example("Help Scout: close", {"op": "replace", "path": "/status", "value": "closed"}),
+            request_example(
+                "Help Scout: several",
+                [
+                    {"op": "replace", "path": "/subject", "value": "Pens"},
+                    {"op": "remove", "path": "/assignTo"},
+                ],
+            ),
         ],
         responses={
             200: ok_response(ConversationSerializer, "The conversation.", example_of("Conversation", CONVERSATION)),
+            204: OpenApiResponse(description="Help Scout's operations were applied; empty body, as Help Scout."),
             **errors_of(
                 *WRITE_ERRORS,
                 "not_found",
@@ -353,6 +631,19 @@ class ConversationUpdateSerializer(StrictSerializer):
             ),
         },
     ),
+    delete=extend_schema(
+        operation_id="deleteConversation",
+        summary="Delete a conversation for good (Help Scout)",
+        description="Deletes the conversation with its threads, messages and files, and the merged conversations "
+        "that point to it; recorded in the audit log. There is no trash: `PATCH` to `spam` or `closed` keeps it. "
+        "Answers 204.",
+        tags=[TAG_CONVERSATIONS],
+        parameters=[CONVERSATION_ID_PARAM, *WRITE_PARAMS],
+        responses={
+            204: OpenApiResponse(description="Deleted; empty body."),
+            **errors_of("not_found", "conversation_merged", *IDEMPOTENCY_ERRORS),
+        },
+    ),
 )
 class ConversationDetailView(IntegrationAPIView):
     def get(self, request, conversation_id: str):
@@ -360,10 +651,24 @@ class ConversationDetailView(IntegrationAPIView):
 
     def patch(self, request, conversation_id: str):
         conversation = conversation_lookup(request, self.account, conversation_id)
+        if patch_is_operations(request.data):
+            operations = request.data if isinstance(request.data, list) else [request.data]
+            if not operations:
+                raise validation_failed([FieldError("body", "empty", "give at least one operation")])
+            prefixes = [f"[{i}]" for i in range(len(operations))] if isinstance(request.data, list) else [""]
+            changes = patch_operations_changes(self.account, operations, prefixes)
+            if changes["fields"] or changes["status"] is not None or "assignee" in changes:
+                conversation_update(conversation=conversation, **changes)
+            return Response(status=204)
         payload = ConversationUpdateSerializer(data=request.data, context={"account": self.account})
         payload.is_valid(raise_exception=True)
         conversation_update(conversation=conversation, **payload.changes())
         return Response(conversation_v2(self._lookup(request, conversation_id)))
+
+    def delete(self, request, conversation_id: str):
+        conversation = conversation_lookup(request, self.account, conversation_id)
+        conversation_delete(conversation=conversation, by=f"API key {self.api_key.prefix}…")
+        return Response(status=204)
 
     def _lookup(self, request, conversation_id: str) -> Conversation:
         queryset = conversations_for_api(account=self.account)

@@ -466,18 +466,27 @@ ATTACHMENT = {
 
 CONVERSATION = {
     "id": "order_391_fc",
+    "number": 8104,
+    "mailboxId": 1,
     "subject": "What a lovely day!",
     "status": "active",
     "snooze": None,
     "visible": True,
     "createdAt": "2024-05-01T10:00:00Z",
     "updatedAt": "2024-05-01T10:05:00Z",
+    "userUpdatedAt": "2024-05-01T10:05:00Z",
     "lastActivityAt": "2024-05-01T10:05:00Z",
     "closedAt": None,
     "threadCount": 3,
     "openThreadId": 567,
     "mergedInto": None,
-    "primaryCustomer": {"id": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b", "number": 456, "email": "alice@example.com"},
+    "primaryCustomer": {
+        "id": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b",
+        "number": 456,
+        "email": "alice@example.com",
+        "first": "Alice",
+        "last": None,
+    },
     "participants": [
         {
             "userId": "5f7b1b3b-3b3b-4b3b-8b3b-3b3b3b3b3b3b",

@@ -22,6 +22,7 @@ from conversations.integration_api.openapi import (
     ok_response,
     request_example,
 )
+from conversations.integration_api.pages import hal_all, hal_list_serializer
 from conversations.representations import ConversationSerializer, conversation_v2
 from conversations.selectors import conversations_for_api
 from conversations.services import conversation_handover
@@ -45,7 +46,9 @@ class TeamSerializer(serializers.Serializer):
         return sorted(member.pk for member in team.members.all())
 
 
-class TeamListSerializer(serializers.Serializer):
+class TeamListSerializer(hal_list_serializer("Team", "teams", TeamSerializer)):
+    """The teams as a HAL page (all of them on page 1), and as `teams` beside it (the shape before #21)."""
+
     teams = TeamSerializer(many=True)
 
 
@@ -59,7 +62,11 @@ TEAM = {"id": 3, "name": "Billing", "autoAssignment": "balanced", "memberIds": [
         description="Each team's id (the `teamId` of a handover), name, auto-assignment and members.",
         tags=[TAG_ROUTING],
         responses={
-            200: ok_response(TeamListSerializer, "The teams, by name.", example_of("Teams", {"teams": [TEAM]})),
+            200: ok_response(
+                TeamListSerializer,
+                "The teams, by name.",
+                example_of("Teams", {"_embedded": {"teams": [TEAM]}, "teams": [TEAM]}),
+            ),
             **errors_of(*READ_ERRORS),
         },
     )
@@ -69,7 +76,8 @@ class TeamsView(IntegrationAPIView):
 
     def get(self, request):
         teams = Team.objects.filter(account=self.account).prefetch_related("members").order_by("name", "pk")
-        return Response(TeamListSerializer({"teams": teams}).data)
+        items = TeamSerializer(teams, many=True).data
+        return Response({**hal_all(request, key="teams", items=items), "teams": items})
 
 
 class HandoverSerializer(StrictSerializer):

@@ -12,6 +12,7 @@ from conversations.integration_api.conversations import (
     ConversationSnoozeView,
     ConversationTagsView,
 )
+from conversations.integration_api.customers import CustomerDetailView, CustomerListView
 from conversations.integration_api.entries import (
     AttachmentDataView,
     CustomerThreadView,
@@ -20,6 +21,7 @@ from conversations.integration_api.entries import (
     ThreadAttachmentsView,
     ThreadUpdateView,
 )
+from conversations.integration_api.mailboxes import MailboxDetailView, MailboxListView
 from conversations.integration_api.messages import (
     ConversationMessagesV2View,
     ConversationMessagesView,
@@ -111,6 +113,10 @@ urlpatterns = [
         name="v2-conversation-attachment-data",
     ),
     # (end of hsthreads)
+    path("v2/mailboxes", MailboxListView.as_view(), name="v2-mailboxes"),
+    path("v2/customers", CustomerListView.as_view(), name="v2-customers"),
+    path("v2/customers/<str:customer_id>", CustomerDetailView.as_view(), name="v2-customer"),
+    path("v2/mailboxes/<str:mailbox_id>", MailboxDetailView.as_view(), name="v2-mailbox"),
     path("v2/reports/conversations", ConversationReportView.as_view(), name="v2-reports-conversations"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),
     path(

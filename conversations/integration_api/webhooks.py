@@ -21,6 +21,7 @@ from conversations.integration_api.openapi import (
     request_example,
     success_headers,
 )
+from conversations.integration_api.pages import hal_all, hal_list_serializer
 from messenger_project.errors import ServiceError
 from messenger_project.integration_api.errors import ApiError, FieldError, validation_failed
 from messenger_project.integration_api.serializers import (
@@ -67,12 +68,7 @@ class WebhookCreatedSerializer(WebhookSerializer):
     secret = serializers.CharField(help_text="`whsec_…`: signs the deliveries. Shown only in this answer.")
 
 
-class WebhooksEmbeddedSerializer(serializers.Serializer):
-    webhooks = WebhookSerializer(many=True)
-
-
-class WebhookListSerializer(serializers.Serializer):
-    _embedded = WebhooksEmbeddedSerializer()
+WebhookListSerializer = hal_list_serializer("Webhook", "webhooks", WebhookSerializer)
 
 
 class WebhookTestSerializer(serializers.Serializer):
@@ -186,7 +182,8 @@ WEBHOOK = {
 class WebhooksView(IntegrationAPIView):
     def get(self, request):
         webhooks = Webhook.objects.filter(account=self.account).order_by("created_at", "id")
-        return Response(WebhookListSerializer({"_embedded": {"webhooks": webhooks}}).data)
+        items = WebhookSerializer(webhooks, many=True).data
+        return Response(hal_all(request, key="webhooks", items=items))
 
     def post(self, request):
         payload = NewWebhookSerializer(data=request.data)

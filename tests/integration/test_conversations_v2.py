@@ -14,6 +14,9 @@ pytestmark = pytest.mark.django_db
 
 CONVERSATION_FIELDS = {
     "id",
+    "number",
+    "mailboxId",
+    "userUpdatedAt",
     "subject",
     "status",
     "snooze",
@@ -61,7 +64,13 @@ def test_get_conversation_has_the_v2_representation(api, make_user, make_convers
         1,
         None,
     )
-    assert body["primaryCustomer"] == {"id": str(alice.uuid), "number": alice.number, "email": "alice@example.com"}
+    assert body["primaryCustomer"] == {
+        "id": str(alice.uuid),
+        "number": alice.number,
+        "email": "alice@example.com",
+        "first": "Alice",
+        "last": None,
+    }
     assert body["participants"] == [
         {"userId": str(alice.uuid), "fkId": "alice", "kind": "customer", "access": "ReadWrite", "notify": True}
     ]
@@ -194,6 +203,7 @@ def test_row_65_pages_and_links_keep_the_query(api, make_conversation):
         "self": ("/api/v2/conversations", {**query, "page": ["2"]}),
         "first": ("/api/v2/conversations", {**query, "page": ["1"]}),
         "prev": ("/api/v2/conversations", {**query, "page": ["1"]}),
+        "previous": ("/api/v2/conversations", {**query, "page": ["1"]}),
         "next": ("/api/v2/conversations", {**query, "page": ["3"]}),
         "last": ("/api/v2/conversations", {**query, "page": ["3"]}),
     }

@@ -23,8 +23,14 @@ def test_teams_lists_the_accounts_teams_only(api, other_api, team, agent):
     Team.objects.create(account=other_api.account, name="Theirs")
     response = api.get("/api/v2/teams")
     assert response.status_code == 200
+    teams = [{"id": team.pk, "name": "Billing", "autoAssignment": "balanced", "memberIds": [agent.pk]}]
+    page = {"size": 1, "totalElements": 1, "totalPages": 1, "number": 1}
+    href = {"href": "http://testserver/api/v2/teams?page=1"}
     assert response.json() == {
-        "teams": [{"id": team.pk, "name": "Billing", "autoAssignment": "balanced", "memberIds": [agent.pk]}]
+        "teams": teams,
+        "_embedded": {"teams": teams},
+        "page": page,
+        "_links": {"self": href, "first": href, "last": href},
     }
     assert [t["name"] for t in other_api.get("/api/v2/teams").json()["teams"]] == ["Theirs"]
 
