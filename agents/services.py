@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
 
 from agents.models import (
     Account,
@@ -17,6 +18,7 @@ from agents.models import (
     ApiKey,
     AuditEntry,
     Membership,
+    OAuthClient,
     User,
     new_authorization_secret,
     new_shared_secret,
@@ -55,6 +57,37 @@ def api_key_revoke(*, key: ApiKey, actor: User | None = None) -> ApiKey:
         key.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="revoke API key", account=key.account, target=str(key))
     return key
+
+
+def oauth_client_create(
+    *, account: Account, name: str, bot: Agent | None = None, actor: User | None = None
+) -> tuple[OAuthClient, str]:
+    """An OAuth app (client credentials) of the account, returned with its plain secret, which is stored hashed
+    and cannot be shown again. Its tokens act as a new API key of the app's own (see OAuthClient)."""
+    plain = secrets.token_urlsafe(32).replace("-", "").replace("_", "")
+    with transaction.atomic():
+        identity, _ = api_key_create(account=account, name=f"OAuth app: {name}"[:100], bot=bot, actor=actor)
+        application = Application.objects.create(
+            name=name,
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=plain,  # hashed on save (hash_client_secret)
+            hash_client_secret=True,
+            skip_authorization=True,
+        )
+        client = OAuthClient.objects.create(account=account, name=name, application=application, identity=identity)
+        audit_record(actor=actor, action="create OAuth app", account=account, target=f"{name} ({client.client_id})")
+    return client, plain
+
+
+def oauth_client_revoke(*, client: OAuthClient, actor: User | None = None) -> OAuthClient:
+    """No new token, and every token issued to it stops working at once (they act as its revoked key)."""
+    with transaction.atomic():
+        if client.identity.revoked_at is None:
+            api_key_revoke(key=client.identity, actor=actor)
+            audit_record(actor=actor, action="revoke OAuth app", account=client.account, target=str(client))
+        AccessToken.objects.filter(application_id=client.application_id).delete()
+    return client
 
 
 def agent_create(

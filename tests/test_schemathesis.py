@@ -77,6 +77,8 @@ BUSINESS_RULES = {
     "POST /api/v2/conversations/{conversation_id}/typing": "`senderId` must be an agent of the account",
     "POST /api/v2/webhooks": "the URL's host must resolve to public addresses (`invalid_url`)",
     "GET /api/v2/reports/conversations": "`end` not before `start`, at most 366 days on; days from 2000 to 2999",
+    "POST /api/v2/oauth2/token": "the client must be an account's OAuth app, with its secret (`invalid_client`); "
+    "other form fields are RFC 6749's (`scope`: `invalid_scope`)",
 }
 
 CONFIG = schemathesis.Config.from_dict(

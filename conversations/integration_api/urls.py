@@ -18,6 +18,7 @@ from conversations.integration_api.messages import (
     ConversationMessagesView,
     ConversationTypingView,
 )
+from conversations.integration_api.oauth import OAuthTokenView
 from conversations.integration_api.reports import ConversationReportView
 from conversations.integration_api.routing import ConversationHandoverView, TeamsView
 from conversations.integration_api.threads import ThreadListView
@@ -35,6 +36,7 @@ urlpatterns = [
         name="v1-conversation-messages",
     ),
     path("v1/<str:app_id>/conversations/<path:conversation_id>", ConversationView.as_view(), name="v1-conversation"),
+    path("v2/oauth2/token", OAuthTokenView.as_view(), name="v2-oauth2-token"),
     path("v2/conversations", ConversationListView.as_view(), name="v2-conversations"),
     path("v2/conversations/<str:conversation_id>", ConversationDetailView.as_view(), name="v2-conversation"),
     path("v2/conversations/<str:conversation_id>/chats", ChatsView.as_view(), name="v2-conversation-chats"),
