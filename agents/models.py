@@ -426,7 +426,7 @@ class OAuthClient(models.Model):
         verbose_name = "OAuth app"
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.application.client_id[:8]}…)"
+        return f"{self.name} ({self.application.client_id[:8]}…)" if self.application_id else self.name
 
     @property
     def client_id(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -246,9 +247,12 @@ REST_FRAMEWORK = {
 # Only the client-credentials grant is served (POST /api/v2/oauth2/token); DOT's own /o/ pages are not mounted.
 # Tokens last 2 days as Help Scout's do; at rest only their SHA-256 checksum is kept (RFC 9700 §4), client
 # secrets are hashed with the password hasher. Every RFC 9700 gate is on: nothing here uses the legacy flows.
+# Django's hashers for logins, then the one of OAuth app secrets (random, not chosen: see agents/hashers.py).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "agents.hashers.ClientSecretHasher"]
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named: agents' migration depends on it
 OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": 172800,
+    "CLIENT_SECRET_HASHER": "oauth_secret_pbkdf2_sha256",
     "OAUTH2_VALIDATOR_CLASS": "agents.oauth.TenantOAuth2Validator",
     # oauthlib's server of the client-credentials grant alone: any other grant is `unsupported_grant_type` before
     # anything is checked (the password grant would otherwise try desk logins' passwords).

@@ -27,13 +27,6 @@ FORM = "application/x-www-form-urlencoded"
 TWO_DAYS = 172800
 
 
-@pytest.fixture(autouse=True)
-def fast_secret_hashing(settings):
-    """Secrets are hashed with the password hasher (~1 s each in production, on purpose); these tests are about
-    the flow, so they hash fast. tests/admin/test_oauth_admin.py checks the real hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def app(account):
     client, secret = oauth_client_create(account=account, name="Help Scout sync")
@@ -89,6 +82,8 @@ def test_the_helpscout_clients_request_gets_help_scouts_answer(client, app):
     assert set(body) == {"token_type", "access_token", "expires_in"}
     assert body["token_type"] == "bearer" and body["expires_in"] == TWO_DAYS
     assert response["Cache-Control"] == "no-store"
+    stored = oauth_client.application.client_secret
+    assert stored.startswith("oauth_secret_pbkdf2_sha256$") and secret not in stored  # hashed at rest
     token = AccessToken.objects.get(application=oauth_client.application)
     assert token.token == "" and token.token_checksum == token_checksum(body["access_token"])  # hashed at rest
     assert timedelta(seconds=TWO_DAYS - 5) < token.expires - timezone.now() <= timedelta(seconds=TWO_DAYS)
