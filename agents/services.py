@@ -142,6 +142,8 @@ def membership_add(
 class Onboarding:
     account: Account
     api_key: str  # plain text: shown once
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""  # plain text: shown once
     agent: Agent | None = None
     agent_password: str | None = None  # only when a login was made with a generated password: shown once
 
@@ -153,16 +155,19 @@ def account_onboard(
     agent_password: str | None = None,
     role: str = Membership.Role.ADMIN,
 ) -> Onboarding:
-    """A new account with an API key and, with `agent_username`, an agent serving it: that login's agent (made if it
-    has none), or a new desk login with `agent_password` (checked by the password validators) or a generated one.
+    """A new account with an API key, an OAuth app (client credentials) and, with `agent_username`, an agent
+    serving it: that login's agent (made if it has none), or a new desk login with `agent_password` (checked by the
+    password validators) or a generated one.
 
     Refused, with nothing written: a bot (`agent_is_bot`), a login that cannot sign in to the desk
     (`agent_not_staff`), a password for an existing login (`agent_exists`); a weak password is a ValidationError."""
     with transaction.atomic():
         account = account_create(name=name)
         _, plain_key = api_key_create(account=account, name="created by create_account")
+        app, app_secret = oauth_client_create(account=account, name="created by create_account")
+        credentials = {"api_key": plain_key, "oauth_client_id": app.client_id, "oauth_client_secret": app_secret}
         if agent_username is None:
-            return Onboarding(account=account, api_key=plain_key)
+            return Onboarding(account=account, **credentials)
         user = User.objects.filter(username=agent_username).first()
         generated = None
         if user is None:
@@ -181,7 +186,7 @@ def account_onboard(
         else:
             agent = agent_for_user(user=user)
         membership_add(agent=agent, account=account, role=role)
-    return Onboarding(account=account, api_key=plain_key, agent=agent, agent_password=generated)
+    return Onboarding(account=account, **credentials, agent=agent, agent_password=generated)
 
 
 SECRET_MAKERS = {"authorization_secret": new_authorization_secret, "shared_secret": new_shared_secret}
