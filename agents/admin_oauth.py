@@ -53,6 +53,10 @@ class OAuthClientAdmin(TenantScopedAdmin):
     actions = ["revoke"]
     account_path = "account"
 
+    def has_delete_permission(self, request, obj=None):
+        """Revoke instead: the row stays, tied to its audit entries, and its DOT application and key with it."""
+        return False
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["account", "name", "bot"]

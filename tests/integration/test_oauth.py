@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -343,3 +344,13 @@ def test_a_refused_token_request_writes_nothing(client, app):
     fetch_token(client, app[0].client_id, "wrong")
 
     assert (db_counts(), OAuthClient.objects.count(), AccessToken.objects.count()) == before
+
+
+def test_cleartokens_removes_expired_tokens_only(client, app, other_app, time_machine):
+    token_of(client, app)
+    time_machine.move_to(timezone.now() + timedelta(seconds=TWO_DAYS + 60))
+    fresh = token_of(client, other_app)
+
+    call_command("cleartokens")
+
+    assert [t.token_checksum for t in AccessToken.objects.all()] == [token_checksum(fresh)]
