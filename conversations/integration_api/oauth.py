@@ -48,7 +48,7 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
 
 
 class AccessTokenFormSerializer(serializers.Serializer):
-    """The form of RFC 6749 §4.4.2 with the client's credentials in the body (§2.3.1), as the Help Scout clients
+    """The form of RFC 6749 (4.4.2) with the client's credentials in the body (2.3.1), as the Help Scout clients
     send it. Documents the request; oauthlib reads it."""
 
     grant_type = serializers.ChoiceField(choices=["client_credentials"])
@@ -69,7 +69,7 @@ class AccessTokenSerializer(serializers.Serializer):
 
 
 class OAuthErrorSerializer(serializers.Serializer):
-    """RFC 6749 §5.2: every refusal of the token endpoint."""
+    """Every refusal of the token endpoint, as RFC 6749 (5.2) words it."""
 
     error = serializers.CharField(
         help_text="RFC 6749's `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, "
@@ -138,10 +138,11 @@ def _errors(status: int, description: str, *cases: tuple[str, str, str]) -> Open
     post=extend_schema(
         operation_id="createAccessToken",
         summary="Get an access token (OAuth2 client credentials)",
-        description="RFC 6749 §4.4 with Help Scout's answer: a bearer token valid 2 days, accepted wherever an API key "
-        "is (`Authorization: Bearer <token>`). The app's client id and secret come from the admin (OAuth apps) or "
-        "`create_account`. The client authenticates in the form (as the Help Scout clients do) or with HTTP Basic. "
-        "Errors are RFC 6749 §5.2 bodies, not the integration API's (OAuth clients parse these).",
+        description="OAuth2 client credentials (RFC 6749, 4.4) with Help Scout's answer: a bearer token valid "
+        "2 days, accepted wherever an API key is (`Authorization: Bearer <token>`). The app's client id and secret "
+        "come from the admin (OAuth apps) or `create_account`. The client authenticates in the form (as the Help "
+        "Scout clients do) or with HTTP Basic. Errors are RFC 6749 bodies (5.2), not the integration API's (OAuth "
+        "clients parse these).",
         tags=[TAG_AUTHENTICATION],
         auth=[],
         request={FORM: AccessTokenFormSerializer},

@@ -354,3 +354,15 @@ def test_cleartokens_removes_expired_tokens_only(client, app, other_app, time_ma
     call_command("cleartokens")
 
     assert [t.token_checksum for t in AccessToken.objects.all()] == [token_checksum(fresh)]
+
+
+def test_failures_for_one_client_id_from_many_addresses_are_limited_too(client, app, settings):
+    settings.BEHIND_PROXY = True
+    oauth_client, secret = app
+    for n in range(FAILED_ATTEMPTS_PER_MINUTE):
+        forwarded = {"headers": {"X-Forwarded-For": f"203.0.113.{n + 1}"}, "secure": True}
+        assert fetch_token(client, oauth_client.client_id, "wrong", **forwarded).status_code == 401
+
+    other_address = {"headers": {"X-Forwarded-For": "198.51.100.7"}, "secure": True}
+    assert_oauth_error(fetch_token(client, oauth_client.client_id, "wrong", **other_address), 429, "rate_limited")
+    assert fetch_token(client, oauth_client.client_id, secret, **other_address).status_code == 200
