@@ -16,6 +16,8 @@ class TenantOAuth2Validator(OAuth2Validator):
     unknown (`invalid_client`), exactly as a wrong client_id is."""
 
     def _load_application(self, client_id, request):
+        if not isinstance(client_id, str) or "\x00" in client_id:
+            return None  # PostgreSQL (psycopg 3) refuses NUL in a query with a DataError, not DOT's ValueError
         client = super()._load_application(client_id, request)
         if client is None:
             return None

@@ -366,3 +366,13 @@ def test_failures_for_one_client_id_from_many_addresses_are_limited_too(client, 
     other_address = {"headers": {"X-Forwarded-For": "198.51.100.7"}, "secure": True}
     assert_oauth_error(fetch_token(client, oauth_client.client_id, "wrong", **other_address), 429, "rate_limited")
     assert fetch_token(client, oauth_client.client_id, secret, **other_address).status_code == 200
+
+
+def test_a_nul_in_a_basic_auth_client_id_is_invalid_client(client):
+    basic = base64.b64encode(b"a\x00b:secret").decode()
+
+    response = client.post(
+        TOKEN_URL, data="grant_type=client_credentials", content_type=FORM, headers={"Authorization": f"Basic {basic}"}
+    )
+
+    assert_oauth_error(response, 401, "invalid_client")
