@@ -25,7 +25,7 @@ from conversations.integration_api.openapi import (
     moved_response,
     ok_response,
 )
-from conversations.integration_api.pages import hal_list
+from conversations.integration_api.pages import hal_list, hal_list_serializer
 from conversations.models import Message
 from conversations.representations import ThreadSerializer
 from messenger_project.integration_api.serializers import IsoDateTimeField, LinkSerializer, StrictSerializer
@@ -227,33 +227,7 @@ class HelpScoutThreadSerializer(serializers.Serializer):
         return {"attachments": attachments.data}
 
 
-class HelpScoutThreadsEmbeddedSerializer(serializers.Serializer):
-    threads = HelpScoutThreadSerializer(many=True)
-
-
-class ThreadPageInfoSerializer(serializers.Serializer):
-    size = serializers.IntegerField(help_text="The page size asked for.")
-    totalElements = serializers.IntegerField()
-    totalPages = serializers.IntegerField()
-    number = serializers.IntegerField(help_text="This page, 1-based.")
-
-
-class ThreadPageLinksSerializer(serializers.Serializer):
-    """Absolute URLs; every query parameter kept, `page` replaced."""
-
-    self = LinkSerializer()
-    first = LinkSerializer()
-    previous = LinkSerializer(required=False, help_text="Present after the first page.")
-    next = LinkSerializer(required=False, help_text="Present before the last page.")
-    last = LinkSerializer()
-
-
-class HelpScoutThreadPageSerializer(serializers.Serializer):
-    """Help Scout's list envelope (`pages.hal_list`)."""
-
-    _embedded = HelpScoutThreadsEmbeddedSerializer()
-    page = ThreadPageInfoSerializer()
-    _links = ThreadPageLinksSerializer()
+HelpScoutThreadPageSerializer = hal_list_serializer("HelpScoutThread", "threads", HelpScoutThreadSerializer)
 
 
 class ThreadPageQuery(StrictSerializer):
