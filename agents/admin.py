@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django_tasks_db.admin import DBTaskResultAdmin  # registers itself on import: re-registered below
 from django_tasks_db.models import DBTaskResult
 
+from agents import admin_oauth  # noqa: F401  (registers the OAuth apps admin; takes DOT's own admins off)
 from agents.admin_delivery import PushSettingsInline
 from agents.admin_routing import ACCOUNT_FIELDSETS, AccountRoutingForm, HolidayInline, OpeningHoursInline
 from agents.admin_scoping import ReadOnlyAdmin, SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids

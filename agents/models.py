@@ -395,6 +395,52 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
 
+class OAuthClient(models.Model):
+    """An OAuth2 app (client credentials) of an account: the `client_id` and hashed secret live in
+    django-oauth-toolkit's own Application row, the tenant in this one.
+
+    Why a row beside DOT's Application rather than a swapped Application model: swapping after DOT's migrations
+    have run is fragile (its FKs and migrations name the model), and this keeps DOT upgradable as it ships.
+
+    Why it acts through an ApiKey (`identity`, whose plain text nobody ever holds): the integration API's views
+    read `request.auth` as an ApiKey (its account, its bot as the default sender, `owner_key` of the webhooks it
+    makes, last use, revocation). A token resolves to its app's key, so everything an API key can do a token
+    does, with one code path and no second "principal" type. Revoking the app revokes that key, which ends
+    every token at once; revoking the key in the API keys admin does the same."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="oauth_clients")
+    name = models.CharField(max_length=100)
+    application = models.OneToOneField(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="oauth_client"
+    )
+    identity = models.OneToOneField(
+        ApiKey,
+        on_delete=models.CASCADE,
+        related_name="oauth_client",
+        help_text="The API key the app's tokens act as: its bot, its revocation.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "OAuth app"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.application.client_id[:8]}…)" if self.application_id else self.name
+
+    @property
+    def client_id(self) -> str:
+        return self.application.client_id
+
+    @property
+    def bot(self):
+        return self.identity.bot
+
+    @property
+    def revoked_at(self):
+        return self.identity.revoked_at
+
+
 class IdempotencyRecord(models.Model):
     """The first 2xx answer to an integration request sent with an `Idempotency-Key`, kept 24 h for replays.
 

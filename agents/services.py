@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application
 
 from agents.models import (
     Account,
@@ -17,6 +18,7 @@ from agents.models import (
     ApiKey,
     AuditEntry,
     Membership,
+    OAuthClient,
     User,
     new_authorization_secret,
     new_shared_secret,
@@ -55,6 +57,37 @@ def api_key_revoke(*, key: ApiKey, actor: User | None = None) -> ApiKey:
         key.save(update_fields=["revoked_at"])
         audit_record(actor=actor, action="revoke API key", account=key.account, target=str(key))
     return key
+
+
+def oauth_client_create(
+    *, account: Account, name: str, bot: Agent | None = None, actor: User | None = None
+) -> tuple[OAuthClient, str]:
+    """An OAuth app (client credentials) of the account, returned with its plain secret, which is stored hashed
+    and cannot be shown again. Its tokens act as a new API key of the app's own (see OAuthClient)."""
+    plain = secrets.token_urlsafe(32).replace("-", "").replace("_", "")
+    with transaction.atomic():
+        identity, _ = api_key_create(account=account, name=f"OAuth app: {name}"[:100], bot=bot, actor=actor)
+        application = Application.objects.create(
+            name=name,
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_secret=plain,  # hashed on save (hash_client_secret)
+            hash_client_secret=True,
+            skip_authorization=True,
+        )
+        client = OAuthClient.objects.create(account=account, name=name, application=application, identity=identity)
+        audit_record(actor=actor, action="create OAuth app", account=account, target=f"{name} ({client.client_id})")
+    return client, plain
+
+
+def oauth_client_revoke(*, client: OAuthClient, actor: User | None = None) -> OAuthClient:
+    """No new token, and every token issued to it stops working at once (they act as its revoked key)."""
+    with transaction.atomic():
+        if client.identity.revoked_at is None:
+            api_key_revoke(key=client.identity, actor=actor)
+            audit_record(actor=actor, action="revoke OAuth app", account=client.account, target=str(client))
+        AccessToken.objects.filter(application_id=client.application_id).delete()
+    return client
 
 
 def agent_create(
@@ -109,6 +142,8 @@ def membership_add(
 class Onboarding:
     account: Account
     api_key: str  # plain text: shown once
+    oauth_client_id: str = ""
+    oauth_client_secret: str = ""  # plain text: shown once
     agent: Agent | None = None
     agent_password: str | None = None  # only when a login was made with a generated password: shown once
 
@@ -120,16 +155,19 @@ def account_onboard(
     agent_password: str | None = None,
     role: str = Membership.Role.ADMIN,
 ) -> Onboarding:
-    """A new account with an API key and, with `agent_username`, an agent serving it: that login's agent (made if it
-    has none), or a new desk login with `agent_password` (checked by the password validators) or a generated one.
+    """A new account with an API key, an OAuth app (client credentials) and, with `agent_username`, an agent
+    serving it: that login's agent (made if it has none), or a new desk login with `agent_password` (checked by the
+    password validators) or a generated one.
 
     Refused, with nothing written: a bot (`agent_is_bot`), a login that cannot sign in to the desk
     (`agent_not_staff`), a password for an existing login (`agent_exists`); a weak password is a ValidationError."""
     with transaction.atomic():
         account = account_create(name=name)
         _, plain_key = api_key_create(account=account, name="created by create_account")
+        app, app_secret = oauth_client_create(account=account, name="created by create_account")
+        credentials = {"api_key": plain_key, "oauth_client_id": app.client_id, "oauth_client_secret": app_secret}
         if agent_username is None:
-            return Onboarding(account=account, api_key=plain_key)
+            return Onboarding(account=account, **credentials)
         user = User.objects.filter(username=agent_username).first()
         generated = None
         if user is None:
@@ -148,7 +186,7 @@ def account_onboard(
         else:
             agent = agent_for_user(user=user)
         membership_add(agent=agent, account=account, role=role)
-    return Onboarding(account=account, api_key=plain_key, agent=agent, agent_password=generated)
+    return Onboarding(account=account, **credentials, agent=agent, agent_password=generated)
 
 
 SECRET_MAKERS = {"authorization_secret": new_authorization_secret, "shared_secret": new_shared_secret}

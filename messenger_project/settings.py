@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.conf import global_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",  # the integration API's client-credentials tokens (agents.models.OAuthClient)
     "agents",  # before django_tasks_db: its `db_worker` command adds the delivery sweep to theirs
     "devices",
     "conversations",
@@ -243,6 +245,37 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
 }
+# OAuth2 client credentials for the integration API (README "OAuth2 client credentials"; agents.models.OAuthClient).
+# Only the client-credentials grant is served (POST /api/v2/oauth2/token); DOT's own /o/ pages are not mounted.
+# Tokens last 2 days as Help Scout's do; at rest only their SHA-256 checksum is kept (RFC 9700 §4), client
+# secrets are hashed with the password hasher. Every RFC 9700 gate is on: nothing here uses the legacy flows.
+# Django's hashers for logins, then the one of OAuth app secrets (random, not chosen: see agents/hashers.py).
+PASSWORD_HASHERS = [*global_settings.PASSWORD_HASHERS, "agents.hashers.ClientSecretHasher"]
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named: agents' migration depends on it
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 172800,
+    "CLIENT_SECRET_HASHER": "oauth_secret_pbkdf2_sha256",
+    "OAUTH2_VALIDATOR_CLASS": "agents.oauth.TenantOAuth2Validator",
+    # oauthlib's server of the client-credentials grant alone: any other grant is `unsupported_grant_type` before
+    # anything is checked (the password grant would otherwise try desk logins' passwords).
+    "OAUTH2_SERVER_CLASS": "oauthlib.oauth2.BackendApplicationServer",
+    "SCOPES": {"integration": "The integration API of the app's account"},
+    "DEFAULT_SCOPES": ["integration"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Secure Messenger API",
     "DESCRIPTION": "Client API (Parley v1.9 compatible) and the server-to-server integration API.",
@@ -287,6 +320,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "Integration API: reports", "description": "The figures of the desk's reports."},
         {"name": "Integration API: mailboxes", "description": "Help Scout's mailboxes: the account's one."},
         {"name": "Integration API: customers", "description": "Help Scout's customers: create, get, search, update."},
+        {"name": "Integration API: authentication", "description": "OAuth2 client credentials: a bearer token."},
     ],
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -46,6 +46,7 @@ EXPECTED_OPERATIONS = [
     ("/api/v1/{app_id}/conversations/{conversation_id}", "get", False),
     ("/api/v1/{app_id}/conversations/{conversation_id}/messages", "post", True),
     ("/api/v1/{app_id}/conversations/{conversation_id}/messages", "get", False),
+    ("/api/v2/oauth2/token", "post", True),
     ("/api/v2/conversations", "get", False),
     ("/api/v2/conversations", "post", True),
     ("/api/v2/conversations/{conversation_id}", "delete", False),
@@ -85,6 +86,9 @@ EXPECTED_OPERATIONS = [
     ("/api/v2/conversations/{conversation_id}/attachments/{attachment_id}/data", "get", False),
 ]
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+# The OAuth2 token endpoint takes the client's credentials, not a key, and answers RFC 6749's error body.
+TOKEN_ENDPOINT = ("/api/v2/oauth2/token", "post", True)
+KEYED_OPERATIONS = [o for o in EXPECTED_OPERATIONS if o[0].startswith("/api/") and o != TOKEN_ENDPOINT]
 
 
 @pytest.fixture(scope="module")
@@ -151,12 +155,28 @@ def test_client_operations_document_version_and_headers(schema, path, method, ha
     assert error["schema"]["$ref"].endswith("/ClientErrorEnvelope")
 
 
-@pytest.mark.parametrize(("path", "method", "has_body"), [o for o in EXPECTED_OPERATIONS if o[0].startswith("/api/")])
+@pytest.mark.parametrize(("path", "method", "has_body"), KEYED_OPERATIONS)
 def test_integration_operations_document_security_and_errors(schema, path, method, has_body):
     operation = schema["paths"][path][method]
     assert operation["security"] == [{"IntegrationBearer": []}, {"AgentSecretKey": []}]
     error = operation["responses"]["401"]["content"]["application/json"]
     assert error["schema"]["$ref"].endswith("/IntegrationError")
+
+
+def test_the_token_endpoint_documents_its_form_and_rfc6749_errors(schema):
+    operation = schema["paths"]["/api/v2/oauth2/token"]["post"]
+    assert list(operation["requestBody"]["content"]) == ["application/x-www-form-urlencoded"]
+    assert operation["tags"] == ["Integration API: authentication"]
+    assert "security" not in operation or operation["security"] in ([], [{}])
+    token = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert set(schema["components"]["schemas"][token.rpartition("/")[2]]["required"]) == {
+        "token_type",
+        "access_token",
+        "expires_in",
+    }
+    for status in ("400", "401", "403", "413", "429"):
+        error = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+        assert error.endswith("/OAuthError"), status
 
 
 def test_security_schemes(schema):
@@ -202,7 +222,7 @@ def test_the_documentation_pages_load_nothing_from_other_hosts(client):
         assert re.findall(r'(?:src|href)="(https?:)?//', html) == [], page
 
 
-@pytest.mark.parametrize(("path", "method", "has_body"), [o for o in EXPECTED_OPERATIONS if o[0].startswith("/api/")])
+@pytest.mark.parametrize(("path", "method", "has_body"), KEYED_OPERATIONS)
 def test_integration_operations_document_the_edge_refusals(schema, path, method, has_body):
     """Every request may be plain HTTP from elsewhere (403 https_required) or carry a control character in a path
     or query parameter (400); such parameters are documented with a pattern, a format or an enum."""

@@ -98,6 +98,8 @@ BUSINESS_RULES = {
     "PATCH /api/v2/conversations/{conversation_id}/threads/{thread_id}": "the value not only whitespace",
     "POST /api/v2/conversations/{conversation_id}/threads/{thread_id}/attachments": "the data must decode to "
     "1 B–10 MiB",
+    "POST /api/v2/oauth2/token": "the client must be an account's OAuth app, with its secret (`invalid_client`); "
+    "other form fields are RFC 6749's (`scope`: `invalid_scope`)",
 }
 
 CONFIG = schemathesis.Config.from_dict(

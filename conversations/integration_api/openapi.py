@@ -245,7 +245,8 @@ TAG_ATTACHMENTS = "Integration API: attachments"
 
 
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
-    """§2: a key in `Authorization: Bearer <key>` or in `Agent-Secret-Key: <key>` (either one; both must agree)."""
+    """§2: a key in `Authorization: Bearer <key>` or in `Agent-Secret-Key: <key>` (either one; both must agree);
+    an OAuth2 access token is taken in the same places."""
 
     target_class = "conversations.integration_api.authentication.ApiKeyAuthentication"
     name = ["IntegrationBearer", "AgentSecretKey"]
@@ -258,15 +259,17 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             {
                 "type": "http",
                 "scheme": "bearer",
-                "bearerFormat": "sk_live_…",
-                "description": "An account API key: `Authorization: Bearer <key>`.",
+                "bearerFormat": "sk_live_… or an OAuth2 access token",
+                "description": "An account API key, or an access token of one of the account's OAuth apps (from "
+                "`POST /api/v2/oauth2/token`, client credentials, valid 2 days): `Authorization: Bearer <key or "
+                "token>`. An expired or revoked token is refused as a bad key is (401 `invalid_api_key`).",
             },
             {
                 "type": "apiKey",
                 "in": "header",
                 "name": "Agent-Secret-Key",
-                "description": "The same key in the `Agent-Secret-Key` header. If both headers are sent they must "
-                "hold the same key.",
+                "description": "The same key (or token) in the `Agent-Secret-Key` header. If both headers are sent "
+                "they must hold the same value.",
             },
         ]
 

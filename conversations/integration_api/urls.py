@@ -27,6 +27,7 @@ from conversations.integration_api.messages import (
     ConversationMessagesView,
     ConversationTypingView,
 )
+from conversations.integration_api.oauth import OAuthTokenView
 from conversations.integration_api.reports import ConversationReportView
 from conversations.integration_api.routing import ConversationHandoverView, TeamsView
 from conversations.integration_api.talkjs import (
@@ -69,6 +70,7 @@ urlpatterns = [
         name="v1-conversation-participant",
     ),
     path("v1/<str:app_id>/conversations/<path:conversation_id>", ConversationView.as_view(), name="v1-conversation"),
+    path("v2/oauth2/token", OAuthTokenView.as_view(), name="v2-oauth2-token"),
     path("v2/conversations", ConversationListView.as_view(), name="v2-conversations"),
     path("v2/conversations/<str:conversation_id>", ConversationDetailView.as_view(), name="v2-conversation"),
     path("v2/conversations/<str:conversation_id>/chats", ChatsView.as_view(), name="v2-conversation-chats"),

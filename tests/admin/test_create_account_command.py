@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import io
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from agents.models import Account, Agent, AuditEntry, Membership, User
+from agents.models import Account, Agent, AuditEntry, Membership, OAuthClient, User
 from conversations.desk.selectors import desk_accounts
 from tests.factories import make_account, make_agent
 
 pytestmark = pytest.mark.django_db
 
-KEYS = ["id", "name", "appId", "identification", "authorizationSecret", "sharedSecret", "apiKey"]
+KEYS = [
+    "id",
+    "name",
+    "appId",
+    "identification",
+    "authorizationSecret",
+    "sharedSecret",
+    "apiKey",
+    "clientId",
+    "clientSecret",
+]
 
 
 def run(*args: str) -> tuple[dict, str]:
@@ -110,3 +121,28 @@ def test_a_password_without_an_agent_is_refused():
         run("Acme", "--agent-password", "correct horse battery staple")
 
     assert Account.objects.exists() is False
+
+
+def test_the_printed_oauth_app_gets_a_token_that_works_like_the_api_key(client):
+    result, _ = run("Acme")
+
+    token = client.post(
+        "/api/v2/oauth2/token",
+        urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": result["clientId"],
+                "client_secret": result["clientSecret"],
+            }
+        ),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert token.status_code == 200, token.content
+    app = OAuthClient.objects.select_related("application").get(account_id=result["id"])
+    assert app.client_id == result["clientId"] and result["clientSecret"] not in app.application.client_secret
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert client.get("/api/v2/conversations", headers=bearer).status_code == 200
+    assert (
+        client.get("/api/v2/conversations", headers={"Authorization": f"Bearer {result['apiKey']}"}).status_code == 200
+    )

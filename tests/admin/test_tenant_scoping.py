@@ -37,7 +37,7 @@ from agents.models import (
     User,
     Webhook,
 )
-from agents.services import agent_create, api_key_create
+from agents.services import agent_create, api_key_create, oauth_client_create
 from conversations.models import Conversation, Media, Message, SatisfactionRating
 from conversations.services import canned_reply_save, label_add
 from devices.models import Customer, Device
@@ -58,6 +58,7 @@ ACCOUNT_OF = {
     "agents.Agent": "memberships__account",
     "agents.Membership": "account",
     "agents.ApiKey": "account",
+    "agents.OAuthClient": "account",
     "agents.AuditEntry": "account",
     "agents.PushSettings": "account",
     "agents.Webhook": "account",
@@ -138,6 +139,7 @@ def _tenant(name: str) -> Tenant:
     label_add(conversation=conversation, name=f"{name} label", actor_agent=member)
     canned_reply_save(account=account, shortcut="thanks", text=f"{name} thanks you, {{{{customer.first_name}}}}!")
     key, _ = api_key_create(account=account, name=f"{name} key", bot=bot, actor=boss.user)
+    oauth_client_create(account=account, name=f"{name} app", bot=bot, actor=boss.user)
     webhook = Webhook.objects.create(
         account=account,
         url="https://hooks.example.com/receive",

@@ -1,5 +1,6 @@
-"""`manage.py create_account NAME [--agent USERNAME]`: print one JSON object with the new account's secrets and a
-fresh API key (and, with `--agent`, who serves it); without `--agent`, say on stderr that nobody does yet."""
+"""`manage.py create_account NAME [--agent USERNAME]`: print one JSON object with the new account's secrets, a
+fresh API key and OAuth app (and, with `--agent`, who serves it); without `--agent`, say on stderr that nobody does
+yet."""
 
 import json
 
@@ -13,7 +14,8 @@ from messenger_project.errors import ServiceError
 
 class Command(BaseCommand):
     help = (
-        "Create an account and print its id, secrets and a fresh API key as one JSON object. With --agent USERNAME, "
+        "Create an account and print its id, secrets, a fresh API key and a fresh OAuth app's clientId and "
+        "clientSecret as one JSON object. With --agent USERNAME, "
         "that desk login serves it (made if no login has that name: its password is --agent-password, or generated "
         "and printed once as agent.password)."
     )
@@ -50,6 +52,8 @@ class Command(BaseCommand):
             "authorizationSecret": account.authorization_secret,
             "sharedSecret": account.shared_secret,
             "apiKey": done.api_key,
+            "clientId": done.oauth_client_id,  # an OAuth app: POST /api/v2/oauth2/token (client credentials)
+            "clientSecret": done.oauth_client_secret,
         }
         if done.agent is not None:
             result["agent"] = {"id": done.agent.pk, "username": done.agent.user.username, "role": role}
