@@ -675,6 +675,11 @@ class ConversationDetailView(IntegrationAPIView):
         return conversation_lookup(request, self.account, conversation_id, queryset=queryset)
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class TrueOnlyField(serializers.BooleanField):
+    """A boolean Help Scout's clients send, of which only `true` is what this server does (documented as such)."""
+
+
 class ConversationSnoozeSerializer(StrictSerializer):
     snoozedUntil = serializers.DateTimeField(
         required=False,
@@ -682,7 +687,7 @@ class ConversationSnoozeSerializer(StrictSerializer):
         help_text="ISO 8601 (without an offset: UTC); null or absent: until the customer writes. A time that has "
         "come wakes it within seconds.",
     )
-    unsnoozeOnCustomerReply = serializers.BooleanField(
+    unsnoozeOnCustomerReply = TrueOnlyField(
         required=False,
         help_text="Help Scout's field (its clients send it): only `true`, as here a customer's message always wakes "
         "a snoozed conversation.",
