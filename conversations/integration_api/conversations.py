@@ -675,6 +675,11 @@ class ConversationDetailView(IntegrationAPIView):
         return conversation_lookup(request, self.account, conversation_id, queryset=queryset)
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class TrueOnlyField(serializers.BooleanField):
+    """A boolean Help Scout's clients send, of which only `true` is what this server does (documented as such)."""
+
+
 class ConversationSnoozeSerializer(StrictSerializer):
     snoozedUntil = serializers.DateTimeField(
         required=False,
@@ -682,6 +687,18 @@ class ConversationSnoozeSerializer(StrictSerializer):
         help_text="ISO 8601 (without an offset: UTC); null or absent: until the customer writes. A time that has "
         "come wakes it within seconds.",
     )
+    unsnoozeOnCustomerReply = TrueOnlyField(
+        required=False,
+        help_text="Help Scout's field (its clients send it): only `true`, as here a customer's message always wakes "
+        "a snoozed conversation.",
+    )
+
+    def validate_unsnoozeOnCustomerReply(self, value: bool) -> bool:
+        if not value:
+            raise serializers.ValidationError(
+                field_error("a customer's message always wakes a snoozed conversation here", "unsupported")
+            )
+        return value
 
 
 SNOOZE_DESCRIPTION = (
@@ -703,6 +720,9 @@ SNOOZE_DESCRIPTION = (
         request=ConversationSnoozeSerializer,
         examples=[
             request_example("Until Monday morning", {"snoozedUntil": "2030-05-06T08:00:00Z"}),
+            request_example(
+                "Help Scout's body", {"snoozedUntil": "2030-05-06T08:00:00Z", "unsnoozeOnCustomerReply": True}
+            ),
             request_example("Until the customer writes", {"snoozedUntil": None}),
         ],
         responses={

@@ -38,6 +38,24 @@ def test_put_snoozes_and_the_conversation_shows_pending_with_its_snooze(api, mak
     assert api.get("/api/v2/conversations/order_1").json()["snooze"]["snoozedUntil"] == iso(until)
 
 
+def test_put_takes_help_scouts_unsnooze_on_customer_reply_true_only(api, make_conversation, say):
+    """Help Scout's body (helpscout-mailbox sends it): `unsnoozeOnCustomerReply` is required there. Here a customer's
+    message always wakes the conversation, so `true` is accepted and `false` refused, writing nothing."""
+    make_conversation("order_9")
+    say("order_9", "alice", "Hello")
+    until = iso(timezone.now() + timedelta(days=2))
+
+    refused = api.put("/api/v2/conversations/order_9/snooze", {"snoozedUntil": until, "unsnoozeOnCustomerReply": False})
+    assert_error(refused, 400, "validation_failed", fields=[("unsnoozeOnCustomerReply", "unsupported")])
+    assert Conversation.objects.get(public_id="order_9").status == "active"
+
+    response = api.put("/api/v2/conversations/order_9/snooze", {"snoozedUntil": until, "unsnoozeOnCustomerReply": True})
+    assert response.status_code == 200, response.content
+    assert Conversation.objects.get(public_id="order_9").status == "snoozed"
+    say("order_9", "alice", "Still there?")
+    assert Conversation.objects.get(public_id="order_9").status == "active"
+
+
 def test_delete_wakes_it_to_active_while_the_customer_waits(api, make_conversation, say):
     make_conversation("order_2")
     say("order_2", "alice", "Hello")
