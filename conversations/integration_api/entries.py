@@ -101,7 +101,7 @@ class HelpScoutReplySerializer(HelpScoutNoteSerializer):
 
     def validate_draft(self, value: bool) -> bool:
         if value:
-            raise serializers.ValidationError(field_error("drafts are not supported", "not_supported"))
+            raise serializers.ValidationError(field_error("drafts are not supported", "unsupported"))
         return value
 
 

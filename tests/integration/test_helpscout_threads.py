@@ -188,7 +188,7 @@ def test_reply_with_status_closed_closes_the_conversation(bot_api, app):
     ("body", "fields"),
     [
         ({"text": "   "}, [("text", "blank")]),
-        ({"text": "Hi", "draft": True}, [("draft", "not_supported")]),
+        ({"text": "Hi", "draft": True}, [("draft", "unsupported")]),
         ({"text": "Hi", "status": "spam"}, [("status", "invalid_enum")]),
         ({"text": "Hi", "user": 999999}, [("user", "not_staff")]),
         ({"text": "Hi", "customer": {"id": 987654}}, [("customer.id", "unknown_customer")]),
