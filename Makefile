@@ -10,22 +10,23 @@ PORT ?= 8000
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required (set PYTHON=python3.11)") if sys.version_info < (3, 11) else None'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || { echo "Creating $(VENV) and installing (once)"; $(PYTHON) -m venv $(VENV); }
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
 
 install: $(STAMP)
 
+# Quiet unless it fails (a failing migration prints its error and stops make).
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	@$(BIN)/python manage.py migrate --noinput -v 0
 
 # One ASGI process (uvicorn, reloading on changes) serves the pages, the APIs and the live streams, with the
-# in-process live bus; the task worker runs beside it.
+# in-process live bus; the task worker runs beside it. seed_demo prints the banner: the URLs, the demo login, the
+# demo account's identification and a fresh demo API key.
 run: migrate
-	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (desk at /desk/, admin at /admin/, API docs at /api/docs/) with the task worker beside it"
-	LOG_FORMAT=plain $(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@$(BIN)/python manage.py seed_demo --url http://$(HOST):$(PORT)
+	@LOG_FORMAT=plain $(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  LOG_FORMAT=plain $(BIN)/uvicorn messenger_project.asgi:application --host $(HOST) --port $(PORT) \
 	    --reload $(foreach d,agents conversations devices messenger_project templates static,--reload-dir $(d))
 

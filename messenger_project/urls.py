@@ -1,18 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from conversations.client_api.avatars import agent_avatar
 from conversations.client_api.base import ClientNotFoundView
 from conversations.client_api.stream import client_stream
+from conversations.desk import landing
 from conversations.desk import views as desk_views
 from conversations.desk.stream import desk_stream
 from conversations.integration_api import urls as integration_urls
 from messenger_project import health
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", landing.landing, name="landing"),  # links to the desk, the admin, the demo and the API docs
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -1,4 +1,11 @@
-"""`manage.py seed_demo`: an idempotent demo account with an operator/agent login, a bot and some history."""
+"""`manage.py seed_demo`: an idempotent demo account with an operator/agent login, a bot and some history, then the
+banner `make run` shows: every URL, the login, the account's identification and a demo API key.
+
+The demo API key is rotated on every run rather than made once: only its digest is stored, so a key made once could
+be printed only on the first run, and a newcomer who restarts `make run` would have to make one in the admin to use
+Swagger's "Try it out". Each run revokes the previous "Demo key" (through the same service as the admin) and prints
+a fresh one that works until the next run.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +16,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from agents.demo import DEMO_ACCOUNT, DEMO_USERNAME
-from agents.models import Account, Agent, AutoAssignment, Membership, Team
-from agents.services import account_create, agent_create
+from agents.models import Account, Agent, ApiKey, AutoAssignment, Membership, Team
+from agents.services import account_create, agent_create, api_key_create, api_key_revoke
 from conversations.models import Conversation, Message
 from conversations.services import conversation_create, conversation_set_status, message_post
 from conversations.services.customers import device_register
 from devices.models import Device
 from devices.services import DeviceAttributes, customer_get_or_create_registered
+
+DEMO_KEY_NAME = "Demo key"  # made and rotated by seed_demo only
+DEMO_AGENT_NAME = "Sanne"  # the display name of the demo login `admin`: the desk greets it so
 
 DEMO_HISTORY = [
     # (customer key, [(author, text), ...], final status)
@@ -38,8 +48,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--password", default="demo-password", help="Password of the demo login.")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000", help="Where the server listens (`make run` passes HOST and PORT)."
+        )
 
-    def handle(self, *args, password: str, **options):
+    def handle(self, *args, password: str, url: str, **options):
         with transaction.atomic():
             account = Account.objects.filter(name=DEMO_ACCOUNT).first() or self._create_account()
             agent = self._ensure_agent(account, password)
@@ -50,17 +63,33 @@ class Command(BaseCommand):
             team.members.add(agent)
             if not Conversation.objects.filter(account=account).exists():
                 self._create_history(account, agent, bot)
-        self.stdout.write(
-            "\n".join(
-                [
-                    "Demo data ready.",
-                    f"  Desk and admin login:  {DEMO_USERNAME} / {password}",
-                    f"  Account:               {account.name} (appId {account.app_id})",
-                    f"  Identification:        {account.identification}",
-                    f"  Authorization secret:  {account.authorization_secret}",
-                    f"  Shared secret:         {account.shared_secret}",
-                ]
-            )
+            key = self._rotate_demo_key(account, bot)
+        self.stdout.write(self._banner(url.rstrip("/"), account, key, password))
+
+    def _rotate_demo_key(self, account: Account, bot: Agent) -> str:
+        for old in ApiKey.objects.filter(account=account, name=DEMO_KEY_NAME, revoked_at__isnull=True):
+            api_key_revoke(key=old)
+        _, plain = api_key_create(account=account, name=DEMO_KEY_NAME, bot=bot)
+        return plain
+
+    @staticmethod
+    def _banner(url: str, account: Account, key: str, password: str) -> str:
+        return "\n".join(
+            [
+                "",
+                "Secure Messenger is starting (Ctrl+C stops it)",
+                f"  Start page:      {url}/",
+                f"  Agent desk:      {url}/desk/",
+                f"  Admin:           {url}/admin/",
+                f"  Demo shop:       {url}/demo/   (the chat widget: chat as a customer, answer from the desk)",
+                f"  API docs:        {url}/api/docs/   (Authorize with the API key below, then Try it out)",
+                f"  Login:           {DEMO_USERNAME} / {password}   (desk and admin)",
+                f"  Account:         {account.name}, appId {account.app_id}",
+                f"  Identification:  {account.identification}   (the client API's x-iris-identification)",
+                f"  API key:         {key}   (new on every run; more keys: Admin > API keys)",
+                f'  The login "{DEMO_USERNAME}" is the demo agent "{DEMO_AGENT_NAME}": the desk greets you so.',
+                "",
+            ]
         )
 
     def _create_account(self) -> Account:
@@ -84,7 +113,7 @@ class Command(BaseCommand):
         if agent is None:
             agent = agent_create(
                 username=DEMO_USERNAME,
-                display_name="Sanne",
+                display_name=DEMO_AGENT_NAME,
                 password=password,
                 is_superuser=True,
                 accounts={account: Membership.Role.ADMIN},
