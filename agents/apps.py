@@ -8,9 +8,13 @@ class AgentsConfig(AppConfig):
     def ready(self) -> None:
         from agents import signals as business_hours_signals
         from agents.delivery import signals  # noqa: F401  (connects the receivers)
+        from agents.delivery.liveness import worker_readiness
         from agents.delivery.queue import sender_register
         from agents.delivery.webhooks import webhook_send
         from agents.models import Delivery
 
         sender_register(Delivery.Kind.WEBHOOK, webhook_send)
         business_hours_signals.connect()
+        from messenger_project.health import readiness_check
+
+        readiness_check("worker", worker_readiness)
