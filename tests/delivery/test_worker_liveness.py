@@ -126,3 +126,16 @@ def test_a_beat_is_now(worker_queue):
     worker_beat()
 
     assert WorkerHeartbeat.objects.get().last_beat_at == timezone.now()
+
+
+def test_a_check_that_cannot_tell_fails_readyz(client, worker_queue, monkeypatch):
+    from messenger_project import health
+
+    def broken():
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(health._checks, "worker", broken)
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["reasons"] == {"worker": "the check failed"}
