@@ -12,9 +12,8 @@ class AgentsConfig(AppConfig):
         from agents.delivery.queue import sender_register
         from agents.delivery.webhooks import webhook_send
         from agents.models import Delivery
+        from messenger_project.health import readiness_check  # the plumbing imports no app: it is told
 
         sender_register(Delivery.Kind.WEBHOOK, webhook_send)
         business_hours_signals.connect()
-        from messenger_project.health import readiness_check
-
         readiness_check("worker", worker_readiness)
