@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.utils import timezone
 from django.utils.html import format_html
 
 from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
+from agents.delivery.liveness import worker_liveness
 from agents.delivery.queue import delivery_retry_now
 from agents.delivery.webhooks import webhook_turn_on
 from agents.models import Delivery, PushSettings, Webhook
@@ -94,6 +96,22 @@ class DeliveryAdmin(TenantScopedAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        """A banner: is the task worker, which sends all of these, alive (`agents.delivery.liveness`)?"""
+        liveness = worker_liveness()
+        if liveness is not None and liveness.ok:
+            seen = timezone.localtime(liveness.last_beat_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+            self.message_user(request, f"The task worker was last seen at {seen}.", messages.INFO)
+        elif liveness is not None:
+            seen = (
+                "has never been seen"
+                if liveness.last_beat_at is None
+                else "has not been seen since "
+                + timezone.localtime(liveness.last_beat_at).strftime("%Y-%m-%d %H:%M:%S %Z")
+            )
+            self.message_user(request, f"The task worker {seen} — pushes and webhooks are waiting.", messages.ERROR)
+        return super().changelist_view(request, extra_context)
 
     @admin.action(description="Retry now")
     def retry_now(self, request, queryset):

@@ -651,3 +651,22 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.event_type} → {self.target}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker (`db_worker`) says it is alive: its sweep upserts its row every DELIVERY_SWEEP_SECONDS.
+
+    `/readyz` and the deliveries admin read the newest beat (`agents.delivery.liveness`); rows of workers gone
+    for a day are pruned by the live ones."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_beat_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-last_beat_at"]
+
+    def __str__(self) -> str:
+        return f"worker {self.host}:{self.pid}"

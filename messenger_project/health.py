@@ -1,12 +1,16 @@
 """Probes for load balancers and orchestrators: `/healthz` (the process answers) and `/readyz` (it can work).
 
 `/readyz`: 503 without the database; 200 `degraded` without the cache, since every request then answers from the
-database (`messenger_project.cache`)."""
+database (`messenger_project.cache`).
+The apps add their own checks (`readiness_check`, from their AppConfig.ready): the task worker's heartbeat
+(`agents.delivery.liveness`). Each answers None (does not apply here), or (ok, reason); a failing one makes /readyz
+503 with its reason under `reasons`. They run only when the database answers."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.core.cache import caches
 from django.db import connection
@@ -17,6 +21,14 @@ from django.views.decorators.http import require_GET
 from messenger_project.cache import RedisCache, unreachable_warn
 
 logger = logging.getLogger("messenger.health")
+
+ReadinessCheck = Callable[[], "tuple[bool, str] | None"]
+_checks: dict[str, ReadinessCheck] = {}
+
+
+def readiness_check(name: str, check: ReadinessCheck) -> None:
+    """Register a check of /readyz (from an AppConfig.ready)."""
+    _checks[name] = check
 
 
 @never_cache
@@ -59,4 +71,19 @@ def readyz(request):
     checks = {"database": _database(), "cache": _cache()}
     if not checks["database"]:
         return JsonResponse({"status": "unavailable", "checks": checks}, status=503)
+    reasons = {}
+    for name, check in _checks.items():
+        try:
+            answer = check()
+        except Exception:  # noqa: BLE001  (a check that cannot tell is a failing one)
+            logger.exception("readiness: check %s failed", name)
+            answer = (False, "the check failed")
+        if answer is None:
+            continue
+        checks[name], reason = answer
+        if not checks[name]:
+            reasons[name] = reason
+            logger.warning("readiness: %s: %s", name, reason)
+    if reasons:
+        return JsonResponse({"status": "unavailable", "checks": checks, "reasons": reasons}, status=503)
     return JsonResponse({"status": "ready" if checks["cache"] else "degraded", "checks": checks})

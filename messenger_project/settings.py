@@ -222,6 +222,8 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=60)
 DELIVERY_SWEEP_SECONDS = env.float("DELIVERY_SWEEP_SECONDS", default=15)
 # The desk: an online agent with no sign of life (a key, a click) for this long becomes away (the worker's sweep).
 DESK_AWAY_AFTER_SECONDS = env.int("DESK_AWAY_AFTER_SECONDS", default=15 * 60)
+# `/readyz` answers 503 (and the deliveries admin warns) when no task worker has beaten for this long; 0: no check.
+WORKER_MISSING_AFTER_SECONDS = env.int("WORKER_MISSING_AFTER_SECONDS", default=120)
 # A due delivery no task has taken for this long is queued again.
 DELIVERY_REQUEUE_AFTER_SECONDS = env.int("DELIVERY_REQUEUE_AFTER_SECONDS", default=120)
 # Outgoing HTTP (webhooks, push): the whole answer must come within this many seconds (spec §8.8: 10 s).

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from werkzeug import Response
 
 from agents.delivery.webhooks import webhook_create, webhook_event_emit
-from agents.models import Delivery
+from agents.models import Delivery, WorkerHeartbeat
 from tests.processes import manage, wait_for
 
 pytestmark = [
@@ -99,3 +99,15 @@ def test_a_worker_killed_during_a_delivery_the_delivery_still_happens(account, h
     ids = {request.headers["X-Webhook-Id"] for request, _ in httpserver.log}
     assert held.status == "sending"  # the dead worker's claim, until its lease ran out
     assert (done.attempts, len(httpserver.log), ids) == (2, 2, {delivery.event_id})
+
+
+def test_a_running_worker_beats_and_readyz_sees_it(database_queue, workers, client):
+    """The real process records its heartbeat (host, pid); /readyz of the web process reads it."""
+    assert client.get("/readyz").status_code == 503  # no worker yet
+    process = workers()
+
+    beat = wait_for(lambda: WorkerHeartbeat.objects.first(), timeout=30, what="the worker's heartbeat")
+
+    assert beat.pid == process.pid
+    response = client.get("/readyz")
+    assert (response.status_code, response.json()["checks"]["worker"]) == (200, True)

@@ -5,7 +5,8 @@ carry their own lease instead. Every worker therefore sweeps now and then (DELIV
 whose lease ran out, or whose task was lost, is queued again, so each is attempted at least once. The same round
 wakes the snoozed conversations whose time has come (`conversations_wake_due`), turns agents idle for
 DESK_AWAY_AFTER_SECONDS away and drains the routing queues (`agents_idle_away`, `routing_drain_due`: opening time,
-agents back, a drain that failed).
+agents back, a drain that failed). Each round first records the worker's heartbeat (`worker_beat`), which /readyz
+checks (WORKER_MISSING_AFTER_SECONDS).
 This app comes before django_tasks_db in INSTALLED_APPS, so this command replaces theirs.
 """
 
@@ -20,6 +21,7 @@ from django.db import close_old_connections, connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
+from agents.delivery.liveness import worker_beat
 from agents.delivery.queue import deliveries_sweep
 from conversations.services import agents_idle_away, conversations_wake_due, routing_drain_due
 
@@ -44,6 +46,15 @@ class DeliverySweeper(threading.Thread):
 
 def sweep_once() -> None:
     close_old_connections()
+    sweep_round()
+
+
+def sweep_round() -> None:
+    """One round of the sweep, on the connection at hand (the tests call it: `sweep_once` closes old connections)."""
+    try:
+        worker_beat()  # first: /readyz and the deliveries admin see this worker alive
+    except Exception:
+        logger.exception("worker heartbeat failed")
     try:
         queued = deliveries_sweep()
     except Exception:  # the database may be away for a moment: try again next round
