@@ -4,7 +4,9 @@
 database (`messenger_project.cache`).
 The apps add their own checks (`readiness_check`, from their AppConfig.ready): the task worker's heartbeat
 (`agents.delivery.liveness`). Each answers None (does not apply here), or (ok, reason); a failing one makes /readyz
-503 with its reason under `reasons`. They run only when the database answers."""
+200 `degraded` with its reason under `reasons`, as the cache does: this process still serves every request (a 503
+would take every web server out of a load balancer because the worker is gone). They run only when the database
+answers."""
 
 from __future__ import annotations
 
@@ -85,5 +87,5 @@ def readyz(request):
             reasons[name] = reason
             logger.warning("readiness: %s: %s", name, reason)
     if reasons:
-        return JsonResponse({"status": "unavailable", "checks": checks, "reasons": reasons}, status=503)
+        return JsonResponse({"status": "degraded", "checks": checks, "reasons": reasons})
     return JsonResponse({"status": "ready" if checks["cache"] else "degraded", "checks": checks})
