@@ -22,7 +22,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from conversations.integration_api.base import IntegrationAPIView
-from conversations.integration_api.fields import QueryDateTimeField, QueryIdField, query_validated, stored_id
+from conversations.integration_api.fields import (
+    QueryDateTimeField,
+    QueryIdField,
+    normalized_identifier,
+    query_validated,
+    stored_id,
+)
 from conversations.integration_api.openapi import (
     IDEMPOTENCY_ERRORS,
     NO_CONTROL_CHARACTERS,
@@ -41,7 +47,7 @@ from conversations.integration_api.openapi import (
 from conversations.integration_api.pages import hal_list, hal_list_serializer
 from conversations.integration_api.search import MAX_QUERY_LENGTH, QuerySyntaxError, customer_search_q
 from devices.models import Customer
-from devices.normalize import InvalidIdentifier, email_normalize, phone_normalize
+from devices.normalize import email_normalize, phone_normalize
 from devices.services import customer_api_save
 from messenger_project.integration_api.errors import ApiError, FieldError, field_errors, validation_failed
 from messenger_project.integration_api.serializers import (
@@ -162,18 +168,12 @@ class EntryInputSerializer(StrictSerializer):
 
 class EmailInputSerializer(EntryInputSerializer):
     def validate_value(self, value: str) -> str:
-        try:
-            return email_normalize(value)
-        except InvalidIdentifier as error:
-            raise serializers.ValidationError(field_error(str(error), error.code)) from None
+        return normalized_identifier(email_normalize, value)
 
 
 class PhoneInputSerializer(EntryInputSerializer):
     def validate_value(self, value: str) -> str:
-        try:
-            return phone_normalize(value)
-        except InvalidIdentifier as error:
-            raise serializers.ValidationError(field_error(str(error), error.code)) from None
+        return normalized_identifier(phone_normalize, value)
 
 
 class CustomerWriteSerializer(StrictSerializer):

@@ -16,6 +16,7 @@ from conversations.attachments import (
     attachment_decode,
     file_name_valid,
 )
+from devices.normalize import InvalidIdentifier
 from messenger_project.integration_api.errors import FieldError, field_errors, validation_failed
 from messenger_project.integration_api.serializers import StrictSerializer, field_error
 from messenger_project.numbers import MAX_ID, is_digits
@@ -130,3 +131,11 @@ def query_validated(serializer_class: type[serializers.Serializer], request) -> 
     if not query.is_valid():
         raise validation_failed(field_errors(query.errors, values, "query"))
     return query.validated_data
+
+
+def normalized_identifier(normalize, value: str) -> str:
+    """`value` through `normalize` (an email or phone normalizer); refused as a field error in the API's body."""
+    try:
+        return normalize(value)
+    except InvalidIdentifier as exc:
+        raise serializers.ValidationError(field_error(str(exc), exc.code)) from None

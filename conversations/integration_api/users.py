@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from conversations.integration_api.base import IntegrationAPIView
 from conversations.integration_api.fields import (
     USER_ID,
+    normalized_identifier,
     path_id_check,
     query_validated,
 )
@@ -129,13 +130,6 @@ class UsersView(IntegrationAPIView):
         return Response(user_representation(customer), status=201, headers={"Location": location})
 
 
-def _normalized(normalize, value: str) -> str:
-    try:
-        return normalize(value)
-    except InvalidIdentifier as exc:
-        raise serializers.ValidationError(field_error(str(exc), exc.code)) from None
-
-
 class UserSearchQuery(StrictSerializer):
     """One of email, phoneNumber or fkId; each one at most once."""
 
@@ -144,10 +138,10 @@ class UserSearchQuery(StrictSerializer):
     fkId = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
 
     def validate_email(self, value: str) -> str:
-        return _normalized(email_normalize, value)
+        return normalized_identifier(email_normalize, value)
 
     def validate_phoneNumber(self, value: str) -> str:  # noqa: N802
-        return _normalized(phone_normalize, value)
+        return normalized_identifier(phone_normalize, value)
 
     def validate(self, attrs):
         if not any(attrs.values()):
