@@ -1,0 +1,130 @@
+"""The admin for operators (#22), in Chromium: the live chat preview stays in view beside the colour fields while
+a lower one is edited; a webhook is added, pinged, and its delivery is in the deliveries list; an audit entry shows
+the old and the new value. Screenshots at 1280 and 390 px go to tmp_path (and /work/shots/opadmin when it exists,
+for a person to look at)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from agents.models import Account, AuditEntry, Delivery, Webhook
+
+pytestmark = pytest.mark.browser
+
+LOOK_AT = Path("/work/shots/opadmin")
+WITHIN_1_S = 1000
+
+
+@pytest.fixture
+def shoot(tmp_path):
+    def take(page: Page, name: str, *, full_page: bool = False) -> Path:
+        path = tmp_path / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        if LOOK_AT.is_dir():
+            shutil.copy(path, LOOK_AT / path.name)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def public_targets_only(settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+
+
+def _in_viewport(page: Page, locator) -> bool:
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 300) <= viewport["height"]
+
+
+def test_the_preview_stays_beside_a_lower_colour_field_and_follows_it(admin_page: Page, demo_account: Account, shoot):
+    page = admin_page
+    page.goto(f"/admin/agents/account/{demo_account.pk}/change/")
+    preview = page.get_by_role("complementary", name="Preview of the chat")
+    compose = preview.locator(".sm-compose")
+    expect(compose).to_have_css("background-color", "rgb(65, 85, 129)", timeout=WITHIN_1_S)  # 415581
+    shoot(page, "account-colours-top-1280")
+
+    lower = page.get_by_role("textbox", name="Input background color:", exact=True)
+    lower.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 200)  # well below the section's start
+    lower.fill("2e7d32")
+
+    expect(compose).to_have_css("background-color", "rgb(46, 125, 50)", timeout=WITHIN_1_S)
+    expect(page.get_by_label("Pick input background color")).to_have_value("#2e7d32")
+    field_box, preview_box = lower.bounding_box(), preview.bounding_box()
+    assert _in_viewport(page, lower) and _in_viewport(page, preview)
+    assert preview_box["x"] > field_box["x"] + field_box["width"]  # beside the field, on its right
+    assert page.evaluate("window.scrollY") > 400  # the page did scroll: the preview followed (sticky)
+    shoot(page, "account-colours-lower-field-1280")
+
+    # Picked with the colour input: the hex text (the saved value) and the preview follow.
+    page.get_by_label("Pick input field background color").fill("#fff3e0")
+    expect(page.get_by_role("textbox", name="Input field background color:", exact=True)).to_have_value("fff3e0")
+    expect(preview.locator(".sm-compose textarea, .sm-compose input").first).to_have_css(
+        "background-color", "rgb(255, 243, 224)", timeout=WITHIN_1_S
+    )
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    lower.scroll_into_view_if_needed()
+    assert _in_viewport(page, preview)  # stacked above the fields, still in view
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    shoot(page, "account-colours-lower-field-390")
+
+
+def test_a_webhook_is_added_pinged_and_its_delivery_listed(
+    admin_page: Page, demo_account: Account, shoot, public_targets_only
+):
+    page = admin_page
+    page.goto("/admin/agents/webhook/add/")
+    page.get_by_label("Account").select_option(str(demo_account.pk))
+    page.get_by_role("textbox", name="Url").fill("https://93.184.215.14/hooks/sm")
+    page.get_by_role("checkbox", name="message.created").check()
+    page.get_by_role("checkbox", name="ping", exact=True).check()
+    shoot(page, "webhook-add-1280", full_page=True)
+    page.get_by_role("button", name="Save and continue editing").click()
+
+    expect(page.get_by_text("Copy it now: it is never shown again.")).to_be_visible(timeout=5000)
+    webhook = Webhook.objects.get(account=demo_account)
+    shoot(page, "webhook-saved-1280")
+
+    page.get_by_role("button", name="Send a test ping").click()
+
+    expect(page.get_by_text("A test ping to https://93.184.215.14/hooks/sm is queued")).to_be_visible(timeout=5000)
+    delivery = Delivery.objects.get(webhook=webhook)
+    assert delivery.event_type == "ping"
+    row = page.locator("#result_list tbody tr").filter(has_text="93.184.215.14/hooks/sm")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("ping")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280 + 1  # the list fits
+    shoot(page, "deliveries-after-ping-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "deliveries-after-ping-390")
+
+
+def test_an_audit_entry_shows_the_old_and_the_new_value(admin_page: Page, demo_account: Account, shoot):
+    page = admin_page
+    page.goto(f"/admin/agents/account/{demo_account.pk}/change/")
+    page.get_by_role("textbox", name="Nav background color:", exact=True).fill("c0392b")
+    page.get_by_label("Welcome message").fill("Hi! How can we help?")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("was changed successfully")).to_be_visible(timeout=5000)
+
+    page.goto("/admin/agents/auditentry/")
+    row = page.locator("#result_list tbody tr").filter(has_text="change account")
+    expect(row).to_contain_text("nav_background_color: 415581 → c0392b")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280 + 1
+    shoot(page, "audit-list-1280")
+    entry = AuditEntry.objects.get(action="change account")
+    page.goto(f"/admin/agents/auditentry/{entry.pk}/change/")
+    changes = page.locator("table.audit-changes")
+    expect(changes.locator("tr").filter(has_text="nav_background_color")).to_contain_text("415581 → c0392b")
+    expect(changes.locator("tr").filter(has_text="welcome_message")).to_contain_text("Hi! How can we help?")
+    shoot(page, "audit-entry-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "audit-entry-390")
