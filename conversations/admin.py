@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from agents.admin_fields import KeyValueField, LinesField
 from agents.admin_scoping import ReadOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 from conversations.models import (
     CannedReply,
@@ -33,6 +34,15 @@ class ParticipantInline(TenantScopedInline, admin.TabularInline):
 @admin.register(Conversation)
 class ConversationAdmin(TenantScopedAdmin):
     account_path = "account"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Custom fields as key/value rows and welcome messages one per line (never raw JSON)."""
+        if db_field.name == "custom":
+            return KeyValueField(label="Custom fields", help_text="Text keys and values (TalkJS-style custom data).")
+        if db_field.name == "welcome_messages":
+            return LinesField(label="Welcome messages", help_text="One message per line.")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     ordering = ["-pk"]  # as the changelist orders; the autocomplete pages need an order too
     list_display = ["public_id", "subject", "account", "status", "assignee", "last_activity_at"]
     list_select_related = ["account", "assignee"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from agents.admin_fields import KeyValueField
+
 
 def _value(form: forms.BaseForm, name: str):
     field = form.fields[name]
@@ -21,6 +23,11 @@ def _value(form: forms.BaseForm, name: str):
 
 def _add(data: dict, form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
+        if isinstance(field, KeyValueField):  # rows: parallel lists of keys and values
+            rows = field.prepare_value(form[name].value())
+            data[f"{form.add_prefix(name)}-key"] = [key for key, _ in rows]
+            data[f"{form.add_prefix(name)}-value"] = [value for _, value in rows]
+            continue
         if isinstance(field.widget, forms.MultiWidget):
             values = field.widget.decompress(field.prepare_value(form[name].value()))
             for index, value in enumerate(values):
