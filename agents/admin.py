@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from agents import admin_oauth  # noqa: F401  (registers the OAuth apps admin; takes DOT's own admins off)
 from agents.admin_audit import AuditedAdmin
 from agents.admin_delivery import PushSettingsInline
+from agents.admin_display import short_time
 from agents.admin_fields import LinesField, web_origin_check
 from agents.admin_routing import ACCOUNT_FIELDSETS, AccountRoutingForm, HolidayInline, OpeningHoursInline
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
@@ -201,6 +202,7 @@ UNSERVED = (
 @admin.register(Account)
 class AccountAdmin(AuditedAdmin, TenantScopedAdmin):
     list_display = ["name", "agents_serving", "app_id", "identification", "authorization_required", "created_at"]
+    list_filter = ["authorization_required", "pre_chat_form", "business_hours_enabled"]
     search_fields = ["name", "app_id", "identification"]
     readonly_fields = [
         "app_id_shown",
@@ -438,7 +440,7 @@ class AgentAdmin(AuditedAdmin, TenantScopedAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(AuditedAdmin, TenantScopedAdmin):
-    list_display = ["name", "account", "prefix", "bot", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["name", "account", "prefix", "bot", "last_used", "state"]
     list_select_related = ["account", "bot"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "account__name"]
@@ -465,6 +467,14 @@ class ApiKeyAdmin(AuditedAdmin, TenantScopedAdmin):
             format_html("The new key is <code>{}</code>. Copy it now: it is never shown again.", plain),
             messages.WARNING,
         )
+
+    @admin.display(description="Last used", ordering="last_used_at")
+    def last_used(self, key: ApiKey):
+        return short_time(key.last_used_at)
+
+    @admin.display(description="State", ordering="revoked_at")
+    def state(self, key: ApiKey):
+        return "active" if key.revoked_at is None else f"revoked {short_time(key.revoked_at)}"
 
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):

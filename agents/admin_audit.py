@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from agents.admin_display import short_time
 from agents.admin_scoping import ReadOnlyAdmin, TenantScopedAdmin
 from agents.audit_changes import Changes, changes_between, describe, snapshot
 from agents.models import Account, AuditEntry
@@ -93,7 +94,7 @@ class AuditedAdmin:
 class AuditEntryAdmin(ReadOnlyAdmin, TenantScopedAdmin):
     """Read-only. Entries of no account (if any) are the superusers'."""
 
-    list_display = ["created_at", "actor", "account", "action", "target", "changes_summary"]
+    list_display = ["when", "actor", "account", "action", "target_shown", "changes_summary"]
 
     class Media:
         css = {"all": ["agents/admin_forms.css"]}
@@ -106,14 +107,25 @@ class AuditEntryAdmin(ReadOnlyAdmin, TenantScopedAdmin):
     fields = ["created_at", "actor", "account", "action", "target", "changes_shown"]
     readonly_fields = fields
 
+    @admin.display(description="When", ordering="created_at")
+    def when(self, entry: AuditEntry):
+        return short_time(entry.created_at)
+
     @admin.display(description="Changes")
     def changes_summary(self, entry: AuditEntry):
+        """The first three changes, each cut to a line (the entry's page shows them whole)."""
         lines = describe(entry.changes or {})
         if not lines:
             return "—"
-        return format_html_join(
-            "", '<div class="audit-change"><b>{}</b>: {}</div>', ((name, _short(text)) for name, text in lines)
+        shown = format_html_join(
+            "", '<div class="audit-change"><b>{}</b>: {}</div>', ((name, _short(text, 70)) for name, text in lines[:3])
         )
+        more = len(lines) - 3
+        return format_html("{}{}", shown, f"… and {more} more" if more > 0 else "")
+
+    @admin.display(description="Target", ordering="target")
+    def target_shown(self, entry: AuditEntry):
+        return format_html('<span class="wrap-anywhere">{}</span>', _short(entry.target, 60))
 
     @admin.display(description="Changes")
     def changes_shown(self, entry: AuditEntry):

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from agents.admin_display import short_time, wrapped
 from agents.admin_fields import SecretFileField, SecretTextField, secret_value
 from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
 from agents.delivery.liveness import worker_liveness
@@ -178,17 +179,7 @@ class PushSettingsInline(TenantScopedInline, admin.StackedInline):
 class DeliveryAdmin(TenantScopedAdmin):
     """Seen by the accounts' members; "retry now" is for their admins (TenantScopedAdmin's write role)."""
 
-    list_display = [
-        "created_at",
-        "kind",
-        "event_type",
-        "target",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_status_code",
-        "account",
-    ]
+    list_display = ["when", "event_type", "target_shown", "status_shown", "account"]
     list_select_related = ["account"]
     list_filter = ["status", "kind", "event_type", "account"]
     search_fields = ["target", "event_id", "reference", "last_error"]
@@ -215,6 +206,26 @@ class DeliveryAdmin(TenantScopedAdmin):
     ]
     readonly_fields = fields
     account_path = "account"
+
+    @admin.display(description="Created", ordering="created_at")
+    def when(self, delivery: Delivery):
+        return short_time(delivery.created_at)
+
+    @admin.display(description="Target", ordering="target")
+    def target_shown(self, delivery: Delivery):
+        return wrapped(delivery.target)
+
+    @admin.display(description="Status", ordering="status")
+    def status_shown(self, delivery: Delivery):
+        """The status with what happened: the last HTTP status and the attempts (the next one while pending)."""
+        parts = [delivery.get_status_display()]
+        if delivery.last_status_code:
+            parts.append(f"HTTP {delivery.last_status_code}")
+        if delivery.attempts:
+            parts.append(f"{delivery.attempts} attempt{'s' if delivery.attempts != 1 else ''}")
+        if delivery.status == Delivery.Status.PENDING and delivery.next_attempt_at:
+            parts.append(f"next {short_time(delivery.next_attempt_at)}")
+        return ", ".join(parts)
 
     @admin.display(description="Payload")
     def payload_shown(self, delivery: Delivery):
@@ -288,9 +299,9 @@ class WebhookAdmin(TenantScopedAdmin):
     class Media:
         css = {"all": ["agents/admin_forms.css"]}
 
-    list_display = ["url_shown", "account", "active", "events_shown", "failing_since"]
+    list_display = ["url_shown", "account", "active", "events_shown"]
     list_select_related = ["account"]
-    list_filter = ["active", "account"]
+    list_filter = ["active", "account", "failing_since"]
     search_fields = ["url", "description", "account__name"]
     readonly_fields = ["owner_key", "disabled_reason", "failing_since", "created_at", "deliveries_link"]
     actions = ["send_test_ping", "turn_on", "turn_off"]
@@ -310,7 +321,7 @@ class WebhookAdmin(TenantScopedAdmin):
 
     @admin.display(description="URL", ordering="url")
     def url_shown(self, webhook: Webhook):
-        return format_html('<span class="wrap-anywhere">{}</span>', webhook.url)
+        return wrapped(webhook.url)
 
     @admin.display(description="Events")
     def events_shown(self, webhook: Webhook):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from agents.admin_display import short_time
 from agents.admin_fields import KeyValueField, LinesField
 from agents.admin_scoping import ReadOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 from conversations.models import (
@@ -64,9 +65,18 @@ class ConversationAdmin(TenantScopedAdmin):
 @admin.register(Thread)
 class ThreadAdmin(TenantScopedAdmin):
     account_path = "conversation__account"
-    list_display = ["id", "conversation", "type", "status", "imported", "created_at", "closed_at", "close_reason"]
+    list_display = ["id", "conversation", "type", "status", "opened", "closed"]
     list_select_related = ["conversation"]
-    list_filter = ["status", "type", "imported"]
+    list_filter = ["status", "type", "imported", "close_reason"]
+
+    @admin.display(description="Opened", ordering="created_at")
+    def opened(self, thread: Thread):
+        return short_time(thread.created_at)
+
+    @admin.display(description="Closed", ordering="closed_at")
+    def closed(self, thread: Thread):
+        return short_time(thread.closed_at) + (f" ({thread.close_reason})" if thread.close_reason else "")
+
     search_fields = ["conversation__public_id"]
     raw_id_fields = ["conversation", "opened_by_customer", "opened_by_agent", "closed_by_agent"]
 
@@ -74,9 +84,19 @@ class ThreadAdmin(TenantScopedAdmin):
 @admin.register(Message)
 class MessageAdmin(TenantScopedAdmin):
     account_path = "conversation__account"
-    list_display = ["id", "conversation", "author_kind", "author_customer", "author_agent", "created_at"]
+    list_display = ["id", "conversation", "author", "sent"]
     list_select_related = ["conversation", "author_customer", "author_agent"]
     list_filter = ["author_kind", "origin", "imported"]
+
+    @admin.display(description="Author", ordering="author_kind")
+    def author(self, message: Message):
+        who = message.author_agent or message.author_customer
+        return f"{message.get_author_kind_display()}: {who}" if who else message.get_author_kind_display()
+
+    @admin.display(description="Sent", ordering="created_at")
+    def sent(self, message: Message):
+        return short_time(message.created_at)
+
     search_fields = ["text", "conversation__public_id"]
     raw_id_fields = ["conversation", "thread", "author_customer", "author_agent", "referenced_message"]
 

@@ -128,3 +128,67 @@ def test_an_audit_entry_shows_the_old_and_the_new_value(admin_page: Page, demo_a
     shoot(page, "audit-entry-1280")
     page.set_viewport_size({"width": 390, "height": 844})
     shoot(page, "audit-entry-390")
+
+
+OPERATOR_LISTS = [
+    "agents/delivery",
+    "agents/account",
+    "agents/agent",
+    "agents/apikey",
+    "agents/webhook",
+    "agents/auditentry",
+    "agents/user",
+    "agents/team",
+    "agents/oauthclient",
+    "conversations/conversation",
+    "conversations/message",
+    "conversations/thread",
+    "conversations/media",
+    "conversations/cannedreply",
+    "conversations/label",
+    "conversations/satisfactionrating",
+]
+
+
+@pytest.fixture
+def busy_account(demo_account: Account, demo_agent) -> Account:
+    """Rows with long values in every list: a delivery to a long URL, audited changes, keys, a conversation."""
+    from agents.delivery.webhooks import webhook_create, webhook_ping
+    from agents.services import api_key_create, audit_record
+    from tests.factories import make_conversation, make_registered_customer, post
+
+    hook = webhook_create(
+        account=demo_account,
+        url="https://integrations.example-company-with-a-long-name.com/webhooks/secure-messenger/receive",
+        events=["message.created", "conversation.created", "thread.closed", "ping"],
+    )
+    webhook_ping(webhook=hook)
+    api_key_create(account=demo_account, name="The backend of the shop, production", bot=None)
+    audit_record(
+        actor=None,
+        action="change account",
+        account=demo_account,
+        target=demo_account.name,
+        changes={"welcome_message": ["Welcome to **Demo Shop**!", "Hello! Ask us anything about your order."]},
+    )
+    customer = make_registered_customer(account=demo_account)
+    conversation = make_conversation(account=demo_account, customers=[customer], subject="Where is my order #391?")
+    post(conversation, customer)
+    return demo_account
+
+
+@pytest.mark.parametrize("path", OPERATOR_LISTS)
+def test_the_operators_lists_fit_1280_px(admin_page: Page, busy_account: Account, path: str, shoot):
+    page = admin_page
+    response = page.goto(f"/admin/{path}/")
+    assert response.status == 200
+    width = page.evaluate("document.documentElement.scrollWidth")
+    # The admin scrolls a wide table inside its own box (.results): that must not scroll either.
+    table = page.evaluate(
+        "(() => { const r = document.querySelector('#changelist .results');"
+        " return r ? [r.scrollWidth, r.clientWidth] : [0, 0]; })()"
+    )
+    shoot(page, f"list-{path.replace('/', '-')}-1280")
+    assert width <= 1280 + 1, f"/admin/{path}/ is {width} px wide"
+    assert table[0] <= table[1] + 1, f"/admin/{path}/: the table is {table[0]} px in a {table[1]} px box"
+    assert page.locator("#changelist-search").count() == 1, "no search box"
