@@ -17,6 +17,7 @@ from agents.admin_display import short_time
 from agents.admin_fields import LinesField, web_origin_check
 from agents.admin_routing import ACCOUNT_FIELDSETS, AccountRoutingForm, HolidayInline, OpeningHoursInline
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
+from agents.audit_changes import SECRET_CHANGED
 from agents.models import Account, Agent, ApiKey, Membership, User, hex_colour
 from agents.services import account_secret_rotate, agent_create, api_key_create, api_key_revoke, audit_record
 from agents.widgets import HexColourInput
@@ -141,6 +142,21 @@ class MessengerUserAdmin(AuditedAdmin, TenantScopedAdmin, UserAdmin):
             accounts = Account.objects.filter(pk__in=self.tenant_accounts(request, write=True))
             kwargs["form"] = _agent_creation_form(accounts)
         return super().get_form(request, obj, **kwargs)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's password page: a new password is audited as "changed" (never the hash)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None:
+                self.audit(
+                    request,
+                    action="change password",
+                    obj=user,
+                    account=self.audit_account(request, user),
+                    changes={"password": SECRET_CHANGED},
+                )
+        return response
 
     def audit_account(self, request, obj):
         agent = Agent.objects.filter(user=obj).first() if isinstance(obj, User) else obj

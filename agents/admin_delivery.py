@@ -265,7 +265,7 @@ class WebhookForm(forms.ModelForm):
 
     events = forms.MultipleChoiceField(
         choices=[(event, event) for event in Webhook.Event.values],
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "checkbox-columns"}),
+        widget=forms.CheckboxSelectMultiple,
         help_text="The events sent to this URL.",
     )
     sender_kinds = forms.MultipleChoiceField(
@@ -279,6 +279,7 @@ class WebhookForm(forms.ModelForm):
     class Meta:
         model = Webhook
         fields = ["account", "url", "events", "sender_kinds", "description", "active"]
+        labels = {"url": "URL"}
 
     def clean(self):
         data = super().clean()

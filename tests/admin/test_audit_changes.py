@@ -161,3 +161,16 @@ def test_changes_between_leaves_equal_values_out():
     assert changes_between({"oauth_client_secret": "s1"}, {"oauth_client_secret": "s2"}) == {
         "oauth_client_secret": SECRET_CHANGED
     }
+
+
+def test_a_password_set_in_the_admin_is_recorded_as_changed(client, boss, alpha):
+    agent = make_agent(account=alpha)
+    response = client.post(
+        f"/admin/agents/user/{agent.user.pk}/password/",
+        {"password1": "A-new-long-passw0rd", "password2": "A-new-long-passw0rd", "usable_password": "true"},
+    )
+
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="change password")
+    assert (entry.account, entry.changes) == (alpha, {"password": SECRET_CHANGED})
+    assert "A-new-long" not in str(AuditEntry.objects.values_list("changes", flat=True))

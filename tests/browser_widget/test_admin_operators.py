@@ -83,10 +83,14 @@ def test_a_webhook_is_added_pinged_and_its_delivery_listed(
     page = admin_page
     page.goto("/admin/agents/webhook/add/")
     page.get_by_label("Account").select_option(str(demo_account.pk))
-    page.get_by_role("textbox", name="Url").fill("https://93.184.215.14/hooks/sm")
+    page.get_by_role("textbox", name="URL").fill("https://93.184.215.14/hooks/sm")
     page.get_by_role("checkbox", name="message.created").check()
     page.get_by_role("checkbox", name="ping", exact=True).check()
     shoot(page, "webhook-add-1280", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    shoot(page, "webhook-add-390", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("button", name="Save and continue editing").click()
 
     expect(page.get_by_text("Copy it now: it is never shown again.")).to_be_visible(timeout=5000)
