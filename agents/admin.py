@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from agents import admin_oauth  # noqa: F401  (registers the OAuth apps admin; takes DOT's own admins off)
 from agents.admin_audit import AuditedAdmin
 from agents.admin_delivery import PushSettingsInline
-from agents.admin_display import short_time
+from agents.admin_display import short_time, wrapped
 from agents.admin_fields import LinesField, web_origin_check
 from agents.admin_routing import ACCOUNT_FIELDSETS, AccountRoutingForm, HolidayInline, OpeningHoursInline
 from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
@@ -217,7 +217,7 @@ UNSERVED = (
 
 @admin.register(Account)
 class AccountAdmin(AuditedAdmin, TenantScopedAdmin):
-    list_display = ["name", "agents_serving", "app_id", "identification", "authorization_required", "created_at"]
+    list_display = ["name", "agents_serving", "app_id", "identification_wrapped", "authorization_required", "created"]
     list_filter = ["authorization_required", "pre_chat_form", "business_hours_enabled"]
     search_fields = ["name", "app_id", "identification"]
     readonly_fields = [
@@ -337,6 +337,14 @@ class AccountAdmin(AuditedAdmin, TenantScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(agent_count=_AGENT_COUNT)
+
+    @admin.display(description="Identification", ordering="identification")
+    def identification_wrapped(self, account: Account):
+        return wrapped(account.identification)
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, account: Account):
+        return short_time(account.created_at)
 
     @admin.display(description="Agents", ordering="agent_count")
     def agents_serving(self, account: Account):
