@@ -75,6 +75,13 @@ def test_the_preview_stays_beside_a_lower_colour_field_and_follows_it(admin_page
         "background-color", "rgb(255, 243, 224)", timeout=WITHIN_1_S
     )
 
+    # The push keys further down: paste boxes and uploads, no raw JSON.
+    push = page.locator("#push_settings-group")
+    push.scroll_into_view_if_needed()
+    expect(push.get_by_role("textbox", name="FCM service account key")).to_have_value("")
+    expect(push.locator("#id_push_settings-0-fcm_service_account_file")).to_be_visible()
+    shoot(page, "account-push-keys-1280")
+
     page.set_viewport_size({"width": 390, "height": 844})
     lower.scroll_into_view_if_needed()
     assert _in_viewport(page, preview)  # stacked above the fields, still in view
