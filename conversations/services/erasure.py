@@ -10,7 +10,8 @@ One transaction, locks as every service takes them (conversations in pk order, t
 - their messages keep their rows, threads and times, their text becomes ERASED_TEXT, and their title, buttons,
   carousel, quick replies, custom data (links, locations), referrer and idempotency key are cleared; their
   attachments and uploads are deleted (the rows now, the files after the commit, so a rollback keeps them);
-- the comments of their satisfaction ratings are cleared (the score stays: it is the company's figure);
+- the comments of their satisfaction ratings are cleared, in the desk's line quoting them too (the score stays: it
+  is the company's figure);
 - the deliveries concerning them (`customer_data.customer_deliveries`, every webhook event about their
   conversations) lose their payload; those not sent yet are cancelled;
 - the agents' messages and notes, the threads, the conversations and their counts stay.
@@ -108,7 +109,7 @@ def customer_erase(*, customer: Customer, actor: User | None, by: str = "") -> C
         )
         Media.objects.filter(pk__in=[m.pk for m in media]).delete()
         Message.objects.filter(author_customer_id__in=customer_ids).update(**BLANK_MESSAGE)
-        SatisfactionRating.objects.filter(customer_id__in=customer_ids).update(comment="")
+        _rating_comments_erase(customer_ids)
 
         # Each device's delete forgets its cached poll snapshot and ends its open stream (conversations.receivers).
         for device in Device.objects.filter(customer_id__in=customer_ids).order_by("pk"):
@@ -127,3 +128,18 @@ def customer_erase(*, customer: Customer, actor: User | None, by: str = "") -> C
             transaction.on_commit(partial(media_files_delete, row), robust=True)
     customer.refresh_from_db()
     return customer
+
+
+def _rating_comments_erase(customer_ids: list[int]) -> None:
+    """The comments of their ratings, and the desk's private line that quotes each ("Rated 4/5: comment")."""
+    rated = SatisfactionRating.objects.filter(customer_id__in=customer_ids).exclude(comment="")
+    for rating in rated.order_by("pk"):
+        Message.objects.filter(
+            conversation_id=rating.conversation_id,
+            thread_id=rating.thread_id,
+            author_kind=Message.AuthorKind.SYSTEM,
+            is_private=True,
+            custom__action="satisfaction",
+            text=f"Rated {rating.rating}/5: {rating.comment}",
+        ).update(text=f"Rated {rating.rating}/5: {ERASED_TEXT}")
+    rated.update(comment="")
