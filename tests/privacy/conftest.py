@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-
 from django.contrib.auth.models import Permission
 
 from agents.models import Account, Agent, User, Webhook
@@ -37,13 +36,13 @@ PHOTO = png_bytes((5, 4), (10, 200, 30))
 EMAIL = "ann.lee@example.com"
 
 
-def staff(username: str, account: Account, role: str = "admin") -> User:
+def staff(username: str, account: Account, role: str = "admin") -> User:  # noqa: F811
     """A staff login with every permission, serving `account` with `role` (as tests/admin's tenant staff)."""
-    agent = agent_create(username=username, display_name=username.title(), accounts={account: role})
-    agent.user.is_staff = True
-    agent.user.save(update_fields=["is_staff"])
-    agent.user.user_permissions.set(Permission.objects.all())
-    return User.objects.get(pk=agent.user.pk)
+    login = agent_create(username=username, display_name=username.title(), accounts={account: role}).user
+    login.is_staff = True
+    login.save(update_fields=["is_staff"])
+    login.user_permissions.set(Permission.objects.all())
+    return User.objects.get(pk=login.pk)
 
 
 @dataclass
@@ -60,7 +59,7 @@ class Story:
 
 
 @pytest.fixture
-def api(client, account: Account) -> Api:
+def api(client, account: Account) -> Api:  # noqa: F811
     _, plain = api_key_create(account=account, name="backend")
     return Api(client=client, account=account, key=plain)
 
