@@ -5,8 +5,8 @@ What is in it, and what is not (docs/data-protection.md):
   operator's ids), and the anonymous customers merged into them (`merges`);
 - their devices as stored, push tokens included: it is their own data, and the export goes to them or to the
   operator acting for them;
-- the messages of their conversations: their own, the agents' and the system's, with buttons, custom data and
-  attachments (whose bytes are read through the storage API, so a remote storage works as the local disk does).
+- the messages of their conversations as their timeline holds them (those they received, and their own): the
+  agents', the system's and theirs, with buttons, custom data and attachments (whose bytes are read through the storage API, so a remote storage works as the local disk does).
   **Private notes are left out**: they are the company's internal data, never shown to the customer;
 - their receipts (what reached them, what they saw), their satisfaction ratings, their uploads not (yet) used in a
   message, and the deliveries concerning them (pushes to their devices, emails to them, webhook events about them
@@ -24,7 +24,7 @@ import zipfile
 from datetime import datetime
 from typing import IO, Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from agents.models import User
@@ -167,8 +167,10 @@ def customer_export_data(*, customer: Customer) -> tuple[dict[str, Any], list[Me
     conversations = list(
         Conversation.objects.filter(pk__in=conversation_ids).prefetch_related("threads").order_by("created_at", "pk")
     )
+    received = Receipt.objects.filter(message_id=OuterRef("pk"), customer_id__in=customer_ids)
     messages = (
         Message.objects.filter(conversation_id__in=conversation_ids, is_private=False)
+        .filter(Q(Exists(received)) | Q(author_customer_id__in=customer_ids))
         .select_related("author_agent")
         .prefetch_related("attachments")
         .order_by("pk")
@@ -179,7 +181,7 @@ def customer_export_data(*, customer: Customer) -> tuple[dict[str, Any], list[Me
     uploads = list(Media.objects.filter(uploaded_by_customer_id__in=customer_ids, message__isnull=True).order_by("pk"))
     receipts = Receipt.objects.filter(customer_id__in=customer_ids).order_by("message_id")
     ratings = (
-        SatisfactionRating.objects.filter(Q(customer_id__in=customer_ids))
+        SatisfactionRating.objects.filter(customer_id__in=customer_ids)
         .select_related("conversation")
         .order_by("asked_at", "pk")
     )
