@@ -6,7 +6,8 @@ What is in it, and what is not (docs/data-protection.md):
 - their devices as stored, push tokens included: it is their own data, and the export goes to them or to the
   operator acting for them;
 - the messages of their conversations as their timeline holds them (those they received, and their own): the
-  agents', the system's and theirs, with buttons, custom data and attachments (whose bytes are read through the storage API, so a remote storage works as the local disk does).
+  agents', the system's and theirs, with buttons, custom data and attachments (whose bytes are read through the
+  storage API, so a remote storage works as the local disk does).
   **Private notes are left out**: they are the company's internal data, never shown to the customer;
 - their receipts (what reached them, what they saw), their satisfaction ratings, their uploads not (yet) used in a
   message, and the deliveries concerning them (pushes to their devices, emails to them, webhook events about them
