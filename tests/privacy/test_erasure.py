@@ -179,6 +179,8 @@ def test_the_outbox_holds_nothing_of_hers(erased):
     ).exists()
     assert Delivery.objects.filter(payload={"erased": True}, status=Delivery.Status.CANCELLED).exists()
     assert_none_of_hers(str(list(IdempotencyRecord.objects.values("body"))), "idempotency records")
+    others = Delivery.objects.filter(reference=f"message:{Message.objects.get(text__startswith='the other').pk}")
+    assert others.exists() and all(d.payload != {"erased": True} for d in others)  # another customer's stay
 
 
 def test_the_erasure_is_audited_without_the_erased_data(erased):

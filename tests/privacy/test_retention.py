@@ -117,3 +117,12 @@ def test_the_command_deletes_everything_due(world, capsys, django_capture_on_com
     assert capsys.readouterr().out.strip() == "Deleted 1 conversations past their account's retention."
     assert not Conversation.objects.filter(pk=world["old"].pk).exists()
     assert not world["old_file"].exists()
+
+
+def test_the_policy_is_a_field_of_the_account_admin(client, django_user_model):
+    account = make_account()
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-12345"))
+
+    page = client.get(f"/admin/agents/account/{account.pk}/change/").content.decode()
+
+    assert 'name="retention_days"' in page
