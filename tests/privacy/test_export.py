@@ -10,7 +10,9 @@ import zipfile
 import pytest
 
 from agents.models import AuditEntry, Delivery
-from conversations.customer_export import customer_export
+from conversations.customer_export import customer_export, customer_export_data
+from conversations.services import participant_add
+from tests.factories import make_conversation, make_customer, post
 from tests.integration.helpers import assert_error
 from tests.privacy.conftest import EMAIL, PHOTO, SECRET_TEXT, staff
 
@@ -132,3 +134,17 @@ def test_a_staff_user_of_another_tenant_cannot_export(client, other_account, sto
     assert response.status_code == 404
     assert client.get(f"/admin/devices/customer/{story.customer.pk}/erase/").status_code == 404
     assert not AuditEntry.objects.filter(action="export customer").exists()
+
+
+def test_a_shared_conversation_exports_what_the_customer_received_not_what_was_said_before(account, agent):
+    bob, ann = make_customer(account=account, name="Bob"), make_customer(account=account, name="Ann")
+    conversation = make_conversation(account=account, customers=[bob])
+    before = post(conversation, bob, "said before Ann joined")
+    participant_add(conversation=conversation, customer=ann)
+    after = post(conversation, agent, "to both of you")
+
+    document, _ = customer_export_data(customer=ann)
+
+    [exported] = document["conversations"]
+    assert [m["id"] for m in exported["messages"]] == [after.pk]
+    assert before.text not in json.dumps(document)
