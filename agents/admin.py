@@ -266,6 +266,7 @@ class AccountAdmin(TenantScopedAdmin):
                     "device_quota_limit",
                     "device_quota_interval",
                     "device_quota_time_unit",
+                    "retention_days",
                 ]
             },
         ),

@@ -245,3 +245,8 @@ def media_prune_unused(*, older_than_hours: int = UNUSED_UPLOAD_HOURS) -> int:
         media.file.delete(save=False)
         media.delete()
     return len(stale)
+
+
+def media_files_delete(media: Media) -> None:
+    """Delete a media's stored files (original and thumbnail)."""
+    media.file.delete(save=False)

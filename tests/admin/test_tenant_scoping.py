@@ -614,3 +614,15 @@ def _form_data(response) -> dict[str, list[str]]:
     reader.feed(response.content.decode())
     reader.data.pop("csrfmiddlewaretoken", None)
     return reader.data
+
+
+def test_the_customer_export_and_erase_pages_answer_404_for_another_tenants_customer(client, boss, a, b):
+    """The data-protection tools of the customer admin (#22) are pages of their own, outside the changelist."""
+    before = snapshot(b.account)
+
+    for view in ("export", "erase"):
+        assert client.get(url(Customer, view, b.customer.pk)).status_code == 404
+        assert client.post(url(Customer, view, b.customer.pk)).status_code == 404
+        assert client.get(url(Customer, view, a.customer.pk)).status_code == 200
+
+    assert snapshot(b.account) == before
