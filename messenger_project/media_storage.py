@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 # OSError: the local disk (full, read-only, permissions) and a missing file (FileNotFoundError, which the readers
@@ -19,6 +20,11 @@ STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, Clien
 
 FILE_SYSTEM = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 S3_BACKEND = "storages.backends.s3.S3Storage"
+# A bucket that does not answer fails a request within seconds (then 503 storage_unavailable), not after botocore's
+# default minute per attempt; the standard retry mode retries throttling and 5xx answers with backoff.
+CONNECT_TIMEOUT_SECONDS = 5
+READ_TIMEOUT_SECONDS = 30
+MAX_ATTEMPTS = 3
 
 
 def s3_storage(
@@ -30,6 +36,7 @@ def s3_storage(
     secret_key: str | None = None,
     location: str = "",
     addressing_style: str | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> dict[str, Any]:
     """`STORAGES["default"]` for a private S3-compatible bucket. Keys left out come from boto3's own chain (an
     instance role, `~/.aws`)."""
@@ -40,7 +47,12 @@ def s3_storage(
         "access_key": access_key or None,
         "secret_key": secret_key or None,
         "location": location,
-        "addressing_style": addressing_style or None,
+        "client_config": Config(
+            s3={"addressing_style": addressing_style or "auto"},
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            retries={"mode": "standard", "max_attempts": max_attempts},
+        ),
         "default_acl": None,  # no ACL header: the bucket's private default applies (and ACL-less buckets accept it)
         "querystring_auth": True,  # a URL, were one ever made, is signed and short-lived, never public
         "querystring_expire": 300,
