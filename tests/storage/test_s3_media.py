@@ -10,6 +10,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -391,3 +392,17 @@ def test_prune_media_with_the_storage_down_keeps_the_rows_and_says_so(settings, 
 
     assert Media.objects.filter(pk=stale.pk).exists()
     assert s3_media.keys() == sorted([stale.file.name, stale.thumbnail.name])
+
+
+def test_the_admin_shows_stored_names_never_a_bucket_url(s3_media: Bucket, s3_endpoint: str, app: App):
+    media = client_upload(app, png())
+    admin = Client()
+    admin.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw"))
+
+    page = admin.get(reverse("admin:conversations_media_change", args=[media.pk]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert media.file.name in html and media.thumbnail.name in html
+    assert s3_endpoint not in html and "X-Amz-Signature" not in html
+    assert admin.get(reverse("admin:conversations_media_add")).status_code == 403
