@@ -26,6 +26,7 @@ from storages.backends.s3 import S3Storage
 from agents.models import Account, Agent
 from agents.services import api_key_create
 from conversations.attachments import attachment_store
+from conversations.client_api.formatting import agent_object
 from conversations.media import media_files_removed_on_failure, media_save
 from conversations.models import Conversation, Media, Message
 from devices.models import Customer, Device
@@ -406,3 +407,17 @@ def test_the_admin_shows_stored_names_never_a_bucket_url(s3_media: Bucket, s3_en
     assert media.file.name in html and media.thumbnail.name in html
     assert s3_endpoint not in html and "X-Amz-Signature" not in html
     assert admin.get(reverse("admin:conversations_media_add")).status_code == 403
+
+
+def test_avatars_are_stored_in_the_bucket_linked_through_our_route_and_503_when_it_is_down(
+    settings, s3_media: Bucket, agent: Agent
+):
+    agent.avatar.save("sanne.png", ContentFile(png((64, 64))))
+    link = agent_object(agent)["avatar"]
+
+    assert s3_media.keys() == [agent.avatar.name]
+    assert link == f"/media/{agent.avatar.name}"  # never a bucket URL, which would expire
+    served = Client().get(link)
+    assert (served.status_code, served["Content-Type"], body(served)) == (200, "image/png", png((64, 64)))
+    use_s3(settings, bucket=s3_media.name, endpoint_url=f"http://127.0.0.1:{free_port()}")
+    assert Client().get(link).status_code == 503
