@@ -421,3 +421,14 @@ def test_avatars_are_stored_in_the_bucket_linked_through_our_route_and_503_when_
     assert (served.status_code, served["Content-Type"], body(served)) == (200, "image/png", png((64, 64)))
     use_s3(settings, bucket=s3_media.name, endpoint_url=f"http://127.0.0.1:{free_port()}")
     assert Client().get(link).status_code == 503
+
+
+def test_a_local_disk_that_cannot_be_written_is_the_same_clear_error(settings, tmp_path, app: App):
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_bytes(b"")
+    settings.MEDIA_ROOT = str(blocked)  # every write under it fails with an OSError
+
+    response = app.client.post("/clientApi/v1.9/media", {"media": upload("a.png", png())}, headers=app.headers())
+
+    assert (response.status_code, response.json()["notifications"][0]["message"]) == (503, "storage_unavailable")
+    assert Media.objects.count() == 0
