@@ -10,9 +10,15 @@ from dataclasses import dataclass
 
 import boto3
 import pytest
+from django.test import Client
 from moto.server import ThreadedMotoServer
 
+from agents.models import Account, Agent
+from agents.services import api_key_create
+from devices.models import Customer, Device
 from messenger_project.media_storage import s3_storage
+from tests.factories import make_account, make_agent
+from tests.integration.helpers import Api, App
 
 REGION = "us-east-1"
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing"}
@@ -82,3 +88,39 @@ def s3_media(settings, bucket: Bucket, s3_endpoint: str) -> Bucket:
 def s3_down(settings) -> None:
     """A bucket endpoint where nothing listens: every storage call fails to connect."""
     use_s3(settings, bucket="media-down", endpoint_url=f"http://127.0.0.1:{free_port()}")
+
+
+# --- one company: its agent at the desk, its key, an app install and that install's customer ---------------------
+
+
+@pytest.fixture
+def account() -> Account:
+    return make_account(name="Shop")
+
+
+@pytest.fixture
+def agent(account: Account) -> Agent:
+    return make_agent(account=account)
+
+
+@pytest.fixture
+def desk(agent: Agent) -> Client:
+    client = Client()
+    client.force_login(agent.user)
+    return client
+
+
+@pytest.fixture
+def api(account: Account) -> Api:
+    _, key = api_key_create(account=account, name="backend")
+    return Api(client=Client(), account=account, key=key)
+
+
+@pytest.fixture
+def app(account: Account) -> App:
+    return App(client=Client(), account=account, device_id="s3-device-1").register()
+
+
+@pytest.fixture
+def customer(app: App) -> Customer:
+    return Device.objects.get(device_id=app.device_id).customer

@@ -29,7 +29,7 @@ from conversations.attachments import attachment_store
 from conversations.client_api.formatting import agent_object
 from conversations.media import media_files_removed_on_failure, media_save
 from conversations.models import Conversation, Media, Message
-from devices.models import Customer, Device
+from devices.models import Customer
 from messenger_project.errors import ServiceError
 from messenger_project.media_storage import media_storage_config
 from tests.factories import make_account, make_agent, make_conversation, post
@@ -61,39 +61,6 @@ def reply_url(conversation: Conversation) -> str:
 
 def rows() -> dict[str, int]:
     return {"media": Media.objects.count(), "messages": Message.objects.count()}
-
-
-@pytest.fixture
-def account() -> Account:
-    return make_account(name="Shop")
-
-
-@pytest.fixture
-def agent(account: Account) -> Agent:
-    return make_agent(account=account)
-
-
-@pytest.fixture
-def desk(agent: Agent) -> Client:
-    client = Client()
-    client.force_login(agent.user)
-    return client
-
-
-@pytest.fixture
-def api(account: Account) -> Api:
-    _, key = api_key_create(account=account, name="backend")
-    return Api(client=Client(), account=account, key=key)
-
-
-@pytest.fixture
-def app(account: Account) -> App:
-    return App(client=Client(), account=account, device_id="s3-device-1").register()
-
-
-@pytest.fixture
-def customer(app: App) -> Customer:
-    return Device.objects.get(device_id=app.device_id).customer
 
 
 @pytest.fixture
