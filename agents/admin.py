@@ -320,6 +320,7 @@ class AccountAdmin(AuditedAdmin, TenantScopedAdmin):
                     "device_quota_limit",
                     "device_quota_interval",
                     "device_quota_time_unit",
+                    "retention_days",
                 ]
             },
         ),

@@ -186,6 +186,15 @@ class Account(models.Model):
         help_text="Email a customer with an email address an agent's message not seen within this many minutes. "
         "0: never.",
     )
+    # Data protection (#22): closed conversations older than this are deleted by the worker's sweep, with their
+    # messages and media (conversations.services.retention). Null: kept for ever.
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Delete conversations closed more than this many days ago, with their messages and files. "
+        "Empty: keep them for ever.",
+    )
     chat_url = models.URLField(
         max_length=2048,
         blank=True,

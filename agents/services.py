@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
@@ -220,6 +221,27 @@ def audit_record(
     return AuditEntry.objects.create(
         actor=actor, account=account, action=action[:64], target=target[:200], changes=masked
     )
+
+
+#: What an erased customer's audited changes show instead of their old and new values.
+ERASED_CHANGE = "erased"
+
+
+def audit_changes_erase(*, account: Account, targets: list[str]) -> int:
+    """Blank the old and new values of the entries about `targets` (an erased customer's "customer <uuid>"): the
+    entries stay, naming who changed which fields when, without the personal data. Returns how many changed."""
+    query = Q()
+    for target in targets:
+        query |= Q(target=target) | Q(target__startswith=f"{target} (")
+    entries = AuditEntry.objects.filter(query, account=account).exclude(changes={}) if targets else []
+    changed = 0
+    for entry in entries:
+        erased = {name: ERASED_CHANGE for name in entry.changes}
+        if erased != entry.changes:
+            entry.changes = erased
+            entry.save(update_fields=["changes"])
+            changed += 1
+    return changed
 
 
 def account_secret_rotate(*, account: Account, secret: str, actor: User | None) -> Account:

@@ -108,6 +108,21 @@ class MediaAdmin(TenantScopedAdmin):
     list_select_related = ["account"]
     search_fields = ["original_name", "=uuid", "file"]
     raw_id_fields = ["account", "uploaded_by_customer", "uploaded_by_agent", "message"]
+    # The stored names, as text: a file field's widget would link the storage's URL (on S3 a presigned bucket URL,
+    # served without our media headers) and let a file be replaced without the check of its bytes.
+    exclude = ["file", "thumbnail"]
+    readonly_fields = ["stored_file", "stored_thumbnail"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # media come from uploads, which check their bytes; a row without a file would be broken
+
+    @admin.display(description="file")
+    def stored_file(self, media: Media) -> str:
+        return media.file.name or "-"
+
+    @admin.display(description="thumbnail")
+    def stored_thumbnail(self, media: Media) -> str:
+        return media.thumbnail.name or "-"
 
 
 @admin.register(Label)

@@ -10,7 +10,7 @@ import uuid
 from django.core.files.base import ContentFile
 
 from agents.models import Account, Agent
-from conversations.media import CHECKED_IMAGE_TYPES, media_checked_type
+from conversations.media import CHECKED_IMAGE_TYPES, media_checked_type, media_save
 from conversations.models import Media
 from devices.models import Customer
 
@@ -63,7 +63,8 @@ def attachment_store(
 ) -> Media:
     """Stored as sent, the declared type kept exactly for the API's answers (§3.6). The bytes go through the client
     API's check (conversations.media): what it finds is `checked_type`, and only a PNG, JPEG, GIF or WebP found there
-    and declared as such is ever served inline (§8.6; conversations/media_serving.py)."""
+    and declared as such is ever served inline (§8.6; conversations/media_serving.py). ServiceError
+    storage_unavailable (503) when the storage refuses the file (media_save: nothing is left half-written)."""
     checked_type, width, height = media_checked_type(content, name=file_name)
     media = Media(
         uuid=uuid.uuid4(),
@@ -78,6 +79,4 @@ def attachment_store(
         uploaded_by_agent=agent,
     )
     extension = CHECKED_IMAGE_TYPES[checked_type] if media.is_checked_image else "bin"
-    media.file.save(f"{media.uuid.hex}.{extension}", ContentFile(content), save=False)
-    media.save()
-    return media
+    return media_save(media, ContentFile(content), extension=extension)

@@ -1,5 +1,10 @@
 """Uploads: type sniffed from the bytes, images decoded by Pillow, stored under uploads/YYYY/MM/DD/, access-checked.
 
+Stored through Django's default storage, the local disk or an S3-compatible bucket (docs/storage.md): every read
+and write goes through the storage's API, never a path. A checked image's thumbnail is made once, at upload, and
+stored beside it. A storage that refuses a write or cannot be reached is `ServiceError("storage_unavailable")`
+(503), and nothing is half-written: no Media row without its file, and no file left behind by a failed write.
+
 No active content is ever accepted: SVG, HTML and anything not on the list are refused (client API §5.7).
 The same check of the bytes (`media_detect`) is applied to every stored file: client uploads, desk replies and the
 integration API's attachments (which keep their declared type for the API's answers, see `media_checked_type`).
@@ -8,9 +13,14 @@ What a file is served as follows from the type this check found, never from a de
 
 from __future__ import annotations
 
+import logging
 import struct
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
+from io import BytesIO
 
 import filetype
 from django.core.files.base import ContentFile, File
@@ -23,7 +33,10 @@ from agents.models import Account, Agent
 from conversations.models import Media, Receipt
 from devices.models import Customer
 from messenger_project.errors import ServiceError
+from messenger_project.media_storage import STORAGE_ERRORS
 from messenger_project.numbers import is_digits
+
+logger = logging.getLogger(__name__)
 
 MAX_MEDIA_BYTES = 10 * 1024 * 1024  # 10 MiB (client API §5.7 Decision)
 # The images the byte check recognises: decoded whole by Pillow, then the only types ever served inline.
@@ -76,6 +89,10 @@ FILE_TYPES = {
     "audio/x-m4a": "m4a",
 }
 MARKUP_STARTS = (b"<", b"\xef\xbb\xbf<")
+# The desk's thumbnails: at most this size, in the original's format (a PNG keeps its transparency).
+THUMBNAIL_SIZE = (320, 320)
+THUMBNAIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+STORAGE_UNAVAILABLE = "The file storage refused the file or could not be reached. Try again later."
 
 
 def _sniff_text(data: bytes, name: str) -> str | None:
@@ -186,14 +203,161 @@ def media_store(
         uploaded_by_customer=customer,
         uploaded_by_agent=agent,
     )
-    upload.seek(0)
+    return media_save(media, upload, extension=extension)
+
+
+# --- storage: every read and write of a stored file ----------------------------------------------------------------
+
+
+def storage_unavailable() -> ServiceError:
+    return ServiceError("storage_unavailable", status_code=503, message=STORAGE_UNAVAILABLE)
+
+
+@contextmanager
+def storage_errors_refused(*, reading: bool = False) -> Iterator[None]:
+    """A storage's failure (the disk, or the bucket refusing or unreachable) as ServiceError storage_unavailable.
+
+    `reading`: a file that is not there (FileNotFoundError, which django-storages also raises for a missing object)
+    passes as it is, for the reader to answer 404."""
     try:
+        yield
+    except FileNotFoundError:
+        if reading:
+            raise
+        logger.warning("media storage: a write failed", exc_info=True)
+        raise storage_unavailable() from None
+    except STORAGE_ERRORS as exc:
+        logger.warning("media storage failed: %s", exc)
+        raise storage_unavailable() from exc
+
+
+_written: ContextVar[list[Media] | None] = ContextVar("media_written", default=None)
+
+
+@contextmanager
+def media_files_removed_on_failure() -> Iterator[None]:
+    """Files stored inside the block (media_save) are deleted if the block fails: wrap it around the transaction
+    that writes their rows (`with media_files_removed_on_failure(), transaction.atomic():`), so a message that is
+    not stored leaves no file behind. Nested blocks share the outermost one."""
+    if _written.get() is not None:
+        yield
+        return
+    written: list[Media] = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for media in written:
+            _files_forget(media)
+        raise
+    finally:
+        _written.reset(token)
+
+
+def _files_forget(media: Media) -> None:
+    """Best effort, after a failure that is already being reported: what cannot be deleted now is logged."""
+    try:
+        media_files_delete(media)
+    except ServiceError:
+        logger.warning("media storage: could not delete %s after a failed write", media.file.name)
+
+
+def thumbnail_bytes(handle, checked_type: str) -> bytes | None:
+    """A copy at most THUMBNAIL_SIZE of a checked image, in its own format; None when the bytes give none.
+
+    Decoded only after its header says it is a PNG, JPEG, GIF or WebP of bounded size (image_open_checked)."""
+    try:
+        with image_open_checked(handle) as image:
+            image.thumbnail(THUMBNAIL_SIZE)  # a JPEG is decoded at a smaller scale straight away (draft)
+            buffer = BytesIO()
+            image.save(buffer, format=THUMBNAIL_FORMATS[checked_type])
+    except (*IMAGE_ERRORS, KeyError):
+        return None
+    return buffer.getvalue()
+
+
+def _thumbnail_name(media: Media) -> str:
+    return f"{media.uuid.hex}_thumb.{CHECKED_IMAGE_TYPES[media.checked_type]}"
+
+
+def media_save(media: Media, content: File, *, extension: str) -> Media:
+    """Store the file (and a checked image's thumbnail), then the row; all or nothing.
+
+    ServiceError storage_unavailable when the storage refuses or is down: the files written so far are deleted, no
+    row is saved. A row that fails after the files were written takes them with it."""
+    try:
+        with storage_errors_refused():
+            content.seek(0)
+            media.file.save(f"{media.uuid.hex}.{extension}", content, save=False)
+            if media.is_checked_image:
+                content.seek(0)
+                thumbnail = thumbnail_bytes(content, media.checked_type)
+                if thumbnail is not None:
+                    media.thumbnail.save(_thumbnail_name(media), ContentFile(thumbnail), save=False)
         with transaction.atomic():
-            media.file.save(f"{media.uuid.hex}.{extension}", upload, save=False)
             media.save()
-    except OSError:
-        raise ServiceError("could_not_save_media", status_code=500) from None
+    except BaseException:
+        _files_forget(media)
+        raise
+    written = _written.get()
+    if written is not None:
+        written.append(media)
     return media
+
+
+def media_files_delete(media: Media) -> None:
+    """Delete a media's original and its thumbnail from storage; a file already gone is no error. The row is left
+    as it is (the caller deletes or changes it). ServiceError storage_unavailable when the storage refuses."""
+    with storage_errors_refused():
+        for stored in (media.thumbnail, media.file):
+            if stored.name:
+                stored.storage.delete(stored.name)
+
+
+def media_content(media: Media) -> bytes:
+    """A media's stored bytes, whole. FileNotFoundError when the file is gone, ServiceError storage_unavailable when
+    the storage cannot be read."""
+    with storage_errors_refused(reading=True), media.file.storage.open(media.file.name, "rb") as handle:
+        return handle.read()
+
+
+def media_thumbnail_content(media: Media) -> bytes | None:
+    """The stored thumbnail of a checked image; None for other media or an original whose bytes give none.
+
+    Media stored before thumbnails were (#22), or whose thumbnail is gone, get one made from the original on first
+    use and stored beside it. ServiceError storage_unavailable when the storage cannot be read."""
+    if not media.is_checked_image:
+        return None
+    if media.thumbnail.name:
+        try:
+            with storage_errors_refused(reading=True), media.thumbnail.open("rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            pass
+    try:
+        with storage_errors_refused(reading=True), media.file.open("rb") as handle:
+            content = thumbnail_bytes(handle, media.checked_type)
+    except FileNotFoundError:
+        return None
+    if content is not None:
+        _thumbnail_keep(media, content)
+    return content
+
+
+def _thumbnail_keep(media: Media, content: bytes) -> None:
+    """Store a thumbnail made on first use; the first of two concurrent requests wins, the other's file goes."""
+    before = media.thumbnail.name or ""
+    try:
+        with storage_errors_refused():
+            media.thumbnail.save(_thumbnail_name(media), ContentFile(content), save=False)
+    except ServiceError:
+        return  # served this time, stored on a later request
+    if not Media.objects.filter(pk=media.pk, thumbnail=before).update(thumbnail=media.thumbnail.name):
+        try:
+            with storage_errors_refused():
+                media.thumbnail.storage.delete(media.thumbnail.name)
+        except ServiceError:
+            logger.warning("media storage: could not delete the spare thumbnail %s", media.thumbnail.name)
 
 
 def media_stored_name(*, year: int, month: int, day: int, filename: str) -> str:
@@ -238,10 +402,12 @@ UNUSED_UPLOAD_HOURS = 24
 
 
 def media_prune_unused(*, older_than_hours: int = UNUSED_UPLOAD_HOURS) -> int:
-    """Delete uploads no message took within a day (client API §5.7 Decision), files included."""
+    """Delete uploads no message took within a day (client API §5.7 Decision), their files first (from the bucket
+    too). ServiceError storage_unavailable when the storage refuses: the rows not yet pruned stay for the next run."""
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
-    stale = list(Media.objects.filter(message__isnull=True, created_at__lt=cutoff))
-    for media in stale:
-        media.file.delete(save=False)
+    pruned = 0
+    for media in Media.objects.filter(message__isnull=True, created_at__lt=cutoff).order_by("pk"):
+        media_files_delete(media)  # storage down: stop here, the rest (and this row) are pruned on the next run
         media.delete()
-    return len(stale)
+        pruned += 1
+    return pruned

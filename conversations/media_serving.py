@@ -6,26 +6,29 @@ No active content on our origin: only a PNG, JPEG, GIF or WebP whose bytes passe
 (`Content-Disposition: attachment`) of `application/octet-stream` (the client API keeps the type the check found,
 see `media_serving`). Every answer carries `nosniff` and a policy that allows nothing (MEDIA_CSP), so even a file
 opened on its own can run no script and load nothing. The type a sender declared is never what is served.
+
+The bytes are streamed from the storage (the local disk or the bucket, docs/storage.md) after the view's permission
+check, never handed out as a bucket URL: the headers above, the SDKs' authenticated same-origin requests and the
+check on every request all stay as they are. A storage that cannot be read raises ServiceError storage_unavailable
+(each surface answers 503 in its own format); a file that is gone raises FileNotFoundError (the views' 404).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 from typing import Literal
 from urllib.parse import quote
 
 import filetype
 from django.http import FileResponse, HttpResponse
+from django.urls import reverse
 
-from conversations.media import IMAGE_ERRORS, image_open_checked
+from conversations.media import media_thumbnail_content, storage_errors_refused
 from conversations.models import Media
 
 # No script, style, frame, plugin or fetch, never framed; `sandbox` gives a file opened on its own a unique origin.
 MEDIA_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 OCTET_STREAM = "application/octet-stream"
-THUMBNAIL_SIZE = (320, 320)
-THUMBNAIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
 
 # Who serves: the answers differ only where a spec says so (see `media_serving`).
 Surface = Literal["desk", "client_api", "integration_api"]
@@ -57,43 +60,50 @@ def _protect(response: HttpResponse) -> HttpResponse:
 
 
 def media_response(media: Media, *, surface: Surface, cache_control: str | None = None) -> FileResponse:
-    """The stored bytes as `media_serving` decides. Raises OSError when the file cannot be opened.
+    """The stored bytes as `media_serving` decides, streamed from the storage. Raises FileNotFoundError when the
+    file is gone, ServiceError storage_unavailable when the storage cannot be read (before any byte is sent: the
+    response's length is taken from the opened file, which fetches an object from a bucket).
 
     The file name goes in `Content-Disposition` as each API has always sent it: the integration API in the RFC 5987
     form only (§8.6), the others as Django writes it (a plain `filename` when it is ASCII)."""
     serving = media_serving(media, surface=surface)
     name = str(media) or "file"
-    handle = media.file.open("rb")
-    if surface == "integration_api":
-        response = FileResponse(handle, content_type=serving.content_type)
-        disposition = "inline" if serving.inline else "attachment"
-        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(media.original_name or 'file')}"
-    else:
-        response = FileResponse(
-            handle, content_type=serving.content_type, as_attachment=not serving.inline, filename=name
-        )
+    with storage_errors_refused(reading=True):
+        handle = media.file.storage.open(media.file.name, "rb")
+        try:
+            if surface == "integration_api":
+                response = FileResponse(handle, content_type=serving.content_type)
+                disposition = "inline" if serving.inline else "attachment"
+                response["Content-Disposition"] = (
+                    f"{disposition}; filename*=UTF-8''{quote(media.original_name or 'file')}"
+                )
+            else:
+                response = FileResponse(
+                    handle, content_type=serving.content_type, as_attachment=not serving.inline, filename=name
+                )
+        except BaseException:
+            handle.close()
+            raise
     if cache_control:
         response["Cache-Control"] = cache_control
     return _protect(response)
 
 
 def media_thumbnail(media: Media, *, cache_control: str) -> HttpResponse | None:
-    """A copy at most THUMBNAIL_SIZE of a checked image, in its own format; None when there is none to give.
-
-    Decoded only after its header says it is a PNG, JPEG, GIF or WebP of bounded size (image_open_checked): a file
-    that does not decode, or would decode to a huge picture, gets no thumbnail, never an error page."""
-    if not media.is_checked_image:
+    """The stored thumbnail of a checked image (made at upload, or on first use for older media); None when there
+    is none to give. ServiceError storage_unavailable when the storage cannot be read."""
+    content = media_thumbnail_content(media)
+    if content is None:
         return None
-    try:
-        with media.file.open("rb") as handle, image_open_checked(handle) as image:
-            image.thumbnail(THUMBNAIL_SIZE)  # a JPEG is decoded at a smaller scale straight away (draft)
-            buffer = BytesIO()
-            image.save(buffer, format=THUMBNAIL_FORMATS[media.checked_type])
-    except (*IMAGE_ERRORS, KeyError):
-        return None
-    response = HttpResponse(buffer.getvalue(), content_type=media.checked_type)
+    response = HttpResponse(content, content_type=media.checked_type)
     response["Cache-Control"] = cache_control
     return _protect(response)
+
+
+def agent_avatar_url(name: str) -> str:
+    """Where an agent's avatar is served (`/media/avatars/…`, avatar_response), whatever the storage: never a
+    bucket's URL, which would expire and which the desk's and the widget's policies would not load."""
+    return reverse("agent-avatar", kwargs={"name": name.removeprefix("avatars/")})
 
 
 AVATAR_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
@@ -101,12 +111,14 @@ AVATAR_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "we
 
 def avatar_response(agent_avatar, *, cache_control: str) -> FileResponse | None:
     """An agent's avatar (an image the admin's ImageField checked at upload), inline when its bytes are a PNG, JPEG,
-    GIF or WebP, as the type its bytes say; None otherwise."""
-    with agent_avatar.open("rb") as handle:
-        kind = filetype.guess(handle.read(261))
-    content_type = AVATAR_TYPES.get(kind.extension if kind else "")
-    if content_type is None:
-        return None
-    response = FileResponse(agent_avatar.open("rb"), content_type=content_type)
+    GIF or WebP, as the type its bytes say; None otherwise. FileNotFoundError when it is gone, ServiceError
+    storage_unavailable when the storage cannot be read."""
+    with storage_errors_refused(reading=True):
+        with agent_avatar.storage.open(agent_avatar.name, "rb") as handle:
+            kind = filetype.guess(handle.read(261))
+        content_type = AVATAR_TYPES.get(kind.extension if kind else "")
+        if content_type is None:
+            return None
+        response = FileResponse(agent_avatar.storage.open(agent_avatar.name, "rb"), content_type=content_type)
     response["Cache-Control"] = cache_control
     return _protect(response)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -284,6 +285,11 @@ class Thread(models.Model):
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
+def media_thumbnail_upload_to(media: Media, filename: str) -> str:
+    """A thumbnail lives in its original's directory, whenever it is made."""
+    return posixpath.join(posixpath.dirname(media.file.name), filename)
+
+
 class Media(models.Model):
     """An uploaded file, stored under year/month/day. Served only to those allowed to see it."""
 
@@ -292,6 +298,9 @@ class Media(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="media")
     # `media/{y}/{m}/{d}/{filename}` downloads look the file up by its stored name: unique, indexed.
     file = models.FileField(upload_to="uploads/%Y/%m/%d/", max_length=255, unique=True)
+    # A copy at most 320 px of a checked image, beside the original (`<uuid>_thumb.<ext>`), made at upload (or on
+    # the desk's first use for older media) and served from storage ever after (conversations/media.py).
+    thumbnail = models.FileField(upload_to=media_thumbnail_upload_to, max_length=255, blank=True, default="")
     # What the uploader declared: the integration API keeps it exactly (§3.6); the client API and the desk store the
     # checked type here too. It never decides how the file is served: `checked_type` does (media_serving.py).
     mime_type = models.CharField(max_length=127)

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from agents.models import Agent
 from conversations.events import Author, message_created, typing_event
 from conversations.live import message_live
+from conversations.media_serving import agent_avatar_url
 from conversations.missed_email import missed_email_schedule
 from conversations.models import Conversation, Message, Participant, Receipt
 from devices.models import Customer
@@ -77,7 +78,7 @@ def agent_typing_notify(*, conversation: Conversation, agent: Agent, typing: boo
         cache.delete_many([sent, shown])
         if started is None or now - started > TYPING_SHOWN_SECONDS:
             return  # no indicator is showing: nothing to stop
-    avatar = agent.avatar.url if agent.avatar else None
+    avatar = agent_avatar_url(agent.avatar.name) if agent.avatar else None
     push_to_customers(
         account_id=conversation.account_id,
         customer_ids=Participant.objects.filter(conversation=conversation).values_list("customer_id", flat=True),

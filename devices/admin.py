@@ -1,6 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
+from conversations.customer_export import customer_export
+from conversations.services.erasure import customer_erase
 from devices.models import Customer, Device
 
 
@@ -15,15 +24,114 @@ class DeviceInline(TenantScopedInline, admin.TabularInline):
 
 @admin.register(Customer)
 class CustomerAdmin(TenantScopedAdmin):
+    """Customers, with the data-protection tools (#22): "Export data" downloads the ZIP of everything held about
+    one customer; "Erase" asks for a confirmation, then erases (`conversations.services.erasure`). Both need the
+    `write_role` in the customer's account, and are audited."""
+
     account_path = "account"
     ordering = ["-pk"]  # as the changelist orders; the autocomplete pages need an order too
-    list_display = ["__str__", "account", "number", "registered", "fk_id", "email", "phone", "created_at"]
+    # Fits 1280 px beside the admin's menu and the filters: the name, how to reach them, the account, the date
+    # (registered or not is a filter).
+    list_display = ["__str__", "email", "phone", "account", "created"]
+    list_display_links = ["__str__"]
     list_select_related = ["account"]
-    list_filter = ["registered", "account"]
+    list_filter = ["registered", "account", "created_at"]
+    list_per_page = 50
     search_fields = ["name", "first_name", "last_name", "email", "phone", "fk_id", "=uuid"]
+    search_help_text = "Name, email, phone, fkId or the exact id (UUID)."
+    date_hierarchy = "created_at"
     readonly_fields = ["uuid", "number", "merged_into", "current_conversation", "created_at", "updated_at"]
     autocomplete_fields = ["account"]
     inlines = [DeviceInline]
+    actions = ["export_data", "erase_selected"]
+    change_form_template = "devices/admin/customer_change_form.html"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, customer: Customer) -> str:
+        return date_format(timezone.localtime(customer.created_at), "SHORT_DATE_FORMAT")
+
+    def get_urls(self):
+        own = [
+            path(
+                "<path:object_id>/export/",
+                self.admin_site.admin_view(self.export_view),
+                name="devices_customer_export",
+            ),
+            path(
+                "<path:object_id>/erase/",
+                self.admin_site.admin_view(self.erase_view),
+                name="devices_customer_erase",
+            ),
+        ]
+        return own + super().get_urls()
+
+    # --- the two tools --------------------------------------------------------------------------------------
+
+    def _writable(self, request, object_id: str) -> Customer:
+        """The customer, if the user may change it: another tenant's (or an unknown one) does not exist."""
+        try:
+            customer = self.get_queryset(request).filter(pk=object_id).first()
+        except (ValueError, ValidationError):
+            customer = None
+        if customer is None:
+            raise Http404("No such customer.")
+        if not self.has_change_permission(request, customer):
+            raise PermissionDenied
+        return customer
+
+    def _export_response(self, request, customer: Customer) -> FileResponse:
+        archive = customer_export(customer=customer, actor=request.user, by="admin")
+        return FileResponse(
+            archive,
+            as_attachment=True,
+            filename=f"customer-{customer.number}-export.zip",
+            content_type="application/zip",
+        )
+
+    def export_view(self, request, object_id: str):
+        return self._export_response(request, self._writable(request, object_id))
+
+    def erase_view(self, request, object_id: str):
+        customer = self._writable(request, object_id)
+        if request.method == "POST":
+            customer_erase(customer=customer, actor=request.user, by="admin")
+            self.message_user(request, f"Customer {customer.uuid} was erased.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:devices_customer_change", args=[customer.pk]))
+        return self._erase_confirmation(request, [customer], single=True)
+
+    def _erase_confirmation(self, request, customers: list[Customer], *, single: bool) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Erase customer" if single else "Erase customers",
+            "opts": self.model._meta,
+            "customers": customers,
+            "single": single,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "devices/admin/customer_erase_confirm.html", context)
+
+    @admin.action(description="Export data of the selected customer (ZIP)")
+    def export_data(self, request, queryset):
+        customers = list(queryset[:2])
+        if len(customers) != 1:
+            self.message_user(request, "Select exactly one customer to export.", messages.WARNING)
+            return None
+        return self._export_response(request, customers[0])
+
+    @admin.action(description="Erase the selected customers…")
+    def erase_selected(self, request, queryset):
+        """The confirmation page first; its POST (with `confirm`) erases, each customer in its own transaction."""
+        customers = list(queryset.order_by("pk"))
+        if request.POST.get("confirm") != "yes":
+            return self._erase_confirmation(request, customers, single=False)
+        for customer in customers:
+            customer_erase(customer=customer, actor=request.user, by="admin")
+        self.message_user(request, f"Erased {len(customers)} customers.", messages.SUCCESS)
+        return None
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["privacy_tools"] = obj is not None and self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
 
 @admin.register(Device)

@@ -10,6 +10,8 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.conf import global_settings
 
+from messenger_project.media_storage import media_storage_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -164,8 +166,9 @@ WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS  # while developing, files edited after start are served whole
 MEDIA_URL = "media/"  # never served as public static files: media goes through access-checked views
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads: the local disk, or a private S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set (docs/storage.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage_config(env),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Uploads of 10 MiB must fit (client API media); bigger bodies are refused by the views themselves.

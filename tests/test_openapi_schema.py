@@ -57,6 +57,8 @@ EXPECTED_OPERATIONS = [
     ("/api/v2/customers/{customer_id}", "get", False),
     ("/api/v2/customers/{customer_id}", "put", True),
     ("/api/v2/customers/{customer_id}", "patch", True),
+    ("/api/v2/customers/{customer_id}/export", "get", False),
+    ("/api/v2/customers/{customer_id}/erase", "post", False),
     ("/api/v2/conversations/{conversation_id}", "get", False),
     ("/api/v2/conversations/{conversation_id}", "patch", True),
     ("/api/v2/conversations/{conversation_id}/chats", "post", True),

@@ -8,9 +8,8 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from django.core.files.storage import default_storage
-
 from agents.models import Agent
+from conversations.media_serving import agent_avatar_url
 from conversations.models import Media, Receipt
 from conversations.timeline import AuthorAgent, AuthorCustomer, MediaRef, TimelineItem
 from devices.models import Customer, Device
@@ -24,7 +23,7 @@ def agent_object(agent: Agent | AuthorAgent, *, typing_since: int | None = None)
     return {
         "id": agent.id,
         "name": agent.display_name or "",
-        "avatar": default_storage.url(avatar) if avatar else None,
+        "avatar": agent_avatar_url(avatar) if avatar else None,
         "isTyping": typing_since,
     }
 

@@ -29,6 +29,7 @@ DOWNLOAD_NOTE = (
 DOWNLOADED = {
     (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file's bytes."),
     404: refusals("Not found.", refusal("Not visible to the caller", "media_not_found")),
+    503: refusals("The file storage cannot be read just now.", refusal("Storage down", "storage_unavailable")),
 }
 
 
@@ -52,7 +53,10 @@ class MediaUploadView(ClientAPIView):
                 refusal("Type not accepted", "invalid_media_type"),
             ),
             413: refusals("Upload over 10 MiB.", refusal("Too large", "media_too_large")),
-            500: refusals("Storage failure.", refusal("Storage failure", "could_not_save_media")),
+            503: refusals(
+                "The file storage refused the file or cannot be reached; nothing was stored.",
+                refusal("Storage down", "storage_unavailable"),
+            ),
         },
     )
     def post(self, request, api_version: str):
@@ -74,7 +78,7 @@ class _MediaDownloadView(ClientAPIView):
             return media_response(
                 media, surface="client_api", cache_control=f"private, max-age={MEDIA_CACHE_SECONDS}, immutable"
             )
-        except OSError:
+        except FileNotFoundError:  # the row without its file (storage down: 503 storage_unavailable)
             raise ServiceError("media_not_found", status_code=404) from None
 
 

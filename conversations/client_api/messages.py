@@ -38,7 +38,7 @@ from conversations.client_api.serializers import (
     ClientUnseenCountSerializer,
 )
 from conversations.client_api.timeline_answer import timeline_answer
-from conversations.media import media_claim_for_message, media_store
+from conversations.media import media_claim_for_message, media_files_removed_on_failure, media_store
 from conversations.models import Message, Receipt
 from conversations.selectors import unseen_message_ids
 from conversations.services import receipts_mark_received, receipts_raise_status
@@ -386,7 +386,7 @@ class MessagesView(TimelineView):
         return self._created(message, text)
 
     def _send(self, *, text: str, upload) -> Response:
-        with transaction.atomic():
+        with media_files_removed_on_failure(), transaction.atomic():
             media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
             message = self._customer_send(media=[media])
         return self._created(message, text)

@@ -70,6 +70,7 @@ from conversations.services import (
 from conversations.typing import agent_typing_set, customer_typing_get
 from messenger_project.errors import ServiceError
 from messenger_project.numbers import is_digits
+from messenger_project.outage import RETRY_AFTER_SECONDS
 
 MEDIA_CACHE_CONTROL = "private, max-age=86400"
 
@@ -300,6 +301,7 @@ def conversation_reply(request, pk: int):
     conversation = _conversation(request, pk)
     form = ReplyForm(request.POST, request.FILES)
     error = None
+    status = 400
     if form.is_valid():
         try:
             if form.cleaned_data["private"]:
@@ -315,10 +317,11 @@ def conversation_reply(request, pk: int):
                 )
         except ServiceError as exc:
             error = {"invalid_media_type": "Only images can be attached."}.get(exc.code, exc.message)
+            status = max(status, exc.status_code)  # 503 when the file storage is down
     else:
         error = " ".join(e for errors in form.errors.values() for e in errors)
     if _wants_json(request):
-        return JsonResponse({"ok": error is None, "error": error}, status=400 if error else 200)
+        return JsonResponse({"ok": error is None, "error": error}, status=status if error else 200)
     if error:
         flash.error(request, error)
     return redirect("desk:conversation", pk=conversation.pk)
@@ -443,15 +446,22 @@ def media_file(request, media_uuid):
     """Media of the agent's accounts, served as conversations/media_serving.py decides (inline only for a checked
     image); `?thumb=1` gives a scaled copy of a checked image, and a 404 when there is none to give."""
     media = get_object_or_404(desk_media(agent=request.agent), uuid=media_uuid)
-    if request.GET.get("thumb") == "1":
-        thumbnail = media_thumbnail(media, cache_control=MEDIA_CACHE_CONTROL)
-        if thumbnail is None:
-            raise Http404("No thumbnail")
-        return thumbnail
     try:
+        if request.GET.get("thumb") == "1":
+            thumbnail = media_thumbnail(media, cache_control=MEDIA_CACHE_CONTROL)
+            if thumbnail is None:
+                raise Http404("No thumbnail")
+            return thumbnail
         return media_response(media, surface="desk", cache_control=MEDIA_CACHE_CONTROL)
-    except OSError:
+    except FileNotFoundError:
         raise Http404("File missing") from None
+    except ServiceError as exc:  # storage_unavailable
+        return HttpResponse(
+            exc.message,
+            status=exc.status_code,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS), "X-Content-Type-Options": "nosniff"},
+        )
 
 
 def demo(request):

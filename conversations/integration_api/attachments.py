@@ -62,5 +62,5 @@ class AttachmentView(IntegrationAPIView):
         try:
             # §8.6: inline only for a safe image type, here one the check of the bytes confirmed at upload.
             return media_response(media, surface="integration_api")
-        except OSError:
+        except FileNotFoundError:  # storage down: ServiceError storage_unavailable, a 503 in this API's body
             raise ApiError(404, "not_found", "No such attachment.") from None

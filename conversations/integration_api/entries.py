@@ -37,6 +37,7 @@ from conversations.integration_api.openapi import (
     request_example,
     success_headers,
 )
+from conversations.media import media_content
 from conversations.models import Conversation, Media, Message
 from conversations.services import (
     AttachmentDraft,
@@ -436,8 +437,7 @@ class AttachmentDataView(IntegrationAPIView):
         if media is None:
             raise ApiError(404, "not_found", "No such attachment.")
         try:
-            with media.file.open("rb") as handle:
-                content = handle.read()
-        except OSError:
+            content = media_content(media)
+        except FileNotFoundError:  # storage down: ServiceError storage_unavailable, a 503 in this API's body
             raise ApiError(404, "not_found", "No such attachment.") from None
         return Response(AttachmentDataSerializer({"data": base64.b64encode(content).decode("ascii")}).data)

@@ -12,6 +12,7 @@ from conversations.integration_api.conversations import (
     ConversationSnoozeView,
     ConversationTagsView,
 )
+from conversations.integration_api.customer_privacy import CustomerEraseView, CustomerExportView
 from conversations.integration_api.customers import CustomerDetailView, CustomerListView
 from conversations.integration_api.entries import (
     AttachmentDataView,
@@ -118,6 +119,8 @@ urlpatterns = [
     path("v2/mailboxes", MailboxListView.as_view(), name="v2-mailboxes"),
     path("v2/customers", CustomerListView.as_view(), name="v2-customers"),
     path("v2/customers/<str:customer_id>", CustomerDetailView.as_view(), name="v2-customer"),
+    path("v2/customers/<str:customer_id>/export", CustomerExportView.as_view(), name="v2-customer-export"),
+    path("v2/customers/<str:customer_id>/erase", CustomerEraseView.as_view(), name="v2-customer-erase"),
     path("v2/mailboxes/<str:mailbox_id>", MailboxDetailView.as_view(), name="v2-mailbox"),
     path("v2/reports/conversations", ConversationReportView.as_view(), name="v2-reports-conversations"),
     path("v2/conversations/<str:conversation_id>/merge", ConversationMergeView.as_view(), name="v2-conversation-merge"),

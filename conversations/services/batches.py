@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from django.utils import timezone
 from agents.models import Agent
 from conversations.attachments import attachment_store
 from conversations.events import Event, conversation_event
+from conversations.media import media_files_removed_on_failure
 from conversations.models import Conversation, Media, Message, Thread
 from conversations.services.locks import conversation_lock
 from conversations.services.posting import conversation_create, message_post, participant_add
@@ -97,22 +97,9 @@ class MessageDraft:
         ]
 
 
-@contextmanager
-def _files_removed_on_failure() -> Iterator[list[Media]]:
-    """Collects media stored inside a transaction; if it fails, their rows roll back and the files go too."""
-    stored: list[Media] = []
-    try:
-        yield stored
-    except Exception:
-        for media in stored:
-            media.file.delete(save=False)
-        raise
-
-
-def _attachments_store(
-    *, account, drafts: Sequence[AttachmentDraft], author: Author, stored: list[Media]
-) -> list[Media]:
-    media = [
+def _attachments_store(*, account, drafts: Sequence[AttachmentDraft], author: Author) -> list[Media]:
+    """Each stored file is deleted again if the surrounding block fails (media_files_removed_on_failure)."""
+    return [
         attachment_store(
             account=account,
             file_name=a.file_name,
@@ -123,8 +110,6 @@ def _attachments_store(
         )
         for a in drafts
     ]
-    stored += media
-    return media
 
 
 def messages_post_batch(*, conversation: Conversation, drafts: Sequence[MessageDraft], origin: str) -> list[int]:
@@ -133,7 +118,7 @@ def messages_post_batch(*, conversation: Conversation, drafts: Sequence[MessageD
     An `idempotency_key` already used in the conversation with the same content returns the stored id; with
     other content the whole batch is refused (409 idempotency_conflict).
     """
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with media_files_removed_on_failure(), transaction.atomic():
         conversation = conversation_lock(conversation)
         keys = [d.idempotency_key for d in drafts if d.idempotency_key]
         replays = {
@@ -156,9 +141,7 @@ def messages_post_batch(*, conversation: Conversation, drafts: Sequence[MessageD
             created_at = timezone.now()
             if previous is not None and created_at <= previous:
                 created_at = previous + timedelta(microseconds=1)
-            media = _attachments_store(
-                account=conversation.account, drafts=draft.attachments, author=draft.author, stored=stored
-            )
+            media = _attachments_store(account=conversation.account, drafts=draft.attachments, author=draft.author)
             message = message_post(
                 conversation=conversation,
                 author=draft.author,
@@ -195,7 +178,7 @@ def chat_thread_create(
     changes nothing else and notifies nobody.
     """
     now = timezone.now()
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with media_files_removed_on_failure(), transaction.atomic():
         conversation = conversation_lock(conversation)
         thread_ensure_can_open(conversation=conversation, now=now)
         author = customer() if callable(customer) else customer
@@ -225,7 +208,7 @@ def chat_thread_create(
                 conversation_event(
                     conversation=conversation, event=Event.CONVERSATION_STATUS_CHANGED, previousStatus=previous
                 )
-        media = _attachments_store(account=conversation.account, drafts=attachments, author=author, stored=stored)
+        media = _attachments_store(account=conversation.account, drafts=attachments, author=author)
         message_post(
             conversation=conversation,
             author=author,

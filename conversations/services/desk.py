@@ -7,7 +7,7 @@ from django.db import transaction
 
 from agents.models import Agent
 from conversations.live import read_live
-from conversations.media import media_store
+from conversations.media import media_files_removed_on_failure, media_store
 from conversations.models import Conversation, Message, ReadMarker, Thread
 from conversations.services.posting import message_post
 from conversations.services.satisfaction import satisfaction_ask
@@ -100,7 +100,7 @@ def desk_reply(*, conversation: Conversation, agent: Agent, text: str, image: Up
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()  # browsers send textarea lines as CRLF
     if not text and image is None:
         raise ServiceError("empty_reply", message="Write a message or attach an image.")
-    with transaction.atomic():
+    with media_files_removed_on_failure(), transaction.atomic():
         media = (
             [media_store(account=conversation.account, upload=image, agent=agent, images_only=True)]
             if image is not None

@@ -9,8 +9,9 @@ from django.db import transaction
 
 from agents.models import Agent
 from agents.services import audit_record
+from conversations.media import media_files_removed_on_failure
 from conversations.models import Conversation, Media, Message
-from conversations.services.batches import AttachmentDraft, _attachments_store, _files_removed_on_failure
+from conversations.services.batches import AttachmentDraft, _attachments_store
 from conversations.services.locks import conversation_lock
 from conversations.services.notes import note_add
 from conversations.services.posting import message_post
@@ -34,9 +35,9 @@ def staff_entry_post(
     """An agent's (or bot's) reply, or with `private` a note (`note_add`: never shown to a customer), its files
     stored with it, then the conversation moved to `status` (`conversation_set_status`) if given; all or nothing.
     ServiceError as `message_post` / `note_add` / `conversation_set_status`."""
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with media_files_removed_on_failure(), transaction.atomic():
         conversation = conversation_lock(conversation)
-        media = _attachments_store(account=conversation.account, drafts=attachments, author=author, stored=stored)
+        media = _attachments_store(account=conversation.account, drafts=attachments, author=author)
         if private:
             message = note_add(conversation=conversation, agent=author, text=text, origin=origin, media=media)
         else:
@@ -80,7 +81,7 @@ def message_attachment_add(*, message: Message, attachment: AttachmentDraft, by:
     """One more file on a staff message or note (at most 5 a message), stored as the integration API's
     attachments are (`attachment_store`). ServiceError: `thread_not_editable` (422), `too_many_attachments` (409),
     `conversation_merged` (404)."""
-    with _files_removed_on_failure() as stored, transaction.atomic():
+    with media_files_removed_on_failure(), transaction.atomic():
         conversation = conversation_lock(message.conversation)
         message = Message.objects.select_for_update().get(pk=message.pk)
         _editable(message)
@@ -91,7 +92,7 @@ def message_attachment_add(*, message: Message, attachment: AttachmentDraft, by:
                 status_code=409,
                 message=f"A message holds at most {MESSAGE_ATTACHMENTS_MAX} attachments.",
             )
-        [media] = _attachments_store(account=conversation.account, drafts=[attachment], author=by, stored=stored)
+        [media] = _attachments_store(account=conversation.account, drafts=[attachment], author=by)
         media.message, media.position = message, count
         media.save(update_fields=["message", "position"])
     return media

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from conversations.desk.forms import CustomerEditForm
 from conversations.desk.selectors import message_delivery
+from conversations.media_serving import agent_avatar_url
 
 register = template.Library()
 
@@ -49,7 +50,7 @@ def avatar(person) -> str:
         return format_html('<span class="avatar c0" aria-hidden="true">?</span>')
     picture = getattr(person, "avatar", None)
     if picture:
-        return format_html('<img class="avatar" src="{}" alt="" aria-hidden="true">', picture.url)
+        return format_html('<img class="avatar" src="{}" alt="" aria-hidden="true">', agent_avatar_url(picture.name))
     name = getattr(person, "display_name", "") or ""
     colour = zlib.crc32(f"{type(person).__name__}{person.pk}".encode()) % AVATAR_COLOURS
     return format_html('<span class="avatar c{}" aria-hidden="true">{}</span>', colour, initials(name))

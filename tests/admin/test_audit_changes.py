@@ -174,3 +174,23 @@ def test_a_password_set_in_the_admin_is_recorded_as_changed(client, boss, alpha)
     entry = AuditEntry.objects.get(action="change password")
     assert (entry.account, entry.changes) == (alpha, {"password": SECRET_CHANGED})
     assert "A-new-long" not in str(AuditEntry.objects.values_list("changes", flat=True))
+
+
+def test_an_erased_customers_audited_values_are_erased_too(alpha, bravo, boss):
+    from conversations.services.erasure import customer_erase
+
+    customer = make_registered_customer(account=alpha)
+    other = make_registered_customer(account=alpha)
+    customer_desk_edit(customer=customer, user=boss, changes={"emails": ["ada@example.com"], "note": "VIP"})
+    customer_api_save(account=alpha, customer=customer, changes={"name": "Ada Lovelace"}, by="key sk_live_abcd")
+    customer_desk_edit(customer=other, user=boss, changes={"note": "kept"})
+
+    customer_erase(customer=customer, actor=boss)
+
+    entries = AuditEntry.objects.filter(target__startswith=f"customer {customer.uuid}", action__startswith="edit")
+    assert [entry.changes for entry in entries.order_by("pk")] == [
+        {"email": "erased", "note": "erased"},
+        {"name": "erased"},
+    ]
+    assert "ada@example.com" not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+    assert AuditEntry.objects.get(target=f"customer {other.uuid}").changes == {"note": ["", "kept"]}

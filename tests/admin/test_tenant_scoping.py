@@ -616,6 +616,18 @@ def _form_data(response) -> dict[str, list[str]]:
     return reader.data
 
 
+def test_the_customer_export_and_erase_pages_answer_404_for_another_tenants_customer(client, boss, a, b):
+    """The data-protection tools of the customer admin (#22) are pages of their own, outside the changelist."""
+    before = snapshot(b.account)
+
+    for view in ("export", "erase"):
+        assert client.get(url(Customer, view, b.customer.pk)).status_code == 404
+        assert client.post(url(Customer, view, b.customer.pk)).status_code == 404
+        assert client.get(url(Customer, view, a.customer.pk)).status_code == 200
+
+    assert snapshot(b.account) == before
+
+
 def test_another_tenants_webhook_cannot_be_pinged(client, boss, a, b):
     """The webhook admin's "send a test ping" page (POST) is scoped like its change page: B's is 404, A's queues."""
     assert client.post(f"/admin/agents/webhook/{b.webhook.pk}/ping/").status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -50,7 +51,10 @@ def test_upload_returns_an_opaque_id_and_stores_the_file(web, media_root):
         "holiday.png",
     )
     assert media.message is None
-    assert [path.read_bytes() for path in stored_files(media_root)] == [content]
+    # The original, and beside it the desk's thumbnail, made once at upload (#22).
+    assert stored_files(media_root) == [Path(media.file.path), Path(media.thumbnail.path)]
+    assert Path(media.file.path).read_bytes() == content
+    assert media.thumbnail.name == f"{media.file.name.rsplit('.', 1)[0]}_thumb.png"
 
 
 def test_upload_before_v1_9_returns_the_path_form(web, account):
@@ -135,7 +139,8 @@ def test_legacy_multipart_image_on_post_messages_sends_a_media_message(web, medi
     message = Message.objects.get()
     assert response.json()["data"] == {"messageId": str(message.pk)}
     assert (message.text, message.media.mime_type, message.media.original_name) == ("", "image/png", "IMG_1.png")
-    assert [path.read_bytes() for path in stored_files(media_root)] == [content]
+    assert stored_files(media_root) == [Path(message.media.file.path), Path(message.media.thumbnail.path)]
+    assert Path(message.media.file.path).read_bytes() == content
 
 
 def test_legacy_multipart_image_of_a_refused_type_stores_nothing(web, media_root):

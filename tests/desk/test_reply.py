@@ -78,7 +78,7 @@ def test_an_image_reply_stores_the_image_on_the_message(desk: Client, chat: Conv
         "label.png",
         (64, 48),
     )
-    assert stored_files(media_root) == [Path(media.file.path)]
+    assert stored_files(media_root) == [Path(media.file.path), Path(media.thumbnail.path)]
     thumbnail = desk.get(f"/desk/media/{media.uuid}", {"thumb": "1"})
     assert (thumbnail.status_code, thumbnail["Content-Type"], thumbnail["X-Content-Type-Options"]) == (
         200,

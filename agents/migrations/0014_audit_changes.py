@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agents", "0012_worker_heartbeat"),
+        ("agents", "0013_account_retention"),
     ]
 
     operations = [
