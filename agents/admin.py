@@ -11,12 +11,25 @@ from django_tasks_db.admin import DBTaskResultAdmin  # registers itself on impor
 from django_tasks_db.models import DBTaskResult
 
 from agents import admin_oauth  # noqa: F401  (registers the OAuth apps admin; takes DOT's own admins off)
+from agents.admin_audit import AuditedAdmin
 from agents.admin_delivery import PushSettingsInline
+from agents.admin_display import short_time, wrapped
+from agents.admin_fields import LinesField, web_origin_check
 from agents.admin_routing import ACCOUNT_FIELDSETS, AccountRoutingForm, HolidayInline, OpeningHoursInline
-from agents.admin_scoping import ReadOnlyAdmin, SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
-from agents.models import Account, Agent, ApiKey, AuditEntry, Membership, User, hex_colour
+from agents.admin_scoping import SuperuserOnlyAdmin, TenantScopedAdmin, TenantScopedInline, account_ids
+from agents.audit_changes import SECRET_CHANGED
+from agents.models import Account, Agent, ApiKey, Membership, User, hex_colour
 from agents.services import account_secret_rotate, agent_create, api_key_create, api_key_revoke, audit_record
 from agents.widgets import HexColourInput
+
+
+class AccountForm(AccountRoutingForm):
+    allowed_origins = LinesField(
+        item_check=web_origin_check,
+        label="Allowed origins",
+        help_text="Web origins allowed to call the client API, one per line (https://shop.example.com); "
+        "empty allows any.",
+    )
 
 
 def _copyable(value: str):
@@ -66,6 +79,17 @@ class AgentInline(TenantScopedInline, admin.StackedInline):
     extra = 0
 
 
+def _served_account(request, agent: Agent | None, accounts) -> Account | None:
+    """The account an entry about an agent (or its login) belongs to: one it serves that the editor administers."""
+    if agent is None or agent.pk is None:
+        return None
+    memberships = agent.memberships.select_related("account").order_by("account_id")
+    if accounts is not None:
+        memberships = memberships.filter(account_id__in=accounts)
+    first = memberships.first()
+    return first.account if first else None
+
+
 def _agent_creation_form(accounts):
     class AgentCreationForm(AdminUserCreationForm):
         """A new login with its agent and its first account: what an account's admin may add (a user serving no
@@ -84,7 +108,7 @@ def _agent_creation_form(accounts):
 
 
 @admin.register(User)
-class MessengerUserAdmin(TenantScopedAdmin, UserAdmin):
+class MessengerUserAdmin(AuditedAdmin, TenantScopedAdmin, UserAdmin):
     """An account's admin sees the logins of its agents, adds agents to the accounts they administer, and edits a
     login only if it serves no other account, is no superuser and may do nothing they may not. Only superusers
     see or set is_staff, is_superuser, groups and permissions."""
@@ -118,6 +142,25 @@ class MessengerUserAdmin(TenantScopedAdmin, UserAdmin):
             accounts = Account.objects.filter(pk__in=self.tenant_accounts(request, write=True))
             kwargs["form"] = _agent_creation_form(accounts)
         return super().get_form(request, obj, **kwargs)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The admin's password page: a new password is audited as "changed" (never the hash)."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None:
+                self.audit(
+                    request,
+                    action="change password",
+                    obj=user,
+                    account=self.audit_account(request, user),
+                    changes={"password": SECRET_CHANGED},
+                )
+        return response
+
+    def audit_account(self, request, obj):
+        agent = Agent.objects.filter(user=obj).first() if isinstance(obj, User) else obj
+        return _served_account(request, agent, self.tenant_accounts(request, write=True))
 
     def get_inline_instances(self, request, obj=None):
         if obj is None and account_ids(request) is not None:
@@ -173,8 +216,9 @@ UNSERVED = (
 
 
 @admin.register(Account)
-class AccountAdmin(TenantScopedAdmin):
-    list_display = ["name", "agents_serving", "app_id", "identification", "authorization_required", "created_at"]
+class AccountAdmin(AuditedAdmin, TenantScopedAdmin):
+    list_display = ["name", "agents_serving", "app_id", "identification_wrapped", "authorization_required", "created"]
+    list_filter = ["authorization_required", "pre_chat_form", "business_hours_enabled"]
     search_fields = ["name", "app_id", "identification"]
     readonly_fields = [
         "app_id_shown",
@@ -185,7 +229,7 @@ class AccountAdmin(TenantScopedAdmin):
         "updated_at",
     ]
     actions = ["rotate_authorization_secret", "rotate_shared_secret"]
-    form = AccountRoutingForm
+    form = AccountForm
     inlines = [OpeningHoursInline, HolidayInline, PushSettingsInline]
     account_path = "pk"
 
@@ -205,6 +249,41 @@ class AccountAdmin(TenantScopedAdmin):
             },
         ),
         (
+            "Chat colours",
+            {
+                "classes": ["chat-colours"],
+                "description": "The preview beside these fields follows every change before you save.",
+                "fields": [
+                    "font",
+                    "balloon_style",
+                    "nav_background_color",
+                    "nav_text_color",
+                    "background_color",
+                    "date_color",
+                    "date_border",
+                    "account_background_color",
+                    "account_text_color",
+                    "account_text_link_color",
+                    "account_time_color",
+                    "user_background_color",
+                    "user_text_color",
+                    "user_text_link_color",
+                    "user_time_color",
+                    "user_sent_color",
+                    "info_text_background_color",
+                    "info_text_border",
+                    "info_text_color",
+                    "input_background_color",
+                    "input_text_color",
+                    "input_field_background_color",
+                    "input_field_text_color",
+                    "input_field_placeholder_color",
+                    "ios_input_container_background_color",
+                    "ios_status_bar_text_color",
+                ],
+            },
+        ),
+        (
             "Texts",
             {
                 "fields": [
@@ -218,42 +297,17 @@ class AccountAdmin(TenantScopedAdmin):
             },
         ),
         (
-            "Chat look",
+            "Chat behaviour",
             {
                 "fields": [
-                    "font",
-                    "balloon_style",
+                    "pre_chat_form",
+                    "chat_language",
                     "allow_image",
-                    "background_color",
                     "background_image",
-                    "ios_status_bar_text_color",
-                    "nav_background_color",
-                    "nav_text_color",
                     "nav_hide_close_button",
-                    "date_border",
-                    "date_color",
-                    "ios_input_container_background_color",
-                    "input_field_background_color",
-                    "input_field_text_color",
-                    "input_field_placeholder_color",
-                    "input_background_color",
-                    "input_text_color",
-                    "user_background_color",
-                    "user_text_color",
-                    "user_text_link_color",
-                    "user_time_color",
-                    "user_sent_color",
-                    "account_background_color",
-                    "account_text_color",
-                    "account_text_link_color",
-                    "account_time_color",
-                    "info_text_background_color",
-                    "info_text_border",
-                    "info_text_color",
                 ]
             },
         ),
-        ("Web widget", {"fields": ["pre_chat_form", "chat_language"]}),
         (
             "Policies",
             {
@@ -284,6 +338,14 @@ class AccountAdmin(TenantScopedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(agent_count=_AGENT_COUNT)
+
+    @admin.display(description="Identification", ordering="identification")
+    def identification_wrapped(self, account: Account):
+        return wrapped(account.identification)
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, account: Account):
+        return short_time(account.created_at)
 
     @admin.display(description="Agents", ordering="agent_count")
     def agents_serving(self, account: Account):
@@ -339,11 +401,13 @@ class AccountAdmin(TenantScopedAdmin):
             for name, options in fieldsets
         ]
 
+    def audit_account(self, request, obj):
+        return obj if isinstance(obj, Account) else super().audit_account(request, obj)
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_record(
-            actor=request.user, action="change account" if change else "create account", account=obj, target=obj.name
-        )
+        super().save_model(request, obj, form, change)  # a change: audited with its changes by AuditedAdmin
+        if not change:
+            audit_record(actor=request.user, action="create account", account=obj, target=obj.name)
 
     def _rotate(self, request, queryset, secret: str):
         for account in queryset:
@@ -363,7 +427,7 @@ class AccountAdmin(TenantScopedAdmin):
 
 
 @admin.register(Agent)
-class AgentAdmin(TenantScopedAdmin):
+class AgentAdmin(AuditedAdmin, TenantScopedAdmin):
     """An account's admin manages its agents' memberships of the accounts they administer; an agent's own fields
     only if it serves no other account; its login never (agents are added on the user page)."""
 
@@ -373,6 +437,11 @@ class AgentAdmin(TenantScopedAdmin):
     list_filter = ["is_bot"]
     inlines = [MembershipInline]
     account_path = "memberships__account"
+
+    def audit_account(self, request, obj):
+        if isinstance(obj, Agent):
+            return _served_account(request, obj, self.tenant_accounts(request, write=True))
+        return super().audit_account(request, obj)
 
     def _serves_elsewhere(self, request, agent: Agent) -> bool:
         accounts = self.tenant_accounts(request, write=True)
@@ -395,8 +464,8 @@ class AgentAdmin(TenantScopedAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(TenantScopedAdmin):
-    list_display = ["name", "account", "prefix", "bot", "created_at", "last_used_at", "revoked_at"]
+class ApiKeyAdmin(AuditedAdmin, TenantScopedAdmin):
+    list_display = ["name", "account", "prefix", "bot", "last_used", "state"]
     list_select_related = ["account", "bot"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "account__name"]
@@ -424,19 +493,16 @@ class ApiKeyAdmin(TenantScopedAdmin):
             messages.WARNING,
         )
 
+    @admin.display(description="Last used", ordering="last_used_at")
+    def last_used(self, key: ApiKey):
+        return short_time(key.last_used_at)
+
+    @admin.display(description="State", ordering="revoked_at")
+    def state(self, key: ApiKey):
+        return "active" if key.revoked_at is None else f"revoked {short_time(key.revoked_at)}"
+
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):
         for key in queryset.select_related("account"):
             api_key_revoke(key=key, actor=request.user)
         self.message_user(request, "Revoked.", messages.SUCCESS)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin, TenantScopedAdmin):
-    """Read-only. Entries of no account (if any) are the superusers'."""
-
-    list_display = ["created_at", "actor", "account", "action", "target"]
-    account_path = "account"
-    list_select_related = ["actor", "account"]
-    list_filter = ["action"]
-    search_fields = ["action", "target", "actor__username", "account__name"]

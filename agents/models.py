@@ -484,6 +484,8 @@ class AuditEntry(models.Model):
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_log")
     action = models.CharField(max_length=64)
     target = models.CharField(max_length=200, blank=True)
+    # What changed: {field: [old, new]}, a secret as "changed" (agents.audit_changes); empty for a bare action.
+    changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -596,6 +598,11 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    def clean(self) -> None:
+        """The outgoing-URL policy (https, a public address), as the integration API checks it."""
+        if self.url and (problem := url_problem(self.url)):
+            raise ValidationError({"url": f"This URL {problem}."})
 
 
 class Delivery(models.Model):

@@ -6,12 +6,15 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application
 
+from agents.audit_changes import SECRET_CHANGED, is_secret, plain
 from agents.models import (
     Account,
     Agent,
@@ -55,7 +58,13 @@ def api_key_revoke(*, key: ApiKey, actor: User | None = None) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="revoke API key", account=key.account, target=str(key))
+        audit_record(
+            actor=actor,
+            action="revoke API key",
+            account=key.account,
+            target=str(key),
+            changes={"revoked_at": [None, key.revoked_at]},
+        )
     return key
 
 
@@ -134,7 +143,13 @@ def membership_add(
     """The agent serves the account (with `role`); an existing membership is kept as it is."""
     membership, created = Membership.objects.get_or_create(agent=agent, account=account, defaults={"role": role})
     if created:
-        audit_record(actor=actor, action="add agent", account=account, target=f"{agent.user.username} ({role})")
+        audit_record(
+            actor=actor,
+            action="add agent",
+            account=account,
+            target=f"{agent.user.username} ({role})",
+            changes={"role": [None, role]},
+        )
     return membership
 
 
@@ -192,8 +207,41 @@ def account_onboard(
 SECRET_MAKERS = {"authorization_secret": new_authorization_secret, "shared_secret": new_shared_secret}
 
 
-def audit_record(*, actor: User | None, action: str, account: Account | None = None, target: str = "") -> AuditEntry:
-    return AuditEntry.objects.create(actor=actor, account=account, action=action, target=target[:200])
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    account: Account | None = None,
+    target: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """One entry of the audit log. `changes`: {field: [old, new]} as made by `agents.audit_changes` (a secret as
+    "changed"); values are made plain JSON here, and secrets masked again, whatever the caller passed."""
+    masked = {name: SECRET_CHANGED if is_secret(name) else plain(change) for name, change in (changes or {}).items()}
+    return AuditEntry.objects.create(
+        actor=actor, account=account, action=action[:64], target=target[:200], changes=masked
+    )
+
+
+#: What an erased customer's audited changes show instead of their old and new values.
+ERASED_CHANGE = "erased"
+
+
+def audit_changes_erase(*, account: Account, targets: list[str]) -> int:
+    """Blank the old and new values of the entries about `targets` (an erased customer's "customer <uuid>"): the
+    entries stay, naming who changed which fields when, without the personal data. Returns how many changed."""
+    query = Q()
+    for target in targets:
+        query |= Q(target=target) | Q(target__startswith=f"{target} (")
+    entries = AuditEntry.objects.filter(query, account=account).exclude(changes={}) if targets else []
+    changed = 0
+    for entry in entries:
+        erased = {name: ERASED_CHANGE for name in entry.changes}
+        if erased != entry.changes:
+            entry.changes = erased
+            entry.save(update_fields=["changes"])
+            changed += 1
+    return changed
 
 
 def account_secret_rotate(*, account: Account, secret: str, actor: User | None) -> Account:
@@ -204,5 +252,11 @@ def account_secret_rotate(*, account: Account, secret: str, actor: User | None) 
     with transaction.atomic():
         setattr(account, secret, SECRET_MAKERS[secret]())
         account.save(update_fields=[secret, "updated_at"])
-        audit_record(actor=actor, action=f"rotate {secret.replace('_', ' ')}", account=account, target=account.name)
+        audit_record(
+            actor=actor,
+            action=f"rotate {secret.replace('_', ' ')}",
+            account=account,
+            target=account.name,
+            changes={secret: SECRET_CHANGED},
+        )
     return account

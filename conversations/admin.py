@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from agents.admin_display import short_time
+from agents.admin_fields import KeyValueField, LinesField
 from agents.admin_scoping import ReadOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 from conversations.models import (
     CannedReply,
@@ -33,6 +35,15 @@ class ParticipantInline(TenantScopedInline, admin.TabularInline):
 @admin.register(Conversation)
 class ConversationAdmin(TenantScopedAdmin):
     account_path = "account"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """Custom fields as key/value rows and welcome messages one per line (never raw JSON)."""
+        if db_field.name == "custom":
+            return KeyValueField(label="Custom fields", help_text="Text keys and values (TalkJS-style custom data).")
+        if db_field.name == "welcome_messages":
+            return LinesField(label="Welcome messages", help_text="One message per line.")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     ordering = ["-pk"]  # as the changelist orders; the autocomplete pages need an order too
     list_display = ["public_id", "subject", "account", "status", "assignee", "last_activity_at"]
     list_select_related = ["account", "assignee"]
@@ -54,9 +65,18 @@ class ConversationAdmin(TenantScopedAdmin):
 @admin.register(Thread)
 class ThreadAdmin(TenantScopedAdmin):
     account_path = "conversation__account"
-    list_display = ["id", "conversation", "type", "status", "imported", "created_at", "closed_at", "close_reason"]
+    list_display = ["id", "conversation", "type", "status", "opened", "closed"]
     list_select_related = ["conversation"]
-    list_filter = ["status", "type", "imported"]
+    list_filter = ["status", "type", "imported", "close_reason"]
+
+    @admin.display(description="Opened", ordering="created_at")
+    def opened(self, thread: Thread):
+        return short_time(thread.created_at)
+
+    @admin.display(description="Closed", ordering="closed_at")
+    def closed(self, thread: Thread):
+        return short_time(thread.closed_at) + (f" ({thread.close_reason})" if thread.close_reason else "")
+
     search_fields = ["conversation__public_id"]
     raw_id_fields = ["conversation", "opened_by_customer", "opened_by_agent", "closed_by_agent"]
 
@@ -64,9 +84,19 @@ class ThreadAdmin(TenantScopedAdmin):
 @admin.register(Message)
 class MessageAdmin(TenantScopedAdmin):
     account_path = "conversation__account"
-    list_display = ["id", "conversation", "author_kind", "author_customer", "author_agent", "created_at"]
+    list_display = ["id", "conversation", "author", "sent"]
     list_select_related = ["conversation", "author_customer", "author_agent"]
     list_filter = ["author_kind", "origin", "imported"]
+
+    @admin.display(description="Author", ordering="author_kind")
+    def author(self, message: Message):
+        who = message.author_agent or message.author_customer
+        return f"{message.get_author_kind_display()}: {who}" if who else message.get_author_kind_display()
+
+    @admin.display(description="Sent", ordering="created_at")
+    def sent(self, message: Message):
+        return short_time(message.created_at)
+
     search_fields = ["text", "conversation__public_id"]
     raw_id_fields = ["conversation", "thread", "author_customer", "author_agent", "referenced_message"]
 

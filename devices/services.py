@@ -198,8 +198,9 @@ def _changes_apply(*, customer: Customer, changes: dict[str, Any]) -> None:
         customer.custom_data = custom_merge(customer.custom_data, changes["custom"])
 
 
-def _customer_update_locked(*, customer: Customer, changes: dict[str, Any]) -> list[str]:
-    """The update of an existing customer; the caller holds the account's row lock (identifier checks)."""
+def _customer_update_locked(*, customer: Customer, changes: dict[str, Any]) -> dict[str, list]:
+    """The update of an existing customer; the caller holds the account's row lock (identifier checks). Returns
+    {field: [old, new]} of the model fields that changed (what the audit log records)."""
     _clash(
         account=customer.account,
         customer=customer,
@@ -208,11 +209,15 @@ def _customer_update_locked(*, customer: Customer, changes: dict[str, Any]) -> l
     )
     before = {name: getattr(customer, name) for name in UPSERT_FIELDS}
     _changes_apply(customer=customer, changes=changes)
-    changed = [name for name in UPSERT_FIELDS if getattr(customer, name) != before[name]]
-    if changed:
-        customer.save(update_fields=[*changed, "updated_at"])
+    diff = {
+        name: [before[name], getattr(customer, name)]
+        for name in UPSERT_FIELDS
+        if getattr(customer, name) != before[name]
+    }
+    if diff:
+        customer.save(update_fields=[*diff, "updated_at"])
         user_event(customer=customer, event=Event.USER_UPDATED)
-    return changed
+    return diff
 
 
 def customer_update(*, customer: Customer, changes: dict[str, Any]) -> list[str]:
@@ -226,7 +231,7 @@ def customer_update(*, customer: Customer, changes: dict[str, Any]) -> list[str]
     with transaction.atomic():
         Account.objects.select_for_update().only("pk").get(pk=customer.account_id)  # serialises identifier checks
         customer.refresh_from_db()  # what is stored now, under the lock: the change is computed against it
-        return _customer_update_locked(customer=customer, changes=changes)
+        return list(_customer_update_locked(customer=customer, changes=changes))
 
 
 def customer_upsert(*, account: Account, user_id: str, changes: dict[str, Any]) -> tuple[Customer, bool, bool]:
@@ -272,14 +277,17 @@ def customer_desk_edit(*, customer: Customer, user: User, changes: dict[str, Any
     """An agent's edit from the desk's customer panel: `customer_update`, audited in the same transaction with
     the names of the fields that changed ("edit customer: email, phone"). Returns those names."""
     with transaction.atomic():
-        changed = customer_update(customer=customer, changes=changes)
-        names = list(dict.fromkeys(DESK_FIELD_NAMES.get(name, name) for name in changed))
+        Account.objects.select_for_update().only("pk").get(pk=customer.account_id)  # as customer_update
+        customer.refresh_from_db()
+        diff = _customer_update_locked(customer=customer, changes=changes)
+        names = list(dict.fromkeys(DESK_FIELD_NAMES.get(name, name) for name in diff))
         if names:
             audit_record(
                 actor=user,
                 action=f"edit customer: {', '.join(names)}",
                 account=customer.account,
                 target=f"customer {customer.uuid}",
+                changes=diff,
             )
     return names
 
@@ -296,8 +304,8 @@ def customer_api_save(*, account: Account, customer: Customer | None, changes: d
         Account.objects.select_for_update().only("pk").get(pk=account.pk)  # serialises identifier checks
         if customer is not None:
             customer.refresh_from_db()
-            changed = _customer_update_locked(customer=customer, changes=changes)
-            action = "edit customer"
+            diff = _customer_update_locked(customer=customer, changes=changes)
+            changed, action = list(diff), "edit customer"
         else:
             _clash(
                 account=account, customer=None, emails=changes.get("emails") or [], phones=changes.get("phones") or []
@@ -308,6 +316,7 @@ def customer_api_save(*, account: Account, customer: Customer | None, changes: d
                 account=account, registered=True, **{f: getattr(draft, f) for f in (*UPSERT_FIELDS, "source")}
             )
             changed, action = [], "create customer"
+            diff = {name: [None, getattr(customer, name)] for name in UPSERT_FIELDS if getattr(customer, name)}
         names = list(dict.fromkeys(API_FIELD_NAMES.get(name, name) for name in changed))
         if names or action == "create customer":
             audit_record(
@@ -315,5 +324,6 @@ def customer_api_save(*, account: Account, customer: Customer | None, changes: d
                 action=(f"{action}: {', '.join(names)}" if names else action)[:64],  # the length of AuditEntry.action
                 account=account,
                 target=f"customer {customer.uuid} ({by})",
+                changes=diff,
             )
     return customer

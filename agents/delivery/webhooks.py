@@ -8,9 +8,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from agents.audit_changes import SECRET_CHANGED, changes_between
 from agents.delivery.http import failure, http_post, json_body, signed_headers
 from agents.delivery.queue import DeliveryCancelled, DeliveryDraft, DeliveryError, deliveries_create
-from agents.models import Account, ApiKey, Delivery, Webhook, new_event_id
+from agents.models import Account, ApiKey, Delivery, User, Webhook, new_event_id
+from agents.services import audit_record
 from messenger_project.cache import cached, forget
 from messenger_project.errors import ServiceError
 from messenger_project.outbound_urls import url_problem
@@ -35,31 +37,91 @@ def webhook_create(
     sender_kinds: Sequence[str] = ("customer",),
     description: str = "",
     owner_key: ApiKey | None = None,
+    active: bool = True,
+    actor: User | None = None,
 ) -> Webhook:
-    """A new webhook; its `secret` is shown once, in the answer to this request. At most 10 per account."""
+    """A new webhook; its `secret` is shown once, in the answer to this request. At most 10 per account. Audited
+    (by `actor`, an operator in the admin, or the key that made it)."""
     with transaction.atomic():
         Account.objects.select_for_update().only("pk").get(pk=account.pk)  # serialises the count
         if Webhook.objects.filter(account=account).count() >= MAX_WEBHOOKS:
             raise ServiceError("too_many_webhooks", message=f"An account has at most {MAX_WEBHOOKS} webhooks.")
-        return Webhook.objects.create(
+        webhook = Webhook.objects.create(
             account=account,
             url=url,
             events=list(dict.fromkeys(events)),
             sender_kinds=list(dict.fromkeys(sender_kinds)),
             description=description,
             owner_key=owner_key,
+            active=active,
         )
+        audit_record(
+            actor=actor,
+            action="create webhook",
+            account=account,
+            target=_audit_target(webhook),
+            changes={
+                **changes_between({}, _audited(webhook)),
+                "secret": SECRET_CHANGED,
+            },
+        )
+        return webhook
 
 
-def webhook_delete(*, webhook: Webhook) -> None:
+WEBHOOK_EDITABLE = ("url", "events", "sender_kinds", "description", "active")
+
+
+def webhook_update(*, webhook: Webhook, actor: User | None = None, **fields) -> Webhook:
+    """An operator's edit (the admin): any of url, events, sender_kinds, description and active; turning it on
+    clears why it was turned off. Checked as a new one is (the outgoing-URL policy); audited with what changed."""
+    unknown = set(fields) - set(WEBHOOK_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        webhook = Webhook.objects.select_for_update().get(pk=webhook.pk)
+        before = _audited(webhook)
+        for name, value in fields.items():
+            setattr(webhook, name, list(dict.fromkeys(value)) if name in ("events", "sender_kinds") else value)
+        if fields.get("active") and not before["active"]:
+            webhook.disabled_reason, webhook.failing_since = "", None
+        if webhook.url != before["url"]:
+            webhook.clean()  # the outgoing-URL policy for a new URL (each send checks it again anyway)
+        changes = changes_between(before, _audited(webhook))
+        if changes:
+            webhook.save()
+            audit_record(
+                actor=actor,
+                action="change webhook",
+                account=webhook.account,
+                target=_audit_target(webhook),
+                changes=changes,
+            )
+    return webhook
+
+
+def webhook_delete(*, webhook: Webhook, actor: User | None = None) -> None:
     """Its pending deliveries are cancelled when their turn comes (the sender finds no webhook)."""
-    webhook.delete()
+    with transaction.atomic():
+        audit_record(actor=actor, action="delete webhook", account=webhook.account, target=_audit_target(webhook))
+        webhook.delete()
 
 
-def webhook_turn_on(*, webhook: Webhook) -> None:
+def webhook_turn_on(*, webhook: Webhook, actor: User | None = None) -> None:
     """An operator turns a webhook that was turned off (410, days of failures) on again."""
-    webhook.active, webhook.disabled_reason, webhook.failing_since = True, "", None
-    webhook.save(update_fields=["active", "disabled_reason", "failing_since", "updated_at"])
+    webhook_update(webhook=webhook, active=True, actor=actor)
+
+
+def webhook_turn_off(*, webhook: Webhook, actor: User | None = None) -> None:
+    """An operator stops a webhook's events (kept, with its secret, until turned on again)."""
+    webhook_update(webhook=webhook, active=False, actor=actor)
+
+
+def _audited(webhook: Webhook) -> dict:
+    return {name: getattr(webhook, name) for name in WEBHOOK_EDITABLE}
+
+
+def _audit_target(webhook: Webhook) -> str:
+    return f"webhook {webhook.pk}: {webhook.url}"[:200]
 
 
 def webhook_ping(*, webhook: Webhook) -> Delivery:

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from agents.models import Delivery, User
-from agents.services import audit_record
+from agents.services import audit_changes_erase, audit_record
 from conversations.customer_data import customer_conversation_ids, customer_deliveries, customer_ids_held
 from conversations.live import conversation_live
 from conversations.media import media_files_delete
@@ -123,6 +123,8 @@ def customer_erase(*, customer: Customer, actor: User | None, by: str = "") -> C
         for conversation in Conversation.objects.filter(pk__in=conversation_ids).order_by("pk"):
             conversation_live(conversation=conversation, event="customer.erased")
         target = f"customer {customer.uuid}" + (f" ({by})" if by else "")
+        # The audit log keeps who changed which of their fields, not the values (old emails, names…).
+        audit_changes_erase(account=customer.account, targets=[f"customer {row.uuid}" for row in locked])
         audit_record(actor=actor, action="erase customer", account=customer.account, target=target)
         for row in media:
             transaction.on_commit(partial(media_files_delete, row), robust=True)

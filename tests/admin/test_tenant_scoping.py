@@ -626,3 +626,13 @@ def test_the_customer_export_and_erase_pages_answer_404_for_another_tenants_cust
         assert client.get(url(Customer, view, a.customer.pk)).status_code == 200
 
     assert snapshot(b.account) == before
+
+
+def test_another_tenants_webhook_cannot_be_pinged(client, boss, a, b):
+    """The webhook admin's "send a test ping" page (POST) is scoped like its change page: B's is 404, A's queues."""
+    assert client.post(f"/admin/agents/webhook/{b.webhook.pk}/ping/").status_code == 404
+    assert client.post(f"/admin/agents/webhook/{a.webhook.pk}/ping/").status_code == 302
+    assert list(Delivery.objects.filter(event_type="ping", webhook=b.webhook).values_list("pk", flat=True)) == [
+        b.delivery.pk
+    ]
+    assert Delivery.objects.filter(event_type="ping", webhook=a.webhook).count() == 2
