@@ -1,13 +1,17 @@
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from agents.admin_audit import AuditedAdmin
+from agents.admin_fields import KeyValueField, LinesField
 from agents.admin_scoping import TenantScopedAdmin, TenantScopedInline
+from agents.services import audit_record
 from conversations.customer_export import customer_export
 from conversations.services.erasure import customer_erase
 from devices.models import Customer, Device
@@ -23,7 +27,7 @@ class DeviceInline(TenantScopedInline, admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(TenantScopedAdmin):
+class CustomerAdmin(AuditedAdmin, TenantScopedAdmin):
     """Customers, with the data-protection tools (#22): "Export data" downloads the ZIP of everything held about
     one customer; "Erase" asks for a confirmation, then erases (`conversations.services.erasure`). Both need the
     `write_role` in the customer's account, and are audited."""
@@ -45,6 +49,23 @@ class CustomerAdmin(TenantScopedAdmin):
     inlines = [DeviceInline]
     actions = ["export_data", "erase_selected"]
     change_form_template = "devices/admin/customer_change_form.html"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The list and dict fields as lines and key/value rows, never raw JSON (`[]`, `{}`)."""
+        if db_field.name == "extra_emails":
+            return LinesField(label="Other emails", help_text="One per line.", item_check=validate_email)
+        if db_field.name == "extra_phones":
+            return LinesField(label="Other phones", help_text="One per line.")
+        if db_field.name == "custom_data":
+            return KeyValueField(label="Custom data", help_text="Keys and values the company's app set.")
+        if db_field.name == "profile":
+            return KeyValueField(label="Profile", help_text="jobTitle, organization, gender, …")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def audit(self, request, *, action: str, obj, account, changes) -> None:
+        """Named by id as the desk's and the API's edits are ("customer <uuid>"), never by name or email: an erasure
+        then finds and blanks the entry's values (`agents.services.audit_changes_erase`)."""
+        audit_record(actor=request.user, action=action, account=account, target=f"customer {obj.uuid}", changes=changes)
 
     @admin.display(description="created", ordering="created_at")
     def created(self, customer: Customer) -> str:
