@@ -27,6 +27,9 @@ class KeyValueWidget(forms.Widget):
     template_name = "agents/widgets/key_value.html"
     BLANK_ROWS = 3
 
+    class Media:
+        css = {"all": ["agents/admin_forms.css"]}
+
     def format_value(self, value):
         return list(value or [])
 
