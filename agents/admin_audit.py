@@ -47,7 +47,8 @@ class AuditedAdmin:
         account = getattr(obj, "account", None)
         return account if isinstance(account, Account) else None
 
-    def audit(self, request, *, action: str, obj, account: Account | None, changes: Changes) -> None:
+    def audit(self, request, *, action: str, obj, account: Account | None, changes: Changes, parent=None) -> None:
+        """`obj` is the row (or a deleted inline row's name); `parent` the page's object when `obj` is an inline's."""
         audit_record(actor=request.user, action=action, account=account, target=str(obj)[:200], changes=changes)
 
     def save_model(self, request, obj, form, change):
@@ -87,6 +88,7 @@ class AuditedAdmin:
                 obj=label or instance,
                 account=account,
                 changes=changes,
+                parent=parent,
             )
 
 

@@ -10,11 +10,14 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import pgettext_lazy
 
 from messenger_project.outbound_urls import url_problem
+
+# A retention policy of at most a hundred years: a longer one means "keep", and would overflow the date arithmetic.
+RETENTION_DAYS_MAX = 36_500
 
 hex_colour = RegexValidator(
     regex=r"^[0-9a-fA-F]{6}$",
@@ -191,7 +194,7 @@ class Account(models.Model):
     retention_days = models.PositiveIntegerField(
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(RETENTION_DAYS_MAX)],
         help_text="Delete conversations closed more than this many days ago, with their messages and files. "
         "Empty: keep them for ever.",
     )

@@ -42,7 +42,8 @@ def customer_deliveries(
 
     With `whole_conversations`, every webhook event about their conversations (the erasure scrubs them: an event
     about an agent's message carries the conversation and its customer); without, only the events about the
-    customers themselves and their own messages (the export: an event about a private note is not theirs)."""
+    customers themselves and their own messages (the export: an event about a private note is not theirs); with it
+    also the pushes of their messages to the other customers of a shared conversation."""
     device_ids = list(Device.objects.filter(customer_id__in=customer_ids).values_list("device_id", flat=True))
     users = Customer.objects.filter(pk__in=customer_ids).values_list("uuid", flat=True)
     references = [f"user:{uuid}" for uuid in users]
@@ -55,9 +56,14 @@ def customer_deliveries(
         messages = Message.objects.filter(author_customer_id__in=customer_ids)
     references += [f"message:{pk}" for pk in messages.values_list("pk", flat=True)]
     emails = [f"conversation:{c}:customer:{pk}" for c in conversation_ids for pk in customer_ids]
-    return Delivery.objects.filter(
+    concerning = (
         Q(kind__in=PUSH_KINDS, target__in=device_ids)
         | Q(kind=Delivery.Kind.EMAIL, reference__in=emails)
-        | Q(kind=Delivery.Kind.WEBHOOK, reference__in=references),
-        account_id=customer.account_id,
-    ).order_by("pk")
+        | Q(kind=Delivery.Kind.WEBHOOK, reference__in=references)
+    )
+    if whole_conversations:
+        # Their messages pushed to the other customers of a shared conversation (the push carries the text). Not
+        # in the export: those rows name the other customers' devices.
+        own = Message.objects.filter(author_customer_id__in=customer_ids).values_list("pk", flat=True)
+        concerning |= Q(kind__in=PUSH_KINDS, reference__in=[f"message:{pk}" for pk in own])
+    return Delivery.objects.filter(concerning, account_id=customer.account_id).order_by("pk")

@@ -31,6 +31,7 @@ from django.utils import timezone
 from agents.models import User
 from agents.services import audit_record
 from conversations.customer_data import customer_conversation_ids, customer_deliveries, customer_ids_held
+from conversations.media import media_content
 from conversations.models import Conversation, Media, Message, Receipt, SatisfactionRating
 from devices.models import Customer, Device
 
@@ -236,7 +237,8 @@ def customer_export_data(*, customer: Customer) -> tuple[dict[str, Any], list[Me
 def customer_export(*, customer: Customer, actor: User | None, by: str = "") -> IO[bytes]:
     """The ZIP (`export.json` and `media/<name>`), rewound, in a temporary file the caller closes; audited.
 
-    A media whose file the storage no longer has is listed in the JSON with `"missing": true`, not in the ZIP."""
+    A media whose file the storage no longer has is listed in the JSON with `"missing": true`, not in the ZIP; a
+    storage that cannot be read is ServiceError storage_unavailable (503), not an export with files left out."""
     document, files = customer_export_data(customer=customer)
     archive = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)  # noqa: SIM115 (the caller closes it)
     missing: set[str] = set()
@@ -244,11 +246,11 @@ def customer_export(*, customer: Customer, actor: User | None, by: str = "") -> 
         for media in files:
             name = media_archive_name(media)
             try:
-                with media.file.open("rb") as source, zipped.open(name, "w", force_zip64=True) as target:
-                    while chunk := source.read(1024 * 1024):
-                        target.write(chunk)
-            except (OSError, ValueError):
+                content = media_content(media)  # at most MAX_MEDIA_BYTES; the whole file, or nothing of it
+            except FileNotFoundError:
                 missing.add(name)
+                continue
+            zipped.writestr(name, content)
         _mark_missing(document, missing)
         zipped.writestr("export.json", json.dumps(document, indent=2, ensure_ascii=False, default=str))
     archive.seek(0)

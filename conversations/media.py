@@ -30,7 +30,7 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from agents.models import Account, Agent
-from conversations.models import Media, Receipt
+from conversations.models import Media, Receipt, StoredFileDeletion
 from devices.models import Customer
 from messenger_project.errors import ServiceError
 from messenger_project.media_storage import STORAGE_ERRORS
@@ -402,12 +402,51 @@ UNUSED_UPLOAD_HOURS = 24
 
 
 def media_prune_unused(*, older_than_hours: int = UNUSED_UPLOAD_HOURS) -> int:
-    """Delete uploads no message took within a day (client API §5.7 Decision), their files first (from the bucket
-    too). ServiceError storage_unavailable when the storage refuses: the rows not yet pruned stay for the next run."""
+    """Delete uploads no message took within a day (client API §5.7 Decision); their files follow the rows
+    (`media_files_release`), from the bucket too."""
     cutoff = timezone.now() - timedelta(hours=older_than_hours)
     pruned = 0
     for media in Media.objects.filter(message__isnull=True, created_at__lt=cutoff).order_by("pk"):
-        media_files_delete(media)  # storage down: stop here, the rest (and this row) are pruned on the next run
         media.delete()
         pruned += 1
     return pruned
+
+
+STORED_FILES_BATCH = 200
+
+
+def media_files_release(media: Media) -> None:
+    """A media row is being deleted: its files (original and thumbnail) are queued for deletion in the same
+    transaction, and deleted from storage after the commit. A rollback keeps files and rows; a storage that is down
+    then leaves them queued for the worker's sweep (`stored_files_delete`). Every deletion of a media row ends here
+    (the post_delete receiver): an erasure, the retention, a deleted conversation or customer, the admin, pruning."""
+    names = [stored.name for stored in (media.file, media.thumbnail) if stored.name]
+    if not names:
+        return
+    StoredFileDeletion.objects.bulk_create(StoredFileDeletion(name=name) for name in names)
+
+    def delete_after_commit() -> None:
+        stored_files_delete(names=names)
+
+    transaction.on_commit(delete_after_commit)
+
+
+def stored_files_delete(*, names: list[str] | None = None, limit: int = STORED_FILES_BATCH) -> int:
+    """Delete queued files from storage (those named, or the oldest `limit`); returns how many went. Never raises for
+    the storage: the first refusal is noted on its row and ends the round (the storage is likely down); the sweep
+    tries again."""
+    pending = StoredFileDeletion.objects.order_by("pk")
+    pending = pending.filter(name__in=names) if names is not None else pending[:limit]
+    deleted = 0
+    for row in list(pending):
+        try:
+            Media.file.field.storage.delete(row.name)  # a file already gone is no error, on the disk or in a bucket
+        except Exception as error:  # noqa: BLE001  (whatever the storage raises: it runs after a commit, and by the sweep)
+            StoredFileDeletion.objects.filter(pk=row.pk).update(
+                attempts=row.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:255]
+            )
+            logger.warning("media storage: could not delete %s yet; the worker's sweep tries again", row.name)
+            break
+        row.delete()
+        deleted += 1
+    return deleted

@@ -339,6 +339,23 @@ class Media(models.Model):
         return self.checked_type in INLINE_IMAGE_TYPES and self.mime_type.lower() == self.checked_type
 
 
+class StoredFileDeletion(models.Model):
+    """A stored file whose media row is gone, to be deleted from storage: written in the transaction that deletes the
+    row (`conversations.receivers`), so that a file is never forgotten, whatever the storage does at that moment.
+    Deleted after the commit, or by the worker's sweep while the storage is down (`media.stored_files_delete`)."""
+
+    name = models.CharField(max_length=255)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Message(models.Model):
     """Authored by a customer, an agent or bot, or the system. Ids grow with creation and drive paging."""
 

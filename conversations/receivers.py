@@ -1,5 +1,6 @@
 """Keep a poll's cached snapshot of its device, and its open stream, in step with changes to the device; an agent's
-availability follows signing in and out; turning auto-assignment on queues what already waits (routing, #20)."""
+availability follows signing in and out; a deleted media row's files are deleted from storage; turning
+auto-assignment on queues what already waits (routing, #20)."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -7,6 +8,8 @@ from django.dispatch import receiver
 
 from agents.models import Account, Agent, AutoAssignment, Team
 from conversations.live import device_live
+from conversations.media import media_files_release
+from conversations.models import Media
 from conversations.poll_state import snapshots_forget
 from conversations.services.routing import agent_availability_set, routing_backlog_enqueue
 from devices.models import Device
@@ -16,6 +19,12 @@ from devices.models import Device
 def forget_poll_snapshot(sender, instance: Device, **kwargs) -> None:
     snapshots_forget(account_id=instance.account_id, device_ids=[instance.device_id])
     device_live(account_id=instance.account_id, device_id=instance.device_id)
+
+
+@receiver(post_delete, sender=Media)
+def release_media_files(sender, instance: Media, **kwargs) -> None:
+    """Whatever deletes a media row, its files follow after the commit (or by the worker's sweep)."""
+    media_files_release(instance)
 
 
 @receiver(user_logged_in)

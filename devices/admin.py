@@ -15,6 +15,7 @@ from agents.services import audit_record
 from conversations.customer_export import customer_export
 from conversations.services.erasure import customer_erase
 from devices.models import Customer, Device
+from messenger_project.errors import ServiceError
 
 
 class DeviceInline(TenantScopedInline, admin.TabularInline):
@@ -62,10 +63,13 @@ class CustomerAdmin(AuditedAdmin, TenantScopedAdmin):
             return KeyValueField(label="Profile", help_text="jobTitle, organization, gender, …")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def audit(self, request, *, action: str, obj, account, changes) -> None:
+    def audit(self, request, *, action: str, obj, account, changes, parent=None) -> None:
         """Named by id as the desk's and the API's edits are ("customer <uuid>"), never by name or email: an erasure
         then finds and blanks the entry's values (`agents.services.audit_changes_erase`)."""
-        audit_record(actor=request.user, action=action, account=account, target=f"customer {obj.uuid}", changes=changes)
+        customer = parent if isinstance(parent, Customer) else obj  # a device row of the page: its customer's entry
+        audit_record(
+            actor=request.user, action=action, account=account, target=f"customer {customer.uuid}", changes=changes
+        )
 
     @admin.display(description="created", ordering="created_at")
     def created(self, customer: Customer) -> str:
@@ -100,8 +104,14 @@ class CustomerAdmin(AuditedAdmin, TenantScopedAdmin):
             raise PermissionDenied
         return customer
 
-    def _export_response(self, request, customer: Customer) -> FileResponse:
-        archive = customer_export(customer=customer, actor=request.user, by="admin")
+    def _export_response(self, request, customer: Customer) -> FileResponse | HttpResponseRedirect:
+        try:
+            archive = customer_export(customer=customer, actor=request.user, by="admin")
+        except ServiceError:  # the media storage cannot be read: no export with files left out
+            self.message_user(
+                request, "The file storage could not be read: nothing was exported. Try again later.", messages.ERROR
+            )
+            return HttpResponseRedirect(reverse("admin:devices_customer_change", args=[customer.pk]))
         return FileResponse(
             archive,
             as_attachment=True,

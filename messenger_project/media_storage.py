@@ -12,11 +12,14 @@ from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from s3transfer.exceptions import RetriesExceededError
 
 # OSError: the local disk (full, read-only, permissions) and a missing file (FileNotFoundError, which the readers
 # treat as "gone", not as an outage). BotoCoreError covers EndpointConnectionError, timeouts and bad credentials
 # found before a request; ClientError every refusal the server answers (AccessDenied, NoSuchBucket, 5xx).
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError)
+# RetriesExceededError: s3transfer's (django-storages reads objects through it) after its own attempts at a read
+# that stalls or breaks off; a plain Exception, not a botocore one.
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError, RetriesExceededError)
 
 FILE_SYSTEM = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 S3_BACKEND = "storages.backends.s3.S3Storage"

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -112,7 +111,9 @@ def deliveries_create(*, account_id: int, drafts: Iterable[DeliveryDraft]) -> li
     created = Delivery.objects.bulk_create(rows)
     for row in created:
         if row.enqueued_at is not None:
-            transaction.on_commit(partial(_enqueue, row.pk, row.next_attempt_at), robust=True)
+            # A lambda, not a partial: Django's log line for a failed robust hook reads the callable's __qualname__,
+            # which a partial lacks (the failure would then escape as an AttributeError after the commit).
+            transaction.on_commit(lambda pk=row.pk, at=row.next_attempt_at: _enqueue(pk, at), robust=True)
     return created
 
 
@@ -262,7 +263,7 @@ def delivery_retry_now(*, delivery: Delivery) -> bool:
             .update(status=Status.PENDING, next_attempt_at=now, locked_until=None, enqueued_at=now, updated_at=now)
         )
         if updated:
-            transaction.on_commit(partial(_enqueue, delivery.pk), robust=True)
+            transaction.on_commit(lambda pk=delivery.pk: _enqueue(pk), robust=True)
     return bool(updated)
 
 

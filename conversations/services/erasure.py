@@ -21,8 +21,6 @@ id, nothing of the erased data.
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.db.models import Q
 
@@ -30,7 +28,6 @@ from agents.models import Delivery, User
 from agents.services import audit_changes_erase, audit_record
 from conversations.customer_data import customer_conversation_ids, customer_deliveries, customer_ids_held
 from conversations.live import conversation_live
-from conversations.media import media_files_delete
 from conversations.models import Conversation, Media, Message, Participant, SatisfactionRating
 from conversations.poll_state import timeline_changed
 from devices.models import Customer, Device
@@ -102,12 +99,10 @@ def customer_erase(*, customer: Customer, actor: User | None, by: str = "") -> C
         Delivery.objects.filter(pk__in=deliveries).update(payload=ERASED_PAYLOAD)
         Delivery.objects.filter(pk__in=deliveries).exclude(kind=Delivery.Kind.WEBHOOK).update(target=ERASED_TARGET)
 
-        media = list(
-            Media.objects.filter(
-                Q(message__author_customer_id__in=customer_ids) | Q(uploaded_by_customer_id__in=customer_ids)
-            )
-        )
-        Media.objects.filter(pk__in=[m.pk for m in media]).delete()
+        # Their files follow the rows after the commit (conversations.media.media_files_release).
+        Media.objects.filter(
+            Q(message__author_customer_id__in=customer_ids) | Q(uploaded_by_customer_id__in=customer_ids)
+        ).delete()
         Message.objects.filter(author_customer_id__in=customer_ids).update(**BLANK_MESSAGE)
         _rating_comments_erase(customer_ids)
 
@@ -126,8 +121,6 @@ def customer_erase(*, customer: Customer, actor: User | None, by: str = "") -> C
         # The audit log keeps who changed which of their fields, not the values (old emails, names…).
         audit_changes_erase(account=customer.account, targets=[f"customer {row.uuid}" for row in locked])
         audit_record(actor=actor, action="erase customer", account=customer.account, target=target)
-        for row in media:
-            transaction.on_commit(partial(media_files_delete, row), robust=True)
     customer.refresh_from_db()
     return customer
 
@@ -136,8 +129,7 @@ def _rating_comments_erase(customer_ids: list[int]) -> None:
     """The comments of their ratings, and the desk's private line that quotes each ("Rated 4/5: comment")."""
     rated = SatisfactionRating.objects.filter(customer_id__in=customer_ids).exclude(comment="")
     for rating in rated.order_by("pk"):
-        Message.objects.filter(
-            conversation_id=rating.conversation_id,
+        Message.objects.filter(  # by thread only: a merge moves threads (and this line) to another conversation
             thread_id=rating.thread_id,
             author_kind=Message.AuthorKind.SYSTEM,
             is_private=True,

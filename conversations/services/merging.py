@@ -7,7 +7,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from conversations.events import Event, conversation_event
-from conversations.media import media_files_delete
 from conversations.models import Conversation, Media, Message, Participant, Receipt, Thread
 from conversations.poll_state import newest_ids_raise, timeline_changed
 from conversations.services.receipts import receipts_complete
@@ -54,8 +53,6 @@ def customer_conversations_delete(*, customer: Customer) -> None:
         .values_list("conversation_id", flat=True)
     )
     alone = [pk for pk in conversation_ids if pk not in shared]
-    for media in Media.objects.filter(message__conversation_id__in=alone):
-        media_files_delete(media)
     Customer.objects.filter(current_conversation_id__in=alone).update(current_conversation=None)
     Conversation.objects.filter(merged_into_id__in=alone).update(merged_into=None)
     Conversation.objects.filter(pk__in=alone).delete()

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from agents.models import Account, Agent
 from agents.services import audit_record
-from conversations.models import Conversation, Media, Message
+from conversations.models import Conversation, Message
 from conversations.services.labels import labels_set
 from conversations.services.notes import note_add
 from conversations.services.posting import conversation_create, message_post
@@ -87,7 +87,6 @@ def conversation_delete(*, conversation: Conversation, by: str) -> None:
         while frontier:  # the merge tombstones pointing here (A → B → this), which hold nothing of their own
             frontier = list(Conversation.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True))
             doomed += frontier
-        files = [media.file for media in Media.objects.filter(message__conversation_id__in=doomed)]
         Customer.objects.filter(current_conversation_id__in=doomed).update(current_conversation=None)
         Conversation.objects.filter(previous_conversation_id__in=doomed).update(previous_conversation=None)
         Conversation.objects.filter(pk__in=doomed).delete()
@@ -97,4 +96,3 @@ def conversation_delete(*, conversation: Conversation, by: str) -> None:
             account=conversation.account,
             target=f"conversation {conversation.public_id} ({by})",
         )
-        transaction.on_commit(lambda: [file.delete(save=False) for file in files])

@@ -294,13 +294,16 @@ def test_row_23_delete_revokes_the_users_devices(api, client, account):
     assert Customer.objects.filter(pk=customer.pk).exists() is False
 
 
-def test_row_23_delete_removes_the_files_of_deleted_conversations(api, make_user, make_conversation, chat, media_root):
+def test_row_23_delete_removes_the_files_of_deleted_conversations(
+    api, make_user, make_conversation, chat, media_root, django_capture_on_commit_callbacks
+):
     alice = make_user("alice")
     make_conversation("C", participants=["alice"])
     chat("C", {"id": str(alice.uuid)}, attachments=[FILE_TXT])
     assert len(stored_files(media_root)) == 1
 
-    response = api.delete(f"/api/external/users/{alice.uuid}")
+    with django_capture_on_commit_callbacks(execute=True):  # the files go after the commit
+        response = api.delete(f"/api/external/users/{alice.uuid}")
 
     assert response.status_code == 204
     assert stored_files(media_root) == []

@@ -29,6 +29,7 @@ IDEMPOTENT_OPERATIONS = [
     ("/api/v2/conversations/{conversation_id}/threads/{thread_id}/attachments", "post"),
     ("/api/v2/customers", "post"),
     ("/api/v2/customers/{customer_id}", "patch"),
+    ("/api/v2/customers/{customer_id}/erase", "post"),
     ("/api/v2/conversations/{conversation_id}/chats", "post"),
     ("/api/v2/conversations/{conversation_id}/messages", "post"),
     ("/api/v2/conversations/{conversation_id}/merge", "post"),

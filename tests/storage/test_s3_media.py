@@ -15,7 +15,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
@@ -23,12 +22,13 @@ from django.utils import timezone
 from PIL import Image
 from storages.backends.s3 import S3Storage
 
+from agents.management.commands.db_worker import sweep_round
 from agents.models import Account, Agent
 from agents.services import api_key_create
 from conversations.attachments import attachment_store
 from conversations.client_api.formatting import agent_object
 from conversations.media import media_files_removed_on_failure, media_save
-from conversations.models import Conversation, Media, Message
+from conversations.models import Conversation, Media, Message, StoredFileDeletion
 from devices.models import Customer
 from messenger_project.errors import ServiceError
 from messenger_project.media_storage import media_storage_config
@@ -350,16 +350,21 @@ def test_downloads_while_the_storage_is_down_are_503_in_each_surfaces_format(
     assert desk_file["Retry-After"]
 
 
-def test_prune_media_with_the_storage_down_keeps_the_rows_and_says_so(settings, s3_media: Bucket, app: App):
+def test_prune_media_with_the_storage_down_queues_the_files_and_says_so(settings, s3_media: Bucket, app: App):
     stale = client_upload(app, png((20, 20)))
     Media.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(days=2))
     use_s3(settings, bucket=s3_media.name, endpoint_url=f"http://127.0.0.1:{free_port()}")
+    errors = io.StringIO()
 
-    with pytest.raises(CommandError, match="storage"):
-        call_command("prune_media", stdout=io.StringIO())
+    call_command("prune_media", stdout=io.StringIO(), stderr=errors)
 
-    assert Media.objects.filter(pk=stale.pk).exists()
+    assert not Media.objects.filter(pk=stale.pk).exists()
+    assert "2 files of deleted media wait for the storage" in errors.getvalue()
     assert s3_media.keys() == sorted([stale.file.name, stale.thumbnail.name])
+    # The storage answers again: the worker's sweep deletes them.
+    use_s3(settings, bucket=s3_media.name, endpoint_url=s3_media.client.meta.endpoint_url)
+    sweep_round()
+    assert (s3_media.keys(), StoredFileDeletion.objects.count()) == ([], 0)
 
 
 def test_the_admin_shows_stored_names_never_a_bucket_url(s3_media: Bucket, s3_endpoint: str, app: App):

@@ -6,7 +6,8 @@ whose lease ran out, or whose task was lost, is queued again, so each is attempt
 wakes the snoozed conversations whose time has come (`conversations_wake_due`), turns agents idle for
 DESK_AWAY_AFTER_SECONDS away and drains the routing queues (`agents_idle_away`, `routing_drain_due`: opening time,
 agents back, a drain that failed) and deletes the conversations past their account's retention (`retention_apply`,
-a batch a round). Each round first records the worker's heartbeat (`worker_beat`), which /readyz
+a batch a round), and deletes from storage the files of deleted media that it could not delete at once
+(`stored_files_delete`). Each round first records the worker's heartbeat (`worker_beat`), which /readyz
 checks (WORKER_MISSING_AFTER_SECONDS).
 This app comes before django_tasks_db in INSTALLED_APPS, so this command replaces theirs.
 """
@@ -24,6 +25,7 @@ from django_tasks_db.management.commands.db_worker import Command as DatabaseWor
 
 from agents.delivery.liveness import worker_beat
 from agents.delivery.queue import deliveries_sweep
+from conversations.media import stored_files_delete
 from conversations.services import agents_idle_away, conversations_wake_due, routing_drain_due
 from conversations.services.retention import retention_apply
 
@@ -69,6 +71,7 @@ def sweep_round() -> None:
         ("idle agents away", lambda: agents_idle_away(idle_seconds=settings.DESK_AWAY_AFTER_SECONDS)),
         ("routing queue", routing_drain_due),
         ("retention", retention_apply),
+        ("stored files deleted", stored_files_delete),
     ):
         try:
             done = job()
