@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +21,27 @@ from conversations.models import Media
 from messenger_project.errors import ServiceError
 
 MEDIA_CACHE_SECONDS = 365 * 24 * 3600  # the content of a media id never changes
+
+# An upload the storage refuses or cannot take (§8's table): `could_not_save_media` first, the code the Android and
+# iOS SDKs know, then the domain's `storage_unavailable`; 503 rather than the table's 500 (an outage, not a bug:
+# the SDKs treat every non-2xx alike, and monitoring and proxies tell it from a crash).
+UPLOAD_REFUSED = refusals(
+    "The file storage refused the file or cannot be reached; nothing was stored.",
+    refusal("Storage down", "could_not_save_media", "storage_unavailable"),
+)
+
+
+@contextmanager
+def upload_storage_failure_as_client_code() -> Iterator[None]:
+    """The domain's storage failure as the client API's code for a failed upload (`UPLOAD_REFUSED`)."""
+    try:
+        yield
+    except ServiceError as error:
+        if error.code != "storage_unavailable":
+            raise
+        raise ServiceError(
+            "could_not_save_media", status_code=503, message=error.message, extra_codes=("storage_unavailable",)
+        ) from error
 
 
 DOWNLOAD_NOTE = (
@@ -53,17 +76,15 @@ class MediaUploadView(ClientAPIView):
                 refusal("Type not accepted", "invalid_media_type"),
             ),
             413: refusals("Upload over 10 MiB.", refusal("Too large", "media_too_large")),
-            503: refusals(
-                "The file storage refused the file or cannot be reached; nothing was stored.",
-                refusal("Storage down", "storage_unavailable"),
-            ),
+            503: UPLOAD_REFUSED,
         },
     )
     def post(self, request, api_version: str):
         upload = request.FILES.get("media") if request.content_type.startswith("multipart/") else None
         if upload is None:
             raise ServiceError("missing_media")
-        media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
+        with upload_storage_failure_as_client_code():
+            media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
         # v1.9 made the upload id opaque (no `/`); earlier versions got the path form.
         uploaded = {"media": str(media.uuid) if self.version >= "1.9" else media_path_id(media)}
         return Response(ClientMediaUploadedSerializer(uploaded).data)

@@ -16,6 +16,7 @@ from conversations import poll_state
 from conversations.client_api.base import SUPPORTED_VERSIONS, ClientAPIView, json_object
 from conversations.client_api.cached_timeline import cached_timeline_response
 from conversations.client_api.formatting import agent_object
+from conversations.client_api.media import UPLOAD_REFUSED, upload_storage_failure_as_client_code
 from conversations.client_api.schema import (
     AGENT,
     AGENT_MESSAGE,
@@ -355,6 +356,7 @@ class MessagesView(TimelineView):
                 refusal("Image type not accepted", "invalid_media_type"),
             ),
             413: refusals("Upload over 10 MiB.", refusal("Image too large", "media_too_large")),
+            503: UPLOAD_REFUSED,
         },
     )
     def post(self, request, api_version: str):
@@ -386,7 +388,7 @@ class MessagesView(TimelineView):
         return self._created(message, text)
 
     def _send(self, *, text: str, upload) -> Response:
-        with media_files_removed_on_failure(), transaction.atomic():
+        with upload_storage_failure_as_client_code(), media_files_removed_on_failure(), transaction.atomic():
             media = media_store(account=self.caller.account, upload=upload, customer=self.caller.customer)
             message = self._customer_send(media=[media])
         return self._created(message, text)

@@ -278,9 +278,12 @@ def test_uploads_while_the_storage_is_down_are_refused_with_nothing_written(
     desk_reply = desk.post(reply_url(conversation), {"text": "hi", "image": upload("a.png", png())}, headers=JSON)
     chat = chat_with_attachment(api, conversation, customer, png())
 
-    for response in (client_media, client_message):
+    for response in (client_media, client_message):  # the code the Android and iOS SDKs know, then ours
         assert response.status_code == 503, response.content
-        assert response.json()["notifications"][0]["message"] == "storage_unavailable"
+        assert [n["message"] for n in response.json()["notifications"]] == [
+            "could_not_save_media",
+            "storage_unavailable",
+        ]
         assert response.json()["status"] == "ERROR"
     assert desk_reply.status_code == 503
     assert desk_reply.json() == {
@@ -297,7 +300,7 @@ def test_an_upload_the_bucket_refuses_is_a_clear_error(settings, s3_endpoint: st
 
     response = app.client.post("/clientApi/v1.9/media", {"media": upload("a.png", png())}, headers=app.headers())
 
-    assert (response.status_code, response.json()["notifications"][0]["message"]) == (503, "storage_unavailable")
+    assert (response.status_code, response.json()["notifications"][0]["message"]) == (503, "could_not_save_media")
     assert Media.objects.count() == 0
 
 
@@ -402,5 +405,5 @@ def test_a_local_disk_that_cannot_be_written_is_the_same_clear_error(settings, t
 
     response = app.client.post("/clientApi/v1.9/media", {"media": upload("a.png", png())}, headers=app.headers())
 
-    assert (response.status_code, response.json()["notifications"][0]["message"]) == (503, "storage_unavailable")
+    assert (response.status_code, response.json()["notifications"][0]["message"]) == (503, "could_not_save_media")
     assert Media.objects.count() == 0
