@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from itertools import count
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from agents.models import Account, Agent
+from agents.models import Account, Agent, User
 from agents.services import account_create, agent_create
 from conversations.models import Conversation, Message, Thread
 from conversations.services import Author, conversation_create, message_post
@@ -34,6 +35,19 @@ def make_account(**fields: Any) -> Account:
     n = _next()
     defaults = {"name": f"Account {n}", "identification": f"identification-{n:05d}", "app_id": f"app_test{n:05d}"}
     return account_create(**{**defaults, **fields})
+
+
+STAFF_PASSWORD = "pw-long-enough-123"
+
+
+def make_staff(username: str, account: Account, role: str = "admin") -> User:
+    """A staff login with every admin permission, serving `account` with `role`: what the tenant-scoping tests sign
+    in as (the scoping, not the permissions, is what keeps them to their accounts)."""
+    agent = agent_create(
+        username=username, display_name=username.title(), password=STAFF_PASSWORD, accounts={account: role}
+    )
+    agent.user.user_permissions.set(Permission.objects.all())
+    return User.objects.get(pk=agent.user.pk)
 
 
 def make_agent(*, account: Account, is_bot: bool = False, role: str = "agent") -> Agent:

@@ -5,25 +5,16 @@ is shown readably and only to the accounts' own staff."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from agents.audit_changes import SECRET_CHANGED, changes_between
 from agents.models import Account, AuditEntry, Membership, PushSettings, User
-from agents.services import account_secret_rotate, agent_create, audit_record
+from agents.services import account_secret_rotate, audit_record
 from devices.services import customer_api_save, customer_desk_edit
 from tests.admin.forms import change_form_data
-from tests.factories import make_account, make_agent, make_registered_customer
+from tests.factories import make_account, make_agent, make_registered_customer, make_staff
 
 pytestmark = pytest.mark.django_db
-
-
-def _staff(username: str, account: Account) -> User:
-    agent = agent_create(
-        username=username, display_name=username.title(), password="pw-long-enough-123", accounts={account: "admin"}
-    )
-    agent.user.user_permissions.set(Permission.objects.all())
-    return User.objects.get(pk=agent.user.pk)
 
 
 @pytest.fixture
@@ -39,7 +30,7 @@ def bravo() -> Account:
 @pytest.fixture
 def boss(client: Client, alpha: Account, bravo: Account) -> User:
     """Alpha's admin (every permission); the client is signed in as them."""
-    user = _staff("boss", alpha)
+    user = make_staff("boss", alpha)
     client.force_login(user)
     return user
 

@@ -5,17 +5,15 @@ that an erasure blanks them."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.test import Client
 
 from agents.models import Account, AuditEntry, User
-from agents.services import agent_create
 from conversations.services.erasure import customer_erase
 from devices.models import Customer
 from devices.services import customer_create
 from tests.admin.forms import change_form_data
 from tests.admin.test_form_widgets import RAW_JSON
-from tests.factories import make_account
+from tests.factories import make_account, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +25,9 @@ def alpha() -> Account:
 
 @pytest.fixture
 def boss(client: Client, alpha: Account) -> User:
-    agent = agent_create(username="boss", display_name="Boss", password="pw-long-enough-123", accounts={alpha: "admin"})
-    agent.user.user_permissions.set(Permission.objects.all())
-    client.force_login(agent.user)
-    return agent.user
+    user = make_staff("boss", alpha)
+    client.force_login(user)
+    return user
 
 
 @pytest.fixture

@@ -8,14 +8,12 @@ import json
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from agents.models import Account, PushSettings, User
-from agents.services import agent_create
 from tests.admin.forms import change_form_data
-from tests.factories import make_account, make_conversation
+from tests.factories import make_account, make_conversation, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -37,10 +35,9 @@ def alpha() -> Account:
 
 @pytest.fixture
 def boss(client: Client, alpha: Account) -> User:
-    agent = agent_create(username="boss", display_name="Boss", password="pw-long-enough-123", accounts={alpha: "admin"})
-    agent.user.user_permissions.set(Permission.objects.all())
-    client.force_login(agent.user)
-    return agent.user
+    user = make_staff("boss", alpha)
+    client.force_login(user)
+    return user
 
 
 def _url(account: Account) -> str:

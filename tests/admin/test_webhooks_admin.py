@@ -7,16 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 
 from agents.audit_changes import SECRET_CHANGED
 from agents.delivery.webhooks import MAX_WEBHOOKS
 from agents.models import Account, AuditEntry, Delivery, User, Webhook
-from agents.services import agent_create
 from tests.admin.forms import change_form_data
-from tests.factories import make_account
+from tests.factories import make_account, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +29,6 @@ def public_targets_only(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
 
 
-def _staff(username: str, account: Account, role: str = "admin") -> User:
-    agent = agent_create(
-        username=username, display_name=username.title(), password="pw-long-enough-123", accounts={account: role}
-    )
-    agent.user.user_permissions.set(Permission.objects.all())
-    return User.objects.get(pk=agent.user.pk)
-
-
 @pytest.fixture
 def alpha() -> Account:
     return make_account(name="Alpha")
@@ -51,7 +41,7 @@ def bravo() -> Account:
 
 @pytest.fixture
 def boss(client: Client, alpha: Account, bravo: Account) -> User:
-    user = _staff("boss", alpha)
+    user = make_staff("boss", alpha)
     client.force_login(user)
     return user
 
@@ -199,7 +189,7 @@ def test_the_account_choice_lists_only_the_tenants_accounts(client, boss, alpha,
 
 
 def test_a_plain_member_sees_but_neither_adds_nor_pings(client, alpha, bravo):
-    member = _staff("member", alpha, role="agent")
+    member = make_staff("member", alpha, role="agent")
     hook = Webhook.objects.create(account=alpha, url="https://alpha.example.com/hook", events=["ping"])
     client.force_login(member)
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Permission
 
-from agents.models import Account, Agent, User, Webhook
-from agents.services import agent_create, api_key_create
+from agents.models import Account, Agent, Webhook
+from agents.services import api_key_create
 from conversations.models import Conversation, Message
 from conversations.services import desk_status_change, note_add
 from conversations.services.satisfaction import satisfaction_answer
@@ -29,6 +28,7 @@ from tests.clientapi.helpers import (
     token_for,
     upload_file,
 )
+from tests.factories import make_staff
 from tests.integration.helpers import Api
 
 SECRET_TEXT = "my address is 5 Elm Street, Springfield"
@@ -36,13 +36,7 @@ PHOTO = png_bytes((5, 4), (10, 200, 30))
 EMAIL = "ann.lee@example.com"
 
 
-def staff(username: str, account: Account, role: str = "admin") -> User:  # noqa: F811
-    """A staff login with every permission, serving `account` with `role` (as tests/admin's tenant staff)."""
-    login = agent_create(username=username, display_name=username.title(), accounts={account: role}).user
-    login.is_staff = True
-    login.save(update_fields=["is_staff"])
-    login.user_permissions.set(Permission.objects.all())
-    return User.objects.get(pk=login.pk)
+staff = make_staff  # the name these tests import
 
 
 @dataclass
